@@ -1,0 +1,2 @@
+//! Where rows go.
+pub mod schedulehub;

@@ -1,0 +1,2 @@
+//! Where rows come from.
+pub mod apismith;

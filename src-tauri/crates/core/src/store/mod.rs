@@ -1,0 +1,13 @@
+//! The local SQLite database: one file, opened through a small pool, upgraded by embedded migrations.
+//! One module per table; each owns its SQL. Writes that must land together take one `BEGIN IMMEDIATE` transaction.
+
+mod db;
+pub mod record_index;
+pub mod settings;
+
+pub use db::{Db, DbConn, StoreError};
+
+/// The current time as the RFC 3339 UTC text every timestamp column holds.
+pub fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
