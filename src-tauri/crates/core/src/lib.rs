@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod ids;
+pub mod logs;
 pub mod model;
 pub mod store;
 

@@ -1,8 +1,15 @@
 //! The local SQLite database: one file, opened through a small pool, upgraded by embedded migrations.
 //! One module per table; each owns its SQL. Writes that must land together take one `BEGIN IMMEDIATE` transaction.
 
+pub mod connections;
+pub mod dashboard;
 mod db;
+pub mod entities;
+pub mod failed_records;
+pub mod pending_children;
 pub mod record_index;
+pub mod runs;
+pub mod schedules;
 pub mod settings;
 
 pub use db::{Db, DbConn, StoreError};

@@ -1,0 +1,80 @@
+//! The dashboard's figures, gathered in one place so the shell makes one call.
+
+use super::{
+    connections, entities, failed_records, pending_children, runs, schedules, Db, StoreError,
+};
+use crate::model::{DailyStat, DashboardSummary, RunFilter};
+use chrono::{Duration, Utc};
+use std::collections::HashMap;
+
+pub fn summary(db: &Db) -> Result<DashboardSummary, StoreError> {
+    let last_runs = runs::list(
+        db,
+        &RunFilter {
+            entity_id: None,
+            status: None,
+            limit: 8,
+        },
+    )?;
+    Ok(DashboardSummary {
+        connections: connections::count(db)?,
+        entities: entities::count(db)?,
+        failed_open: failed_records::count_open(db)?,
+        pending_children: pending_children::count(db)?,
+        last_runs,
+        daily: daily(db, 30)?,
+        next_scheduled_run: schedules::next_run(db)?,
+    })
+}
+
+/// Rows synced (inserted + updated + deleted) and failed per UTC day, oldest first, one entry for each of the last
+/// `days` days including days without runs (a chart needs the gaps).
+fn daily(db: &Db, days: i64) -> Result<Vec<DailyStat>, StoreError> {
+    let today = Utc::now().date_naive();
+    let first = today - Duration::days(days - 1);
+    let conn = db.conn()?;
+    let mut st = conn.prepare(
+        "SELECT substr(started_at, 1, 10) AS day, SUM(inserted + updated + deleted), SUM(failed)
+         FROM runs WHERE started_at >= ?1 GROUP BY day",
+    )?;
+    let mut by_day: HashMap<String, (u32, u32)> = HashMap::new();
+    for row in st.query_map([first.to_string()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
+    })? {
+        let (day, synced, failed) = row?;
+        by_day.insert(day, (synced, failed));
+    }
+    Ok((0..days)
+        .map(|i| {
+            let day = (first + Duration::days(i)).to_string();
+            let (synced, failed) = by_day.get(&day).copied().unwrap_or((0, 0));
+            DailyStat {
+                day,
+                synced,
+                failed,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_database_gives_thirty_zero_days_ending_today() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path().join("d.db")).unwrap();
+        let s = summary(&db).unwrap();
+        assert_eq!(s.daily.len(), 30);
+        assert_eq!(
+            s.daily.last().unwrap().day,
+            Utc::now().date_naive().to_string()
+        );
+        assert!(s.daily.iter().all(|d| d.synced == 0 && d.failed == 0));
+        assert_eq!(
+            (s.connections, s.entities, s.failed_open, s.pending_children),
+            (0, 0, 0, 0)
+        );
+    }
+}

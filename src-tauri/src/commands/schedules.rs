@@ -1,0 +1,11 @@
+use crate::error::{blocking, ApiResult};
+use crate::state::AppState;
+use syncflow_core::model::ScheduleSummary;
+use syncflow_core::store::schedules;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn schedules_list(state: tauri::State<'_, AppState>) -> ApiResult<Vec<ScheduleSummary>> {
+    let db = state.db.clone();
+    blocking(move || schedules::list(&db)).await
+}
