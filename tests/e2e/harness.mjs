@@ -1,0 +1,108 @@
+// Drives the real SyncFlow binary in a real WebKit window: tauri-driver (WebDriver front) -> WebKitWebDriver.
+// One tauri-driver per test file; each app session gets the throw-away data folder the file chose.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, "../..");
+export const appBinary = process.env.SYNCFLOW_APP ?? path.join(repoRoot, "target/debug/syncflow");
+export const screenshotDir = path.join(repoRoot, "target/e2e-screenshots");
+
+function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once("error", () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`tauri-driver did not listen on ${port}`));
+        else setTimeout(attempt, 200);
+      });
+    };
+    attempt();
+  });
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts tauri-driver with SYNCFLOW_DATA_DIR pointing at a fresh folder (inherited by the app it launches). */
+export async function startDriver(extraEnv = {}) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "syncflow-e2e-"));
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
+  const proc = spawn(driverBin, ["--port", String(port), "--native-port", String(nativePort)], {
+    env: { ...process.env, SYNCFLOW_DATA_DIR: dataDir, ...extraEnv },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await waitForPort(port, 30_000);
+  // tauri-driver accepts connections before WebKitWebDriver is ready.
+  await new Promise((r) => setTimeout(r, 1000));
+  return {
+    dataDir,
+    port,
+    stop: () => proc.kill(),
+  };
+}
+
+/** A WebDriver session on a freshly launched app. Retries creation: the driver can still be warming up. */
+export async function launchApp(driver, args = []) {
+  let lastError;
+  for (let i = 0; i < 5; i++) {
+    try {
+      const browser = await remote({
+        hostname: "127.0.0.1",
+        port: driver.port,
+        logLevel: "warn",
+        connectionRetryCount: 0,
+        capabilities: { "tauri:options": { application: appBinary, args } },
+      });
+      await browser.$('[data-testid="sidebar"]').waitForDisplayed({ timeout: 30_000 });
+      return browser;
+    } catch (e) {
+      lastError = e;
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+  }
+  throw lastError;
+}
+
+/** Saves a screenshot of the current frame (after two animation frames, else WebKit can hand back a stale one). */
+export async function screenshot(browser, name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+  const png = await browser.takeScreenshot();
+  const file = path.join(screenshotDir, `${name}.png`);
+  writeFileSync(file, Buffer.from(png, "base64"));
+  return file;
+}
+
+export async function openScreen(browser, name) {
+  await browser.$(`[data-testid="nav-${name}"]`).click();
+  const page = browser.$(`[data-testid="page-${name}"]`);
+  await page.waitForDisplayed({ timeout: 15_000 });
+  return page;
+}
+
+export async function chooseSetting(browser, testId, value) {
+  const select = browser.$(`[data-testid="${testId}"]`);
+  await select.waitForDisplayed({ timeout: 10_000 });
+  await select.selectByAttribute("value", value);
+}
