@@ -15,7 +15,8 @@ afterEach(() => {
   clearMocks();
 });
 
-// jsdom lacks these; the app (theme, recharts) uses them.
+// jsdom lacks these; the app (theme, recharts, the router's scroll restoration) uses them.
+window.scrollTo = () => undefined;
 if (!window.matchMedia) {
   window.matchMedia = (query: string) =>
     ({
