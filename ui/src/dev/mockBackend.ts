@@ -1,0 +1,50 @@
+// An in-memory stand-in for the Rust commands, behind Tauri's own IPC mock. Each command can be overridden.
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type { ApiError, FailedRecordFilter, Language, LogLevel, RunFilter, Settings, Theme } from "@/bindings";
+import * as fx from "./fixtures";
+
+type Args = Record<string, unknown>;
+export type CommandHandler = (args: Args) => unknown;
+export type CommandHandlers = Record<string, CommandHandler>;
+
+/** Rejects the way a Rust command returning `Err(ApiError)` does. */
+export function fail(code: ApiError["code"], message: string): never {
+  throw { code, message } satisfies ApiError;
+}
+
+export function defaultHandlers(): CommandHandlers {
+  let settings: Settings = { ...fx.settings };
+  return {
+    settings_get: () => settings,
+    settings_set_language: (a) => (settings = { ...settings, language: a.language as Language }),
+    settings_set_theme: (a) => (settings = { ...settings, theme: a.theme as Theme }),
+    app_info: () => fx.appInfo,
+    connections_list: () => fx.connections,
+    entities_list: () => fx.entities,
+    runs_list: (a) => fx.queryRuns(fx.runs, a.filter as RunFilter),
+    failed_records_list: (a) => fx.queryFailedRecords(fx.failedRecords, a.filter as FailedRecordFilter),
+    pending_children_list: () => fx.pendingChildren,
+    schedules_list: () => fx.schedules,
+    logs_recent: (a) => fx.queryLogs(fx.logs, a.level as LogLevel, a.limit as number),
+    dashboard_summary: () => fx.dashboard,
+  };
+}
+
+export interface MockBackend {
+  /** Every call in order, for assertions. */
+  calls: { cmd: string; args: Args }[];
+}
+
+export function installMockBackend(overrides: CommandHandlers = {}): MockBackend {
+  const handlers = { ...defaultHandlers(), ...overrides };
+  const backend: MockBackend = { calls: [] };
+  mockIPC((cmd, payload) => {
+    const args = (payload ?? {}) as Args;
+    backend.calls.push({ cmd, args });
+    const handler = handlers[cmd];
+    // Tauri rejects unknown commands with a plain string.
+    if (!handler) throw `command ${cmd} not found`;
+    return handler(args);
+  });
+  return backend;
+}

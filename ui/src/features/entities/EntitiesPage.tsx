@@ -1,0 +1,117 @@
+import { Database, Play, Search } from "lucide-react";
+import { useTranslation } from "react-i18next";
+import type { EntitySummary } from "@/bindings";
+import { ComingSoonButton } from "@/components/Button";
+import { Page } from "@/components/Page";
+import { EmptyState, QueryView } from "@/components/States";
+import { Pill, StatusBadge } from "@/components/StatusBadge";
+import { Table, Td, Th } from "@/components/Table";
+import { formatRelative } from "@/lib/format";
+import { useEntities } from "./queries";
+
+function DiscoverButton({ variant = "primary" }: { variant?: "primary" | "secondary" }) {
+  const { t } = useTranslation();
+  return (
+    <ComingSoonButton variant={variant} icon={<Search className="size-4" aria-hidden="true" />}>
+      {t("entities.discover")}
+    </ComingSoonButton>
+  );
+}
+
+function EntityRow({ entity }: { entity: EntitySummary }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <tr data-testid="entity-row" className={entity.enabled ? "" : "opacity-60"}>
+      <Td>
+        <div className="font-medium text-slate-900 dark:text-slate-100">{entity.name}</div>
+        <div className="font-mono text-xs text-slate-500" dir="ltr">
+          {entity.slug}
+        </div>
+      </Td>
+      <Td>
+        <div>{entity.targetName}</div>
+        <div className="text-xs text-slate-500">{entity.targetConnection}</div>
+      </Td>
+      <Td>
+        <Pill tone="indigo">{t(`entities.strategies.${entity.strategy}`)}</Pill>
+        {entity.rowversionField ? (
+          <div className="mt-1 font-mono text-xs text-slate-500" dir="ltr">
+            {entity.rowversionField}
+          </div>
+        ) : null}
+      </Td>
+      <Td>
+        <div className="flex flex-wrap gap-1" dir="ltr">
+          {entity.businessKeys.map((k) => (
+            <Pill key={k}>{k}</Pill>
+          ))}
+        </div>
+      </Td>
+      <Td>
+        {entity.lastRunStatus ? (
+          <div className="space-y-1">
+            <StatusBadge status={entity.lastRunStatus} />
+            <div className="text-xs text-slate-500">{formatRelative(entity.lastRunAt, i18n.language)}</div>
+          </div>
+        ) : (
+          <span className="text-xs text-slate-500">{t("entities.never")}</span>
+        )}
+      </Td>
+      <Td>
+        {entity.enabled ? <Pill tone="emerald">{t("entities.enabled")}</Pill> : <Pill>{t("entities.disabled")}</Pill>}
+      </Td>
+      <Td className="text-end">
+        <ComingSoonButton size="sm" icon={<Play className="size-3.5" aria-hidden="true" />}>
+          {t("entities.syncNow")}
+        </ComingSoonButton>
+      </Td>
+    </tr>
+  );
+}
+
+export function EntitiesPage() {
+  const { t } = useTranslation();
+  const entities = useEntities();
+  return (
+    <Page
+      name="entities"
+      title={t("entities.title")}
+      subtitle={t("entities.subtitle")}
+      actions={(entities.data?.length ?? 0) > 0 ? <DiscoverButton variant="secondary" /> : undefined}
+    >
+      <QueryView query={entities}>
+        {(list) =>
+          list.length === 0 ? (
+            <EmptyState
+              icon={<Database className="size-6" aria-hidden="true" />}
+              title={t("entities.empty")}
+              description={t("entities.emptyHint")}
+              action={<DiscoverButton />}
+            />
+          ) : (
+            <Table label={t("entities.title")}>
+              <thead>
+                <tr>
+                  <Th>{t("entities.name")}</Th>
+                  <Th>{t("entities.target")}</Th>
+                  <Th>{t("entities.strategy")}</Th>
+                  <Th>{t("entities.businessKeys")}</Th>
+                  <Th>{t("entities.lastRun")}</Th>
+                  <Th>{t("entities.state")}</Th>
+                  <Th>
+                    <span className="sr-only">{t("common.actions")}</span>
+                  </Th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((e) => (
+                  <EntityRow key={e.id} entity={e} />
+                ))}
+              </tbody>
+            </Table>
+          )
+        }
+      </QueryView>
+    </Page>
+  );
+}

@@ -1,0 +1,126 @@
+import { CalendarClock, Moon, Pause, Pencil, Timer } from "lucide-react";
+import { useTranslation } from "react-i18next";
+import type { ScheduleSummary } from "@/bindings";
+import { ComingSoonButton } from "@/components/Button";
+import { Page } from "@/components/Page";
+import { EmptyState, QueryView } from "@/components/States";
+import { Pill } from "@/components/StatusBadge";
+import { Table, Td, Th } from "@/components/Table";
+import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
+import { useSchedules } from "./queries";
+
+function ModeCell({ schedule }: { schedule: ScheduleSummary }) {
+  const { t, i18n } = useTranslation();
+  if (schedule.mode === "off") return <Pill>{t("schedules.modes.off")}</Pill>;
+  if (schedule.mode === "interval")
+    return (
+      <span className="inline-flex items-center gap-1.5">
+        <Timer className="size-4 text-sky-500" aria-hidden="true" />
+        {t("schedules.modes.interval", { minutes: formatNumber(schedule.intervalMinutes ?? 0, i18n.language) })}
+      </span>
+    );
+  return (
+    <span className="inline-flex items-center gap-1.5">
+      <Moon className="size-4 text-indigo-500" aria-hidden="true" />
+      {t("schedules.modes.nightly")}
+    </span>
+  );
+}
+
+export function SchedulesPage() {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const schedules = useSchedules();
+  return (
+    <Page
+      name="schedules"
+      title={t("schedules.title")}
+      subtitle={t("schedules.subtitle")}
+      actions={
+        (schedules.data?.length ?? 0) > 0 ? (
+          <ComingSoonButton icon={<Pause className="size-4" aria-hidden="true" />}>
+            {t("schedules.pauseAll")}
+          </ComingSoonButton>
+        ) : undefined
+      }
+    >
+      <QueryView query={schedules}>
+        {(list) =>
+          list.length === 0 ? (
+            <EmptyState
+              icon={<CalendarClock className="size-6" aria-hidden="true" />}
+              title={t("schedules.empty")}
+              description={t("schedules.emptyHint")}
+            />
+          ) : (
+            <Table label={t("schedules.title")}>
+              <thead>
+                <tr>
+                  <Th>{t("schedules.entity")}</Th>
+                  <Th>{t("schedules.mode")}</Th>
+                  <Th>{t("schedules.window")}</Th>
+                  <Th>{t("schedules.initialLoad")}</Th>
+                  <Th>{t("schedules.nextRun")}</Th>
+                  <Th>{t("schedules.state")}</Th>
+                  <Th>
+                    <span className="sr-only">{t("common.actions")}</span>
+                  </Th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((s) => (
+                  <tr key={s.entityId} data-testid="schedule-row">
+                    <Td className="font-medium text-slate-900 dark:text-slate-100">{s.entityName}</Td>
+                    <Td>
+                      <ModeCell schedule={s} />
+                    </Td>
+                    <Td className="tabular-nums">
+                      {s.mode === "nightly" ? (
+                        <span dir="ltr">
+                          {s.windowStart}–{s.windowEnd}
+                        </span>
+                      ) : (
+                        "—"
+                      )}
+                    </Td>
+                    <Td>
+                      {s.daysToComplete ? t("schedules.nights", { n: formatNumber(s.daysToComplete, lang) }) : "—"}
+                    </Td>
+                    <Td className="whitespace-nowrap">
+                      {s.nextRunAt && !s.paused && s.mode !== "off" ? (
+                        <>
+                          <div>{formatRelative(s.nextRunAt, lang)}</div>
+                          <div className="text-xs text-slate-500">{formatDateTime(s.nextRunAt, lang)}</div>
+                        </>
+                      ) : (
+                        "—"
+                      )}
+                    </Td>
+                    <Td>
+                      {s.paused ? (
+                        <Pill tone="amber">{t("schedules.paused")}</Pill>
+                      ) : s.mode === "off" ? (
+                        <Pill>{t("schedules.modes.off")}</Pill>
+                      ) : (
+                        <Pill tone="emerald">{t("schedules.active")}</Pill>
+                      )}
+                    </Td>
+                    <Td className="text-end">
+                      <ComingSoonButton
+                        size="sm"
+                        variant="ghost"
+                        icon={<Pencil className="size-3.5" aria-hidden="true" />}
+                      >
+                        {t("schedules.edit")}
+                      </ComingSoonButton>
+                    </Td>
+                  </tr>
+                ))}
+              </tbody>
+            </Table>
+          )
+        }
+      </QueryView>
+    </Page>
+  );
+}

@@ -1,0 +1,54 @@
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { appInfo } from "@/dev/fixtures";
+import { fail } from "@/dev/mockBackend";
+import { renderApp } from "@/test/renderApp";
+
+describe("Settings", () => {
+  it("saves the language with settings_set_language and lays the app out right to left for Persian", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/settings");
+    const select = await screen.findByTestId("settings-language");
+    expect(select.tagName).toBe("SELECT");
+    expect(document.documentElement).toHaveAttribute("dir", "ltr");
+
+    await user.selectOptions(select, "fa");
+
+    expect(backend.calls).toContainEqual({ cmd: "settings_set_language", args: { language: "fa" } });
+    await waitFor(() => expect(document.documentElement).toHaveAttribute("dir", "rtl"));
+    expect(document.documentElement).toHaveAttribute("lang", "fa");
+    expect(await screen.findByTestId("page-title")).toHaveTextContent("تنظیمات");
+    expect(screen.getByTestId("nav-runs")).toHaveTextContent("اجراها");
+
+    await user.selectOptions(screen.getByTestId("settings-language"), "tr");
+    await waitFor(() => expect(document.documentElement).toHaveAttribute("dir", "ltr"));
+    expect(screen.getByTestId("page-title")).toHaveTextContent("Ayarlar");
+  });
+
+  it("saves the theme and puts the dark class on <html>", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/settings");
+    await user.selectOptions(await screen.findByTestId("settings-theme"), "dark");
+    expect(backend.calls).toContainEqual({ cmd: "settings_set_theme", args: { theme: "dark" } });
+    await waitFor(() => expect(document.documentElement).toHaveClass("dark"));
+    await user.selectOptions(screen.getByTestId("settings-theme"), "light");
+    await waitFor(() => expect(document.documentElement).not.toHaveClass("dark"));
+  });
+
+  it("keeps the current language and shows why when saving fails", async () => {
+    const user = userEvent.setup();
+    await renderApp("/settings", { settings_set_language: () => fail("internal", "database is locked") });
+    await user.selectOptions(await screen.findByTestId("settings-language"), "ar");
+    expect(await screen.findByText("The setting could not be saved.")).toBeInTheDocument();
+    expect(screen.getByText("database is locked")).toBeInTheDocument();
+    expect(document.documentElement).toHaveAttribute("dir", "ltr");
+    expect(screen.getByTestId("settings-language")).toHaveValue("en");
+  });
+
+  it("shows the data folder from app_info and a start-at-login switch that is not wired yet", async () => {
+    await renderApp("/settings");
+    expect(await screen.findByTestId("settings-data-dir")).toHaveTextContent(appInfo.dataDir);
+    expect(screen.getByTestId("settings-start-at-login")).toBeDisabled();
+  });
+});

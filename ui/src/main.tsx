@@ -1,0 +1,46 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import "@fontsource-variable/inter";
+import "@fontsource-variable/vazirmatn";
+import "./index.css";
+import { App } from "./app/App";
+import { createAppRouter } from "./app/router";
+import { settingsQuery } from "./features/settings/queries";
+import { applyAppearance, readCachedAppearance } from "./lib/appearance";
+import { initI18n } from "./lib/i18n";
+import { createQueryClient } from "./lib/queryClient";
+
+async function start() {
+  // 1. What we showed last time, synchronously, so the first frame already has the right theme and direction.
+  const cached = readCachedAppearance();
+  if (cached) applyAppearance(cached);
+
+  // Browser-only development without the Rust side: `npm run dev:mock`. Tree-shaken out of production builds.
+  if (import.meta.env.DEV && import.meta.env.VITE_MOCK_IPC === "1") {
+    const { installDemoBackend } = await import("./dev/demoBackend");
+    installDemoBackend();
+  }
+
+  // 2. The stored settings (SQLite, via the backend) before the first React render.
+  const queryClient = createQueryClient();
+  let appearance = cached ?? { language: "en" as const, theme: "system" as const };
+  try {
+    const settings = await queryClient.fetchQuery(settingsQuery);
+    appearance = settings;
+  } catch (e) {
+    console.error("settings_get failed; using the last known appearance", e);
+  }
+  applyAppearance(appearance);
+  await initI18n(appearance.language);
+
+  const router = createAppRouter(queryClient);
+  const root = document.getElementById("root");
+  if (!root) throw new Error("#root is missing from index.html");
+  createRoot(root).render(
+    <StrictMode>
+      <App queryClient={queryClient} router={router} />
+    </StrictMode>,
+  );
+}
+
+void start();

@@ -1,0 +1,40 @@
+import "@testing-library/jest-dom/vitest";
+import { cleanup } from "@testing-library/react";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { afterEach, beforeEach } from "vitest";
+
+beforeEach(() => {
+  window.localStorage.clear();
+  document.documentElement.className = "";
+  document.documentElement.lang = "en";
+  document.documentElement.dir = "ltr";
+});
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+// jsdom lacks these; the app (theme, recharts, the router's scroll restoration) uses them.
+window.scrollTo = () => undefined;
+if (!window.matchMedia) {
+  window.matchMedia = (query: string) =>
+    ({
+      matches: false,
+      media: query,
+      onchange: null,
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+      addListener: () => undefined,
+      removeListener: () => undefined,
+      dispatchEvent: () => false,
+    }) as MediaQueryList;
+}
+if (!("ResizeObserver" in window)) {
+  class ResizeObserverStub {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  }
+  (window as unknown as { ResizeObserver: unknown }).ResizeObserver = ResizeObserverStub;
+}
