@@ -35,7 +35,7 @@ test("every screen opens, in English and light theme, then in Persian (RTL) and 
 
     for (const screen of SCREENS) {
       const page = await openScreen(browser, screen);
-      const title = await browser.$('[data-testid="page-title"]').getText();
+      const title = await page.$('[data-testid="page-title"]').getProperty("textContent");
       assert.ok(title.trim().length > 0, `${screen} has a title`);
       assert.ok(await page.isDisplayed());
       await screenshot(browser, `en-light-${screen}`);
@@ -59,6 +59,7 @@ test("every screen opens, in English and light theme, then in Persian (RTL) and 
       await openScreen(browser, screen);
       await screenshot(browser, `fa-dark-${screen}`);
     }
+    await openScreen(browser, "settings");
     await chooseSetting(browser, "settings-theme", "light");
     await openScreen(browser, "dashboard");
     await screenshot(browser, "fa-light-dashboard");

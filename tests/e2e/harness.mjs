@@ -62,26 +62,40 @@ export async function startDriver(extraEnv = {}) {
   };
 }
 
-/** A WebDriver session on a freshly launched app. Retries creation: the driver can still be warming up. */
+/** A WebDriver session on a freshly launched app. Retries only session creation (the driver may still be warming
+ * up); if the app then fails to show its shell, the failure is reported with a screenshot and the page source. */
 export async function launchApp(driver, args = []) {
+  let browser;
   let lastError;
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 5 && !browser; i++) {
     try {
-      const browser = await remote({
+      browser = await remote({
         hostname: "127.0.0.1",
         port: driver.port,
         logLevel: "warn",
         connectionRetryCount: 0,
         capabilities: { "tauri:options": { application: appBinary, args } },
       });
-      await browser.$('[data-testid="sidebar"]').waitForDisplayed({ timeout: 30_000 });
-      return browser;
     } catch (e) {
       lastError = e;
       await new Promise((r) => setTimeout(r, 1500));
     }
   }
-  throw lastError;
+  if (!browser) throw lastError;
+  try {
+    await browser.$('[data-testid="sidebar"]').waitForDisplayed({ timeout: 30_000 });
+  } catch (e) {
+    mkdirSync(screenshotDir, { recursive: true });
+    try {
+      writeFileSync(path.join(screenshotDir, "launch-failure.png"), Buffer.from(await browser.takeScreenshot(), "base64"));
+      writeFileSync(path.join(screenshotDir, "launch-failure.html"), await browser.getPageSource());
+    } catch {
+      // The window may be gone; the original error says more.
+    }
+    await browser.deleteSession().catch(() => {});
+    throw e;
+  }
+  return browser;
 }
 
 /** Saves a screenshot of the current frame (after two animation frames, else WebKit can hand back a stale one). */

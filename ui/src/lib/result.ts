@@ -1,6 +1,9 @@
 // Turns tauri-specta's `Result<T, ApiError>` into a value or a thrown `ApiException`, so TanStack Query sees a
 // rejected promise and every screen can branch on `error.code`.
-import type { ApiError, ErrorCode, Result } from "@/bindings";
+import type { ApiError, ErrorCode } from "@/bindings";
+
+/** The shape every generated command resolves to. */
+export type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
 const ERROR_CODES: readonly ErrorCode[] = [
   "network",
