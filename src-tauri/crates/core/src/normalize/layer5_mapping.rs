@@ -156,7 +156,7 @@ impl Mapper {
     pub fn map_row(&self, row: Row) -> Result<Row, RowError> {
         let mut seen = vec![false; self.plans.len()];
         for (i, p) in self.plans.iter().enumerate() {
-            if row.get(&p.source).map_or(true, Value::is_null) {
+            if row.get(&p.source).is_none_or(Value::is_null) {
                 if let Some(e) = self.required_error(i) {
                     return Err(e);
                 }
