@@ -155,11 +155,21 @@ pub fn format_date(p: ParsedDate, opts: &NormalizeOptions) -> String {
             (utc, FixedOffset::east_opt(0))
         }
     };
-    let mut out = if chrono::Timelike::nanosecond(&local) == 0 {
-        local.format("%Y-%m-%dT%H:%M:%S").to_string()
-    } else {
-        local.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
-    };
+    // Written by hand: chrono's strftime interpreter costs more than the whole rest of a row's normalization.
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    let mut out = String::with_capacity(32);
+    let (y, mo, d) = (local.year(), local.month(), local.day());
+    let (h, mi, sec, ns) = (
+        local.hour(),
+        local.minute(),
+        local.second(),
+        local.nanosecond(),
+    );
+    let _ = write!(out, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}");
+    if ns != 0 {
+        let _ = write!(out, ".{:06}", ns / 1000);
+    }
     if let Some(o) = offset {
         out.push_str(&o.to_string());
     }
