@@ -1,1 +1,382 @@
-//! (being built)
+//! Identity, canonical form v1 (SPEC §4): the business-key canonical string and its xxh3-128 hash, the data
+//! canonical string and its BLAKE3-256 hash, `erp_ref_str` and `erp_rowversion`. Reproduces every vector in
+//! `tests/fixtures/identity-v1.json`; any change to the form is a new `CANONICAL_VERSION` and a migration.
+//!
+//! Decisions where the vectors are silent:
+//! - A non-integral float as a business key is written in plain shortest round-trip notation, never with an
+//!   exponent (`1e-7` is `0.0000001`), so it matches the same number arriving as text.
+//! - NaN or ±inf as a business key fails the row (`... is not a finite number`): no record can be found by it.
+//! - An integral float beyond 64 bits is its exact binary value (`1e23` is `99999999999999991611392`).
+//! - A float that rounds to zero at 6 decimals is `0`, never `-0`.
+//! - An explicit exclusion set replaces the defaults, but the entity's rowversion field is always excluded: a
+//!   rowversion bump alone must not count as a data change.
+
+use crate::normalize::layer2_strings::is_space;
+use crate::normalize::layer3_numbers::{integral_float, round6_decimal};
+use crate::value::{Row, RowError, Stage, Value};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::fmt::{self, Write};
+
+pub const CANONICAL_VERSION: u32 = 1;
+
+/// Fields left out of the data hash unless an explicit exclusion set is given.
+pub const DEFAULT_EXCLUDED: [&str; 9] = [
+    "created_at",
+    "updated_at",
+    "created_at_utc",
+    "updated_at_utc",
+    "uid",
+    "id",
+    "erp_key_hash",
+    "erp_data_hash",
+    "erp_rowversion",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    #[error("business_key_fields cannot be empty")]
+    NoKeyFields,
+    #[error("Business key field '{0}' is NULL")]
+    Null(String),
+    #[error("Business key field '{0}' not found in record")]
+    Missing(String),
+    // Message fixed by the vectors; the field is carried in `RowError::field`.
+    #[error("business key value must be a scalar")]
+    NotScalar(String),
+    #[error("Business key field '{0}' is not a finite number")]
+    NotFinite(String),
+}
+
+impl IdentityError {
+    fn field(&self) -> Option<&str> {
+        match self {
+            IdentityError::NoKeyFields => None,
+            IdentityError::Null(f)
+            | IdentityError::Missing(f)
+            | IdentityError::NotScalar(f)
+            | IdentityError::NotFinite(f) => Some(f),
+        }
+    }
+
+    pub fn into_row_error(self, row: &Row) -> RowError {
+        let value = self
+            .field()
+            .and_then(|f| row.get(f))
+            .map(Value::display_text);
+        RowError::new(Stage::Identity, self.field(), value, self.to_string())
+    }
+}
+
+/// Which fields the data hash leaves out.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Exclusions {
+    /// `DEFAULT_EXCLUDED` (plus the rowversion field).
+    #[default]
+    Default,
+    /// Exactly these (plus the rowversion field); an empty set excludes nothing else.
+    Only(BTreeSet<String>),
+}
+
+impl Exclusions {
+    fn excludes(&self, field: &str) -> bool {
+        match self {
+            Exclusions::Default => DEFAULT_EXCLUDED.contains(&field),
+            Exclusions::Only(set) => set.contains(field),
+        }
+    }
+}
+
+/// xxh3-128 of the BK canonical string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BkHash(pub u128);
+
+/// BLAKE3-256 of the data canonical string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DataHash(pub [u8; 32]);
+
+fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 64];
+    for (i, b) in bytes.iter().enumerate() {
+        buf[2 * i] = HEX[(b >> 4) as usize];
+        buf[2 * i + 1] = HEX[(b & 15) as usize];
+    }
+    f.write_str(std::str::from_utf8(&buf[..bytes.len() * 2]).map_err(|_| fmt::Error)?)
+}
+
+impl fmt::Display for BkHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_hex(f, &self.0.to_be_bytes())
+    }
+}
+
+impl fmt::Display for DataHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_hex(f, &self.0)
+    }
+}
+
+impl std::str::FromStr for BkHash {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() != 32 {
+            return Err(format!("a BK hash has 32 hex digits, not {}", s.len()));
+        }
+        u128::from_str_radix(s, 16)
+            .map(BkHash)
+            .map_err(|e| format!("bad BK hash '{s}': {e}"))
+    }
+}
+
+impl std::str::FromStr for DataHash {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut out = [0u8; 32];
+        if s.len() != 64 || !s.is_ascii() {
+            return Err(format!("a data hash has 64 hex digits, not '{s}'"));
+        }
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16)
+                .map_err(|e| format!("bad data hash '{s}': {e}"))?;
+        }
+        Ok(DataHash(out))
+    }
+}
+
+pub fn bk_hash_of(canonical: &str) -> BkHash {
+    BkHash(xxhash_rust::xxh3::xxh3_128(canonical.as_bytes()))
+}
+
+pub fn data_hash_of(canonical: &str) -> DataHash {
+    DataHash(*blake3::hash(canonical.as_bytes()).as_bytes())
+}
+
+/// Appends `esc(s)`: `\` → `\\`, `|` → `\|`, `=` → `\=`.
+pub fn esc_into(out: &mut String, s: &str) {
+    if !s
+        .as_bytes()
+        .iter()
+        .any(|&b| b == b'\\' || b == b'|' || b == b'=')
+    {
+        out.push_str(s);
+        return;
+    }
+    for c in s.chars() {
+        if matches!(c, '\\' | '|' | '=') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+}
+
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    esc_into(&mut out, s);
+    out
+}
+
+fn int_text(v: Value) -> String {
+    match v {
+        Value::Int(i) => i.to_string(),
+        Value::Decimal(d) => d.into(),
+        _ => String::new(),
+    }
+}
+
+/// Key text of one business-key value (field name for the error).
+pub fn key_text<'a>(field: &str, v: &'a Value) -> Result<Cow<'a, str>, IdentityError> {
+    Ok(match v {
+        Value::Null => return Err(IdentityError::Null(field.to_owned())),
+        Value::Text(s) => Cow::Borrowed(s),
+        Value::Int(i) => Cow::Owned(i.to_string()),
+        Value::Decimal(d) => Cow::Borrowed(d),
+        Value::Bool(b) => Cow::Borrowed(if *b { "True" } else { "False" }),
+        Value::Float(f) if !f.is_finite() => {
+            return Err(IdentityError::NotFinite(field.to_owned()))
+        }
+        Value::Float(f) if f.fract() == 0.0 => Cow::Owned(int_text(integral_float(*f))),
+        Value::Float(f) => Cow::Owned(f.to_string()),
+        Value::Json(_) => return Err(IdentityError::NotScalar(field.to_owned())),
+    })
+}
+
+/// Appends the data text of a value; `false` for NULL (left out of the canonical form).
+fn data_text_into(out: &mut String, v: &Value) -> bool {
+    match v {
+        Value::Null => return false,
+        Value::Text(s) => esc_into(out, s.trim_matches(is_space)),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Decimal(d) => out.push_str(&round6_decimal(d)),
+        Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+        Value::Float(f) => out.push_str(&float_data_text(*f)),
+        Value::Json(j) => {
+            let mut s = String::new();
+            py_json(&mut s, j);
+            esc_into(out, &s);
+        }
+    }
+    true
+}
+
+/// Data text of one value, or `None` for NULL.
+pub fn data_text(v: &Value) -> Option<String> {
+    let mut s = String::new();
+    data_text_into(&mut s, v).then_some(s)
+}
+
+fn float_data_text(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if f.fract() == 0.0 {
+        return int_text(integral_float(f));
+    }
+    let fixed = format!("{f:.6}");
+    let t = fixed.trim_end_matches('0').trim_end_matches('.');
+    if t == "-0" {
+        "0".into()
+    } else {
+        t.into()
+    }
+}
+
+/// Python's `repr(float)`: shortest round trip, exponent form below 1e-4 and from 1e16, `.0` on integral values.
+fn py_float(out: &mut String, f: f64) {
+    if !f.is_finite() {
+        out.push_str(if f.is_nan() {
+            "NaN"
+        } else if f > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        });
+        return;
+    }
+    let sci = format!("{f:e}");
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (neg, mant) = mant.strip_prefix('-').map_or((false, mant), |m| (true, m));
+    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    if neg {
+        out.push('-');
+    }
+    if (-4..16).contains(&exp) {
+        if exp < 0 {
+            out.push_str("0.");
+            out.push_str(&"0".repeat((-exp - 1) as usize));
+            out.push_str(&digits);
+        } else {
+            let int_len = exp as usize + 1;
+            if digits.len() <= int_len {
+                out.push_str(&digits);
+                out.push_str(&"0".repeat(int_len - digits.len()));
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    }
+}
+
+/// Python's `json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=True)`.
+fn py_json(out: &mut String, v: &serde_json::Value) {
+    use serde_json::Value as J;
+    match v {
+        J::Null => out.push_str("null"),
+        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        J::Number(n) if n.is_f64() => py_float(out, n.as_f64().unwrap_or(f64::NAN)),
+        J::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        J::String(s) => py_str(out, s),
+        J::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                py_json(out, x);
+            }
+            out.push(']');
+        }
+        J::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                py_str(out, k);
+                out.push(':');
+                py_json(out, &m[k]);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn py_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{u:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+mod identifier;
+pub use identifier::{erp_ref_str, erp_rowversion, Identifier, Identity};
+
+/// BK canonical form of a row (see `Identifier` for the per-entity prepared version).
+pub fn bk_canonical(
+    row: &Row,
+    business_key_fields: &[String],
+    entity_name: Option<&str>,
+) -> Result<String, IdentityError> {
+    Identifier::new(
+        entity_name.unwrap_or(""),
+        business_key_fields,
+        None,
+        Exclusions::Default,
+    )?
+    .bk_canonical(row)
+}
+
+/// Data canonical form of a row.
+pub fn data_canonical(
+    row: &Row,
+    rowversion_field: Option<&str>,
+    exclusions: &Exclusions,
+) -> String {
+    identifier::data_canonical_with(row, rowversion_field, exclusions)
+}

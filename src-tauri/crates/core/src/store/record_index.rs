@@ -1,1 +1,218 @@
-//! The record index: (entity, business key) -> data hash, rowversion, target uid, state. (being built)
+//! The record index: (entity, business key) -> data hash, rowversion, target uid, state. Owns every SQL statement
+//! on `record_index`: the one-query-per-page lookup, the upsert of acknowledged rows in the caller's checkpoint
+//! transaction, and the streaming scan for records a complete run did not see.
+
+use super::{now_text, StoreError};
+use crate::identity::{BkHash, DataHash};
+use crate::ids::{EntityId, RunId};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// BK hashes are already uniformly distributed: hashing them again (SipHash) is wasted work on the hot path.
+#[derive(Default)]
+pub struct BkHasher(u64);
+
+impl Hasher for BkHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = (v as u64) ^ ((v >> 64) as u64);
+    }
+}
+
+pub type BkMap<V> = HashMap<BkHash, V, BuildHasherDefault<BkHasher>>;
+
+/// One stored record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedRecord {
+    pub bk_hash: BkHash,
+    pub data_hash: DataHash,
+    pub rowversion: Option<String>,
+    pub target_uid: Option<String>,
+    pub active: bool,
+    pub last_seen_run: RunId,
+}
+
+/// A row to record as loaded (inserted, updated) or skipped by the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexUpsert<'a> {
+    pub bk_hash: BkHash,
+    pub data_hash: DataHash,
+    pub rowversion: Option<&'a str>,
+    /// The target's uid; `None` keeps the stored one (a skipped row has no new uid).
+    pub target_uid: Option<&'a str>,
+}
+
+fn bad(e: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+}
+
+fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexedRecord> {
+    let bk: String = r.get(0)?;
+    let data: String = r.get(1)?;
+    let state: String = r.get(4)?;
+    Ok(IndexedRecord {
+        bk_hash: bk.parse().map_err(bad)?,
+        data_hash: data.parse().map_err(bad)?,
+        rowversion: r.get(2)?,
+        target_uid: r.get(3)?,
+        active: state == "active",
+        last_seen_run: r.get(5)?,
+    })
+}
+
+fn json_list(bks: &[BkHash]) -> String {
+    let mut s = String::with_capacity(bks.len() * 35 + 2);
+    s.push('[');
+    for (i, b) in bks.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('"');
+        s.push_str(&b.to_string());
+        s.push('"');
+    }
+    s.push(']');
+    s
+}
+
+/// The stored records for a page's business keys, in one query.
+pub fn lookup(
+    conn: &Connection,
+    entity: EntityId,
+    bks: &[BkHash],
+) -> Result<BkMap<IndexedRecord>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run FROM record_index
+         WHERE entity_id = ?1 AND bk_hash IN (SELECT value FROM json_each(?2))",
+    )?;
+    let mut out = BkMap::with_capacity_and_hasher(bks.len(), Default::default());
+    for r in st.query_map(params![entity, json_list(bks)], record)? {
+        let r = r?;
+        out.insert(r.bk_hash, r);
+    }
+    Ok(out)
+}
+
+/// Records loaded or skipped rows as active and seen by `run`, in the caller's checkpoint transaction.
+pub fn upsert(
+    tx: &Transaction<'_>,
+    entity: EntityId,
+    run: RunId,
+    rows: &[IndexUpsert<'_>],
+) -> Result<usize, StoreError> {
+    let mut st = tx.prepare_cached(
+        "INSERT INTO record_index
+           (entity_id, bk_hash, data_hash, rowversion, target_uid, state, first_seen_run, last_seen_run, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?6, ?7)
+         ON CONFLICT (entity_id, bk_hash) DO UPDATE SET
+           data_hash = excluded.data_hash, rowversion = excluded.rowversion,
+           target_uid = COALESCE(excluded.target_uid, record_index.target_uid), state = 'active',
+           last_seen_run = excluded.last_seen_run, updated_at = excluded.updated_at",
+    )?;
+    let now = now_text();
+    let run_text = run.to_string();
+    let entity_text = entity.to_string();
+    for r in rows {
+        st.execute(params![
+            entity_text,
+            r.bk_hash.to_string(),
+            r.data_hash.to_string(),
+            r.rowversion,
+            r.target_uid,
+            run_text,
+            now
+        ])?;
+    }
+    Ok(rows.len())
+}
+
+/// Marks stored records as seen by `run` without changing them: rows that failed to load or wait for a parent
+/// still exist in the source, so a complete run must not delete them.
+pub fn touch_seen(
+    tx: &Transaction<'_>,
+    entity: EntityId,
+    run: RunId,
+    bks: &[BkHash],
+) -> Result<usize, StoreError> {
+    Ok(tx.execute(
+        "UPDATE record_index SET last_seen_run = ?2
+         WHERE entity_id = ?1 AND bk_hash IN (SELECT value FROM json_each(?3))",
+        params![entity, run, json_list(bks)],
+    )?)
+}
+
+pub fn count_active(conn: &Connection, entity: EntityId) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM record_index WHERE entity_id = ?1 AND state = 'active'",
+        params![entity],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
+/// Active records `run` has not seen.
+pub fn count_unseen(conn: &Connection, entity: EntityId, run: RunId) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM record_index WHERE entity_id = ?1 AND state = 'active' AND last_seen_run <> ?2",
+        params![entity, run],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
+/// One batch of active records `run` has not seen, after `after` in BK order (keyset paging, so the scan streams
+/// and never holds the entity in memory).
+pub fn unseen_batch(
+    conn: &Connection,
+    entity: EntityId,
+    run: RunId,
+    after: Option<BkHash>,
+    limit: usize,
+) -> Result<Vec<IndexedRecord>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run FROM record_index
+         WHERE entity_id = ?1 AND state = 'active' AND last_seen_run <> ?2 AND bk_hash > ?3
+         ORDER BY bk_hash LIMIT ?4",
+    )?;
+    let after = after.map(|b| b.to_string()).unwrap_or_default();
+    let rows = st.query_map(params![entity, run, after, limit as i64], record)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Marks records deleted (after the target acknowledged the deletes), in the caller's transaction.
+pub fn mark_deleted(
+    tx: &Transaction<'_>,
+    entity: EntityId,
+    run: RunId,
+    bks: &[BkHash],
+) -> Result<usize, StoreError> {
+    Ok(tx.execute(
+        "UPDATE record_index SET state = 'deleted', last_seen_run = ?2, updated_at = ?4
+         WHERE entity_id = ?1 AND state = 'active' AND bk_hash IN (SELECT value FROM json_each(?3))",
+        params![entity, run, json_list(bks), now_text()],
+    )?)
+}
+
+/// One record by key (for the inspector and tests).
+pub fn get(
+    conn: &Connection,
+    entity: EntityId,
+    bk: BkHash,
+) -> Result<Option<IndexedRecord>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run FROM record_index
+             WHERE entity_id = ?1 AND bk_hash = ?2",
+            params![entity, bk.to_string()],
+            record,
+        )
+        .optional()?)
+}

@@ -1,0 +1,225 @@
+//! The per-entity identity calculator: business-key order and prefixes prepared once, the data field order
+//! cached per row shape within a page, so hashing a row costs two passes over its values and two hashes.
+
+use super::{
+    bk_hash_of, data_hash_of, data_text_into, esc_into, key_text, BkHash, DataHash, Exclusions,
+    IdentityError,
+};
+use crate::normalize::layer2_strings::is_space;
+use crate::value::{FieldName, Row, RowError, Value};
+use std::sync::Arc;
+
+/// What identity gives each row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub bk_hash: BkHash,
+    pub data_hash: DataHash,
+    /// `erp_rowversion`: the rowversion field's value as text, trimmed.
+    pub rowversion: Option<String>,
+    pub ref_str: String,
+}
+
+/// Identity for one entity.
+#[derive(Debug, Clone)]
+pub struct Identifier {
+    prefix: String,
+    /// (field, `esc(field)=`) in canonical order. The order of `esc(field)=` strings is the order of the full
+    /// `esc(field)=esc(value)` strings, because an escaped name never contains a bare `=`: no value can reorder them.
+    keys: Vec<(String, String)>,
+    declared: Vec<String>,
+    rowversion_field: Option<String>,
+    exclusions: Exclusions,
+}
+
+/// The data field order for one row shape: indices of the included fields, sorted by name, with `esc(name)=`.
+#[derive(Debug, Default)]
+struct DataPlan {
+    names: Vec<FieldName>,
+    order: Vec<(usize, String)>,
+}
+
+impl DataPlan {
+    fn new(row: &Row, rowversion_field: Option<&str>, exclusions: &Exclusions) -> DataPlan {
+        let fields = row.fields();
+        let mut order: Vec<(usize, String)> = (0..fields.len())
+            .filter(|&i| {
+                let n = &*fields[i].0;
+                Some(n) != rowversion_field && !exclusions.excludes(n)
+            })
+            .map(|i| {
+                let mut p = String::with_capacity(fields[i].0.len() + 1);
+                esc_into(&mut p, &fields[i].0);
+                p.push('=');
+                (i, p)
+            })
+            .collect();
+        order.sort_by(|a, b| fields[a.0].0.cmp(&fields[b.0].0));
+        DataPlan {
+            names: fields.iter().map(|(n, _)| n.clone()).collect(),
+            order,
+        }
+    }
+
+    fn fits(&self, row: &Row) -> bool {
+        let f = row.fields();
+        f.len() == self.names.len()
+            && f.iter()
+                .zip(&self.names)
+                .all(|((a, _), b)| Arc::ptr_eq(a, b) || a == b)
+    }
+
+    fn canonical(&self, row: &Row) -> String {
+        let fields = row.fields();
+        let mut out = String::with_capacity(16 * self.order.len());
+        for (i, prefix) in &self.order {
+            let v = &fields[*i].1;
+            if v.is_null() {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push('|');
+            }
+            out.push_str(prefix);
+            data_text_into(&mut out, v);
+        }
+        out
+    }
+}
+
+pub(super) fn data_canonical_with(
+    row: &Row,
+    rowversion_field: Option<&str>,
+    exclusions: &Exclusions,
+) -> String {
+    DataPlan::new(row, rowversion_field, exclusions).canonical(row)
+}
+
+impl Identifier {
+    /// Prepares identity for an entity; an empty key list is refused.
+    pub fn new(
+        entity_name: &str,
+        business_key_fields: &[String],
+        rowversion_field: Option<&str>,
+        exclusions: Exclusions,
+    ) -> Result<Identifier, IdentityError> {
+        if business_key_fields.is_empty() {
+            return Err(IdentityError::NoKeyFields);
+        }
+        let mut prefix = String::new();
+        if !entity_name.is_empty() {
+            esc_into(&mut prefix, entity_name);
+            prefix.push('|');
+        }
+        let mut keys: Vec<(String, String)> = business_key_fields
+            .iter()
+            .map(|f| {
+                let mut p = String::new();
+                esc_into(&mut p, f);
+                p.push('=');
+                (f.clone(), p)
+            })
+            .collect();
+        keys.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(Identifier {
+            prefix,
+            keys,
+            declared: business_key_fields.to_vec(),
+            rowversion_field: rowversion_field.map(str::to_owned),
+            exclusions,
+        })
+    }
+
+    pub fn bk_canonical(&self, row: &Row) -> Result<String, IdentityError> {
+        let mut out = String::with_capacity(self.prefix.len() + 24 * self.keys.len());
+        out.push_str(&self.prefix);
+        for (n, (field, prefix)) in self.keys.iter().enumerate() {
+            let v = row
+                .get(field)
+                .ok_or_else(|| IdentityError::Missing(field.clone()))?;
+            let text = key_text(field, v)?;
+            if n > 0 {
+                out.push('|');
+            }
+            out.push_str(prefix);
+            esc_into(&mut out, &text);
+        }
+        Ok(out)
+    }
+
+    pub fn data_canonical(&self, row: &Row) -> String {
+        data_canonical_with(row, self.rowversion_field.as_deref(), &self.exclusions)
+    }
+
+    pub fn ref_str(&self, row: &Row) -> String {
+        erp_ref_str(row, &self.declared)
+    }
+
+    fn identify_with(&self, row: &Row, plan: &DataPlan) -> Result<Identity, RowError> {
+        let bk = self.bk_canonical(row).map_err(|e| e.into_row_error(row))?;
+        Ok(Identity {
+            bk_hash: bk_hash_of(&bk),
+            data_hash: data_hash_of(&plan.canonical(row)),
+            rowversion: erp_rowversion(row, self.rowversion_field.as_deref()),
+            ref_str: self.ref_str(row),
+        })
+    }
+
+    /// Identity of one row; a bad business key fails the row at stage `identity`.
+    pub fn identify(&self, row: &Row) -> Result<Identity, RowError> {
+        let plan = DataPlan::new(row, self.rowversion_field.as_deref(), &self.exclusions);
+        self.identify_with(row, &plan)
+    }
+
+    /// Identity of every row of a page, in order. Rows of one page share their field names, so the data field
+    /// order is worked out once and reused while the shape stays the same.
+    pub fn identify_page(&self, rows: &[Row]) -> Vec<Result<Identity, RowError>> {
+        let mut plan: Option<DataPlan> = None;
+        rows.iter()
+            .map(|row| {
+                if !plan.as_ref().is_some_and(|p| p.fits(row)) {
+                    plan = Some(DataPlan::new(
+                        row,
+                        self.rowversion_field.as_deref(),
+                        &self.exclusions,
+                    ));
+                }
+                self.identify_with(row, plan.as_ref().expect("plan was just set"))
+            })
+            .collect()
+    }
+}
+
+/// `field=value` for the business-key fields in declared order, NULLs and missing fields skipped: for people.
+pub fn erp_ref_str(row: &Row, business_key_fields: &[String]) -> String {
+    let mut out = String::new();
+    for f in business_key_fields {
+        let text = match row.get(f) {
+            None | Some(Value::Null) => continue,
+            Some(Value::Json(j)) => j.to_string(),
+            Some(v) => key_text(f, v)
+                .map(|t| t.into_owned())
+                .unwrap_or_else(|_| v.display_text()),
+        };
+        if !out.is_empty() {
+            out.push('|');
+        }
+        out.push_str(f);
+        out.push('=');
+        out.push_str(&text);
+    }
+    out
+}
+
+/// `erp_rowversion`: the rowversion field's value as trimmed text, or `None` (no field, NULL, or blank).
+pub fn erp_rowversion(row: &Row, rowversion_field: Option<&str>) -> Option<String> {
+    let v = row.get(rowversion_field?)?;
+    let text = match v {
+        Value::Null => return None,
+        Value::Text(s) => s.trim_matches(is_space).to_owned(),
+        Value::Float(f) if f.is_nan() => return None,
+        other => key_text("", other)
+            .map(|t| t.into_owned())
+            .unwrap_or_else(|_| other.display_text()),
+    };
+    (!text.is_empty()).then_some(text)
+}

@@ -1,0 +1,324 @@
+//! Layer 1: type coercion by declared column type (SPEC §3). Works on a borrowed raw JSON value and says either
+//! "keep it as it came" (so the caller can move the raw string in, without a copy) or gives the new value.
+//! Strings go through layer 2 first; number text through layer 3; date text through layer 4.
+
+use super::config::{ColumnKind, NormalizeOptions};
+use super::layer2_strings::{clean, Cleaned};
+use super::layer3_numbers::{auto_number, integral_float, parse_number, NumberProblem};
+use super::layer4_dates::{format_date, parse_date};
+use crate::value::{RowError, Stage, Value};
+use serde_json::Value as Json;
+
+/// Layer 1's verdict on one value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Coerced {
+    /// `Value::from_json(raw)` is already the normalized value.
+    Keep,
+    New(Value),
+}
+
+fn fail(field: &str, raw: &Json, why: &str) -> RowError {
+    let shown = serde_json::to_string(raw).unwrap_or_default();
+    let value = match raw {
+        Json::String(s) => s.clone(),
+        _ => shown.clone(),
+    };
+    RowError::new(
+        Stage::Normalize,
+        Some(field),
+        Some(value),
+        format!("{field}: {shown} {why}"),
+    )
+}
+
+/// The cleaned text of a string, or `Err(Coerced)` when there is nothing left (NULL).
+fn cleaned(s: &str) -> Result<std::borrow::Cow<'_, str>, Coerced> {
+    match clean(s) {
+        Cleaned::Unchanged => Ok(std::borrow::Cow::Borrowed(s)),
+        Cleaned::Changed(c) => Ok(std::borrow::Cow::Owned(c)),
+        Cleaned::Null => Err(Coerced::New(Value::Null)),
+    }
+}
+
+/// A JSON number as a normalized number: integral floats become integers.
+fn number(n: &serde_json::Number) -> Coerced {
+    match n.as_f64() {
+        Some(f) if !n.is_i64() && !n.is_u64() && f.is_finite() && f.fract() == 0.0 => {
+            Coerced::New(integral_float(f))
+        }
+        _ => Coerced::Keep,
+    }
+}
+
+/// A number's decimal text, for text-typed columns (`10.0` is `"10"`, `0.5` is `"0.5"`).
+pub(crate) fn number_text(n: &serde_json::Number) -> String {
+    match Value::from_number(n) {
+        Value::Int(i) => i.to_string(),
+        Value::Decimal(d) => d.into(),
+        Value::Float(f) if f.fract() == 0.0 => match integral_float(f) {
+            Value::Int(i) => i.to_string(),
+            Value::Decimal(d) => d.into(),
+            _ => f.to_string(),
+        },
+        Value::Float(f) => f.to_string(),
+        _ => n.to_string(),
+    }
+}
+
+/// Coerces one raw value of column `field` per its kind.
+pub fn coerce(
+    kind: ColumnKind,
+    field: &str,
+    raw: &Json,
+    opts: &NormalizeOptions,
+) -> Result<Coerced, RowError> {
+    if raw.is_null() {
+        return Ok(Coerced::Keep);
+    }
+    match kind {
+        ColumnKind::Text => Ok(match raw {
+            Json::String(s) => match cleaned(s) {
+                Ok(std::borrow::Cow::Borrowed(_)) => Coerced::Keep,
+                Ok(c) => Coerced::New(Value::Text(c.into_owned())),
+                Err(null) => null,
+            },
+            Json::Number(n) => Coerced::New(Value::Text(number_text(n))),
+            // `false` is a value, not NULL.
+            Json::Bool(b) => Coerced::New(Value::Text(b.to_string())),
+            other => Coerced::New(Value::Text(other.to_string())),
+        }),
+        ColumnKind::Number => match raw {
+            Json::Number(n) => Ok(number(n)),
+            Json::String(s) => {
+                let text = match cleaned(s) {
+                    Ok(t) => t,
+                    Err(null) => return Ok(null),
+                };
+                match parse_number(&text, opts.decimal_separator) {
+                    Ok(v) => Ok(Coerced::New(v)),
+                    Err(NumberProblem::NotANumber) => Err(fail(field, raw, "is not a number")),
+                    Err(NumberProblem::OutOfRange) => Err(fail(field, raw, "is out of range")),
+                }
+            }
+            _ => Err(fail(field, raw, "is not a number")),
+        },
+        ColumnKind::Date => match raw {
+            Json::String(s) => {
+                let text = match cleaned(s) {
+                    Ok(t) => t,
+                    Err(null) => return Ok(null),
+                };
+                let parsed = parse_date(&text, opts.date_order)
+                    .ok_or_else(|| fail(field, raw, "is not a date"))?;
+                let iso = format_date(parsed, opts);
+                Ok(if iso == **s {
+                    Coerced::Keep
+                } else {
+                    Coerced::New(Value::Text(iso))
+                })
+            }
+            _ => Err(fail(field, raw, "is not a date")),
+        },
+        ColumnKind::Boolean => match raw {
+            Json::Bool(_) => Ok(Coerced::Keep),
+            Json::Number(n) if n.as_i64() == Some(1) => Ok(Coerced::New(Value::Bool(true))),
+            Json::Number(n) if n.as_i64() == Some(0) => Ok(Coerced::New(Value::Bool(false))),
+            Json::String(s) => {
+                let text = match cleaned(s) {
+                    Ok(t) => t,
+                    Err(null) => return Ok(null),
+                };
+                match text.to_ascii_uppercase().as_str() {
+                    "Y" | "YES" | "T" | "TRUE" | "1" => Ok(Coerced::New(Value::Bool(true))),
+                    "N" | "NO" | "F" | "FALSE" | "0" => Ok(Coerced::New(Value::Bool(false))),
+                    _ => Err(fail(
+                        field,
+                        raw,
+                        "is not a boolean (expected Y/N, YES/NO, T/F, TRUE/FALSE or 1/0)",
+                    )),
+                }
+            }
+            _ => Err(fail(field, raw, "is not a boolean")),
+        },
+        ColumnKind::Raw => match raw {
+            Json::String(s) => {
+                let text = match cleaned(s) {
+                    Ok(t) => t,
+                    Err(null) => return Ok(null),
+                };
+                let digits = text
+                    .strip_prefix("0x")
+                    .or_else(|| text.strip_prefix("0X"))
+                    .unwrap_or(&text);
+                if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(fail(field, raw, "is not hexadecimal"));
+                }
+                let lower = text.to_ascii_lowercase();
+                Ok(if lower == **s {
+                    Coerced::Keep
+                } else {
+                    Coerced::New(Value::Text(lower))
+                })
+            }
+            _ => Err(fail(field, raw, "is not hexadecimal")),
+        },
+        ColumnKind::Undeclared => Ok(match raw {
+            Json::Number(n) => number(n),
+            Json::String(s) => match cleaned(s) {
+                Err(null) => null,
+                Ok(text) => match auto_number(&text, opts.decimal_separator) {
+                    Some(v) => Coerced::New(v),
+                    None if matches!(text, std::borrow::Cow::Borrowed(_)) => Coerced::Keep,
+                    None => Coerced::New(Value::Text(text.into_owned())),
+                },
+            },
+            _ => Coerced::Keep,
+        }),
+    }
+}
+
+/// Layer 1 (with 2-4) as a value: convenient for tests and the slow paths.
+pub fn coerce_value(
+    kind: ColumnKind,
+    field: &str,
+    raw: &Json,
+    opts: &NormalizeOptions,
+) -> Result<Value, RowError> {
+    Ok(match coerce(kind, field, raw, opts)? {
+        Coerced::Keep => Value::from_json(raw.clone()),
+        Coerced::New(v) => v,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use ColumnKind::*;
+
+    fn c(kind: ColumnKind, raw: Json) -> Result<Value, RowError> {
+        coerce_value(kind, "F", &raw, &NormalizeOptions::default())
+    }
+    fn text(s: &str) -> Value {
+        Value::Text(s.into())
+    }
+
+    #[test]
+    fn text_columns_keep_zero_and_false_as_values() {
+        assert_eq!(c(Text, json!(0)), Ok(text("0")));
+        assert_eq!(c(Text, json!(false)), Ok(text("false")));
+        assert_eq!(
+            c(Text, json!(10.0)),
+            Ok(text("10")),
+            "an integral number is an integer"
+        );
+        assert_eq!(c(Text, json!(2.5)), Ok(text("2.5")));
+        assert_eq!(c(Text, json!("  a  b ")), Ok(text("a b")));
+    }
+
+    #[test]
+    fn number_columns_fail_the_row_on_text_that_is_not_a_number() {
+        let e = coerce_value(
+            Number,
+            "QUANTITY",
+            &json!("12abc"),
+            &NormalizeOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.message, r#"QUANTITY: "12abc" is not a number"#);
+        assert_eq!(
+            (e.stage, e.field.as_deref(), e.value.as_deref()),
+            (Stage::Normalize, Some("QUANTITY"), Some("12abc"))
+        );
+        assert!(
+            c(Number, json!(true)).is_err(),
+            "a boolean is not silently a number"
+        );
+    }
+
+    #[test]
+    fn number_columns_parse_text_and_make_integral_numbers_integers() {
+        assert_eq!(
+            c(Number, json!("1,234.56")),
+            Ok(Value::Decimal("1234.56".into()))
+        );
+        assert_eq!(c(Number, json!(10.0)), Ok(Value::Int(10)));
+        assert_eq!(c(Number, json!(10.25)), Ok(Value::Float(10.25)));
+        assert_eq!(
+            c(Number, json!("   ")),
+            Ok(Value::Null),
+            "blank text is NULL, not an error"
+        );
+    }
+
+    #[test]
+    fn date_columns_write_iso_and_fail_on_non_dates() {
+        assert_eq!(
+            c(Date, json!("15.01.2025")),
+            Ok(text("2025-01-15T00:00:00"))
+        );
+        let e = c(Date, json!("soon")).unwrap_err();
+        assert_eq!(e.message, r#"F: "soon" is not a date"#);
+        assert!(
+            c(Date, json!(20250115)).is_err(),
+            "a number is not read as a date"
+        );
+    }
+
+    #[test]
+    fn boolean_columns_accept_the_listed_words_in_any_case() {
+        for (raw, want) in [
+            ("y", true),
+            ("No", false),
+            ("t", true),
+            ("FALSE", false),
+            ("1", true),
+            ("0", false),
+        ] {
+            assert_eq!(c(Boolean, json!(raw)), Ok(Value::Bool(want)), "{raw}");
+        }
+        assert_eq!(c(Boolean, json!(false)), Ok(Value::Bool(false)));
+        assert!(c(Boolean, json!("maybe")).is_err());
+    }
+
+    #[test]
+    fn raw_columns_become_lowercase_hex() {
+        assert_eq!(
+            c(Raw, json!("0x00000000000007D3")),
+            Ok(text("0x00000000000007d3"))
+        );
+        assert_eq!(c(Raw, json!("ABCDEF")), Ok(text("abcdef")));
+        assert!(c(Raw, json!("XYZ")).is_err());
+    }
+
+    #[test]
+    fn undeclared_values_keep_their_json_type_and_strict_numbers_convert() {
+        assert_eq!(c(Undeclared, json!("00123")), Ok(text("00123")));
+        assert_eq!(
+            c(Undeclared, json!("2025-01-15")),
+            Ok(text("2025-01-15")),
+            "never parsed as a date"
+        );
+        assert_eq!(c(Undeclared, json!("10,000")), Ok(Value::Int(10000)));
+        assert_eq!(c(Undeclared, json!(true)), Ok(Value::Bool(true)));
+        assert_eq!(
+            c(Undeclared, json!([1, 2])),
+            Ok(Value::Json(Box::new(json!([1, 2]))))
+        );
+        assert_eq!(c(Undeclared, json!(" x ")), Ok(text("x")));
+    }
+
+    #[test]
+    fn keeps_clean_strings_without_copying() {
+        let opts = NormalizeOptions::default();
+        assert_eq!(coerce(Text, "F", &json!("ABC 1"), &opts), Ok(Coerced::Keep));
+        assert_eq!(
+            coerce(Undeclared, "F", &json!("ITM-001"), &opts),
+            Ok(Coerced::Keep)
+        );
+        assert_eq!(
+            coerce(Date, "F", &json!("2025-01-15T10:30:45"), &opts),
+            Ok(Coerced::Keep)
+        );
+    }
+}

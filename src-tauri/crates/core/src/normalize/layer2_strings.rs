@@ -1,0 +1,185 @@
+//! Layer 2: string cleanup for every string (SPEC §3): control characters out, CRLF/CR to LF, whitespace runs
+//! collapsed per line, lines trimmed, empty lines dropped, empty result NULL. Clean strings are not copied.
+
+/// Whitespace as layer 2 and the data canonical form trim it: Unicode `White_Space` plus U+001C–U+001F
+/// (Python's `str.isspace` counts the information separators; the old implementation trimmed them).
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+fn is_deleted_control(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}')
+}
+
+/// The outcome of cleaning one string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cleaned {
+    /// Already clean: the caller keeps its own string, no copy.
+    Unchanged,
+    Changed(String),
+    /// Nothing left: the value is NULL.
+    Null,
+}
+
+/// True when `s` needs no cleanup: printable ASCII with single inner spaces, or non-ASCII text without any
+/// character that cleanup would touch. This is the fast path for almost every ERP string.
+fn is_clean(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.is_empty() || b[0] == b' ' || b[b.len() - 1] == b' ' {
+        return false;
+    }
+    let mut prev_space = false;
+    for &c in b {
+        if c == b' ' {
+            if prev_space {
+                return false;
+            }
+            prev_space = true;
+        } else if (0x21..0x7f).contains(&c) {
+            prev_space = false;
+        } else if c < 0x80 {
+            return false; // control characters, tab, CR, LF: take the slow path
+        } else {
+            return is_clean_unicode(s);
+        }
+    }
+    true
+}
+
+fn is_clean_unicode(s: &str) -> bool {
+    let mut prev_space = true; // a leading space is not clean
+    for c in s.chars() {
+        if c == '\n' || is_deleted_control(c) || c == '\r' || (is_space(c) && c != ' ') {
+            return false;
+        }
+        if c == ' ' {
+            if prev_space {
+                return false;
+            }
+            prev_space = true;
+        } else {
+            prev_space = false;
+        }
+    }
+    !prev_space
+}
+
+/// Cleans one string per layer 2.
+pub fn clean(s: &str) -> Cleaned {
+    if is_clean(s) {
+        return Cleaned::Unchanged;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut line = String::new();
+    let mut chars = s.chars().filter(|&c| !is_deleted_control(c)).peekable();
+    let flush = |line: &mut String, out: &mut String| {
+        if !line.is_empty() {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(line);
+            line.clear();
+        }
+    };
+    let mut pending_space = false;
+    while let Some(c) = chars.next() {
+        if c == '\r' || c == '\n' {
+            if c == '\r' && chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            flush(&mut line, &mut out);
+            pending_space = false;
+        } else if is_space(c) {
+            pending_space = !line.is_empty();
+        } else {
+            if pending_space {
+                line.push(' ');
+                pending_space = false;
+            }
+            line.push(c);
+        }
+    }
+    flush(&mut line, &mut out);
+    if out.is_empty() {
+        Cleaned::Null
+    } else if out == s {
+        Cleaned::Unchanged
+    } else {
+        Cleaned::Changed(out)
+    }
+}
+
+/// Convenience for callers that own the string: the cleaned string, or `None` for NULL.
+pub fn clean_owned(s: String) -> Option<String> {
+    match clean(&s) {
+        Cleaned::Unchanged => Some(s),
+        Cleaned::Changed(c) => Some(c),
+        Cleaned::Null => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(s: &str) -> Option<String> {
+        clean_owned(s.to_owned())
+    }
+
+    #[test]
+    fn collapses_runs_of_spaces_and_trims() {
+        assert_eq!(c("  Multiple   Spaces "), Some("Multiple Spaces".into()));
+    }
+
+    #[test]
+    fn turns_crlf_into_lf() {
+        assert_eq!(c("Line1\r\nLine2"), Some("Line1\nLine2".into()));
+        assert_eq!(
+            c("a\rb"),
+            Some("a\nb".into()),
+            "a lone CR is a line break too"
+        );
+    }
+
+    #[test]
+    fn control_characters_only_become_null() {
+        assert_eq!(c("\x00\x01"), None);
+        assert_eq!(
+            c(" \u{3000}\u{a0} "),
+            None,
+            "only whitespace is empty, so NULL"
+        );
+    }
+
+    #[test]
+    fn keeps_persian_text_and_collapses_its_spaces() {
+        assert_eq!(c("سلام   دنیا"), Some("سلام دنیا".into()));
+        assert_eq!(
+            clean("سلام دنیا"),
+            Cleaned::Unchanged,
+            "clean text is not copied"
+        );
+    }
+
+    #[test]
+    fn drops_empty_lines_and_trims_each_line() {
+        assert_eq!(c(" a \n\n   \n\tb  c\t"), Some("a\nb c".into()));
+    }
+
+    #[test]
+    fn trims_unicode_and_information_separator_whitespace() {
+        assert_eq!(c("\u{2003}x\u{205f}\u{85}y\u{1f}"), Some("x y".into()));
+        assert_eq!(c("\u{202f}Z\u{2028}"), Some("Z".into()));
+    }
+
+    #[test]
+    fn deletes_control_characters_inside_words() {
+        assert_eq!(c("AB\x07C\x7f"), Some("ABC".into()));
+    }
+
+    #[test]
+    fn leaves_clean_strings_alone() {
+        assert_eq!(clean("PART-123 Widget"), Cleaned::Unchanged);
+        assert_eq!(clean("0"), Cleaned::Unchanged, "0 is a value, not NULL");
+    }
+}
