@@ -90,7 +90,9 @@ impl Db {
 
     /// A connection from the pool; a pool that stays full is an error, not a panic.
     pub fn conn(&self) -> Result<DbConn, StoreError> {
-        self.pool.get().map_err(|_| StoreError::PoolExhausted(POOL_TIMEOUT))
+        self.pool
+            .get()
+            .map_err(|_| StoreError::PoolExhausted(POOL_TIMEOUT))
     }
 
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two writers never
@@ -164,7 +166,10 @@ mod tests {
         let mut st = conn
             .prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
             .unwrap();
-        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     }
 
     #[test]
@@ -185,9 +190,15 @@ mod tests {
             "schedules",
             "settings",
         ] {
-            assert!(names.iter().any(|n| n == t), "table {t} missing; have {names:?}");
+            assert!(
+                names.iter().any(|n| n == t),
+                "table {t} missing; have {names:?}"
+            );
         }
-        assert_eq!(db.schema_version().unwrap(), *all_versions().iter().max().unwrap());
+        assert_eq!(
+            db.schema_version().unwrap(),
+            *all_versions().iter().max().unwrap()
+        );
     }
 
     #[test]
@@ -201,7 +212,11 @@ mod tests {
                 migrate_to(&mut conn, from).unwrap();
             }
             let db = Db::open(&path).unwrap();
-            assert_eq!(db.schema_version().unwrap(), latest, "upgrade from version {from} did not reach {latest}");
+            assert_eq!(
+                db.schema_version().unwrap(),
+                latest,
+                "upgrade from version {from} did not reach {latest}"
+            );
         }
     }
 
@@ -219,8 +234,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path().join("syncflow.db")).unwrap();
         let conn = db.conn().unwrap();
-        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
         assert_eq!(sync, 2, "synchronous must be FULL (2)");
     }

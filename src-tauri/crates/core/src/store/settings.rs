@@ -6,7 +6,9 @@ use rusqlite::OptionalExtension;
 pub fn get(db: &Db, key: &str) -> Result<Option<String>, StoreError> {
     let conn = db.conn()?;
     Ok(conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
         .optional()?)
 }
 
@@ -37,7 +39,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
         set(&Db::open(&path).unwrap(), "language", "fa").unwrap();
-        assert_eq!(get(&Db::open(&path).unwrap(), "language").unwrap().as_deref(), Some("fa"));
+        assert_eq!(
+            get(&Db::open(&path).unwrap(), "language")
+                .unwrap()
+                .as_deref(),
+            Some("fa")
+        );
     }
 
     #[test]
