@@ -17,7 +17,8 @@ async fn tls_front(backend: std::net::SocketAddr) -> (u16, String) {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name.push(DnType::CommonName, "SyncFlow Test CA");
+    ca.distinguished_name
+        .push(DnType::CommonName, "SyncFlow Test CA");
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let srv_key = KeyPair::generate().unwrap();
     let srv = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
@@ -55,7 +56,11 @@ async fn tls_front(backend: std::net::SocketAddr) -> (u16, String) {
 #[tokio::test]
 async fn custom_ca_is_trusted_only_when_configured() {
     let s = sim(10).await;
-    let backend = s.apismith_url.trim_start_matches("http://").parse().unwrap();
+    let backend = s
+        .apismith_url
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
     let (port, ca_pem) = tls_front(backend).await;
     let dir = tempfile::tempdir().unwrap();
     let ca_file = dir.path().join("test-ca.pem");
@@ -63,17 +68,32 @@ async fn custom_ca_is_trusted_only_when_configured() {
     let url = format!("https://localhost:{port}");
 
     let mut cfg = login_config(&url, "sync");
-    cfg.retry = RetryPolicy { max_attempts: 1, ..common::fast_retry() };
-    let refused = ApiSmithClient::new(&cfg).unwrap().connectors(&cancel()).await.unwrap_err();
+    cfg.retry = RetryPolicy {
+        max_attempts: 1,
+        ..common::fast_retry()
+    };
+    let refused = ApiSmithClient::new(&cfg)
+        .unwrap()
+        .connectors(&cancel())
+        .await
+        .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::Network);
-    assert!(refused.to_string().to_lowercase().contains("certificate"), "says why: {refused}");
+    assert!(
+        refused.to_string().to_lowercase().contains("certificate"),
+        "says why: {refused}"
+    );
 
     cfg.ca_file = Some(ca_file);
     let c = ApiSmithClient::new(&cfg).unwrap();
-    let connectors = c.connectors(&cancel()).await.expect("trusted through the configured CA");
+    let connectors = c
+        .connectors(&cancel())
+        .await
+        .expect("trusted through the configured CA");
     assert_eq!(connectors.len(), 1);
 
     cfg.ca_file = Some(dir.path().join("missing.pem"));
-    let e = ApiSmithClient::new(&cfg).err().expect("an unreadable CA file is a configuration error");
+    let e = ApiSmithClient::new(&cfg)
+        .err()
+        .expect("an unreadable CA file is a configuration error");
     assert_eq!(e.code(), ErrorCode::Validation);
 }

@@ -11,9 +11,13 @@ fn keychain_secret_service() {
     let key = format!("contract-test/{}", std::process::id());
     match store.set(&key, &Secret::new("first-secret")) {
         Ok(()) => {}
-        Err(e @ (SecretError::NoService(_) | SecretError::Locked(_) | SecretError::Other { .. })) => {
+        Err(
+            e @ (SecretError::NoService(_) | SecretError::Locked(_) | SecretError::Other { .. }),
+        ) => {
             if std::env::var("SYNCFLOW_SKIP_KEYCHAIN_TESTS").as_deref() == Ok("1") {
-                eprintln!("skipping keychain_secret_service: SYNCFLOW_SKIP_KEYCHAIN_TESTS=1 and {e}");
+                eprintln!(
+                    "skipping keychain_secret_service: SYNCFLOW_SKIP_KEYCHAIN_TESTS=1 and {e}"
+                );
                 return;
             }
             panic!(
@@ -23,10 +27,21 @@ fn keychain_secret_service() {
         }
         Err(e) => panic!("unexpected keychain error: {e}"),
     }
-    assert_eq!(store.get(&key).unwrap().expose(), "first-secret", "read back what was stored");
+    assert_eq!(
+        store.get(&key).unwrap().expose(),
+        "first-secret",
+        "read back what was stored"
+    );
     store.set(&key, &Secret::new("second-secret")).unwrap();
-    assert_eq!(store.get(&key).unwrap().expose(), "second-secret", "an overwrite replaces the value");
+    assert_eq!(
+        store.get(&key).unwrap().expose(),
+        "second-secret",
+        "an overwrite replaces the value"
+    );
     store.delete(&key).unwrap();
-    assert!(matches!(store.get(&key), Err(SecretError::NotFound(_))), "deleted secrets are gone");
+    assert!(
+        matches!(store.get(&key), Err(SecretError::NotFound(_))),
+        "deleted secrets are gone"
+    );
     store.delete(&key).expect("deleting again is not an error");
 }

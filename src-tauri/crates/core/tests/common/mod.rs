@@ -7,18 +7,31 @@ use syncflow_core::secrets::Secret;
 use syncflow_sim::{SimConfig, SimHandle};
 
 pub async fn sim(items: u64) -> SimHandle {
-    syncflow_sim::start(SimConfig { items, seed: 7, ..SimConfig::default() }).await.expect("simulators start")
+    syncflow_sim::start(SimConfig {
+        items,
+        seed: 7,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulators start")
 }
 
 /// Short backoff so retry tests take milliseconds, not seconds; the attempt limit stays the contract's 5.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy { min_delay: Duration::from_millis(10), max_delay: Duration::from_millis(100), ..RetryPolicy::default() }
+    RetryPolicy {
+        min_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(100),
+        ..RetryPolicy::default()
+    }
 }
 
 pub fn login_config(url: &str, password: &str) -> ConnectionConfig {
     let mut cfg = ConnectionConfig::new(
         url,
-        Credentials::Login { username: "sync".into(), password: Secret::new(password) },
+        Credentials::Login {
+            username: "sync".into(),
+            password: Secret::new(password),
+        },
     );
     cfg.retry = fast_retry();
     cfg

@@ -227,7 +227,7 @@ async fn list_apis(Query(q): Query<HashMap<String, String>>) -> Response {
         })
         .filter(|d| {
             q.get("is_active")
-                .is_none_or(|a| d["is_active"].to_string() == *a)
+                .is_none_or(|a| a.parse::<bool>().ok() == d["is_active"].as_bool())
         })
         .collect();
     let total = defs.len() as u64;

@@ -66,6 +66,7 @@ impl ScheduleHub {
 }
 
 /// Parses the body and checks the entity and the batch size; `Err` is the whole-request answer.
+#[allow(clippy::result_large_err)] // the finished answer, as in `auth::parse_body`
 fn prepare<T: serde::de::DeserializeOwned>(
     s: &ScheduleHub,
     entity: &str,
