@@ -1,1 +1,14 @@
-//! (being built)
+//! HTTP plumbing shared by the APISmith and ScheduleHub clients: building a rustls client (OS roots plus an optional
+//! CA file per connection), timeouts, the retry strategy, bearer-token sessions with one refresh-and-repeat on 401,
+//! request logging without credentials, and the typed error every call returns.
+
+mod config;
+mod error;
+pub mod retry;
+mod session;
+pub(crate) mod util;
+
+pub use config::{build_client, ConnectionConfig, Credentials};
+pub use error::HttpError;
+pub use retry::RetryPolicy;
+pub(crate) use session::Session;

@@ -1,0 +1,330 @@
+//! The ScheduleHub simulator: batch query/insert/update/delete (S2–S5), lookup by hash (S6) and single-record forms
+//! (S7) over an in-memory store, with per-record failures answered `200`, plus `/_sim/` state and record dumps.
+
+pub mod store;
+
+use crate::faults::detail;
+use crate::{auth, faults, Common};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use store::Hub;
+
+pub const MAX_BATCH: usize = 1000;
+
+pub struct ScheduleHub {
+    pub common: Arc<Common>,
+    pub hub: Mutex<Hub>,
+}
+
+#[derive(Deserialize)]
+struct QueryBody {
+    erp_key_hashes: Vec<String>,
+}
+#[derive(Deserialize)]
+struct InsertBody {
+    records: Vec<Value>,
+}
+#[derive(Deserialize)]
+struct UpdateItem {
+    uid: String,
+    data: Map<String, Value>,
+}
+#[derive(Deserialize)]
+struct UpdateBody {
+    updates: Vec<UpdateItem>,
+}
+#[derive(Deserialize)]
+struct DeleteBody {
+    uids: Vec<String>,
+}
+
+impl ScheduleHub {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Hub> {
+        self.hub.lock().expect("schedulehub store poisoned")
+    }
+
+    fn rejected(&self, rec: &Value) -> bool {
+        let hash = rec
+            .get("erp_key_hash")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        self.common
+            .faults
+            .lock()
+            .expect("fault state poisoned")
+            .reject(hash)
+    }
+}
+
+/// Parses the body and checks the entity and the batch size; `Err` is the whole-request answer.
+#[allow(clippy::result_large_err)] // the finished answer, as in `auth::parse_body`
+fn prepare<T: serde::de::DeserializeOwned>(
+    s: &ScheduleHub,
+    entity: &str,
+    body: &Bytes,
+    len: impl Fn(&T) -> usize,
+) -> Result<T, Response> {
+    if !s.lock().knows(entity) {
+        return Err(detail(
+            StatusCode::NOT_FOUND,
+            format!("unknown entity: {entity}"),
+        ));
+    }
+    let b: T = auth::parse_body(body)?;
+    if len(&b) > MAX_BATCH {
+        return Err(detail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("at most {MAX_BATCH} items per request"),
+        ));
+    }
+    Ok(b)
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": "healthy"}))
+}
+
+async fn batch_query(
+    State(s): State<Arc<ScheduleHub>>,
+    Path(entity): Path<String>,
+    body: Bytes,
+) -> Response {
+    match prepare(&s, &entity, &body, |b: &QueryBody| b.erp_key_hashes.len()) {
+        Ok(b) => Json(s.lock().query(&entity, &b.erp_key_hashes)).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn batch_insert(
+    State(s): State<Arc<ScheduleHub>>,
+    Path(entity): Path<String>,
+    body: Bytes,
+) -> Response {
+    let b = match prepare(&s, &entity, &body, |b: &InsertBody| b.records.len()) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let (mut results, mut failures) = (Vec::new(), Vec::new());
+    for rec in b.records {
+        let rejected = s.rejected(&rec);
+        // Records are applied in order, so a parent earlier in the same batch satisfies its children.
+        let mut hub = s.lock();
+        match hub.check(&rec, rejected) {
+            Ok(()) => {
+                let stored = hub.insert(&entity, rec);
+                results.push(json!({"erp_key_hash": stored["erp_key_hash"], "uid": stored["uid"]}));
+            }
+            Err(e) => failures.push(json!({"record": rec, "error": e})),
+        }
+    }
+    Json(
+        json!({"success_count": results.len(), "failure_count": failures.len(), "results": results,
+                "failures": failures}),
+    )
+    .into_response()
+}
+
+async fn batch_update(
+    State(s): State<Arc<ScheduleHub>>,
+    Path(entity): Path<String>,
+    body: Bytes,
+) -> Response {
+    let b = match prepare(&s, &entity, &body, |b: &UpdateBody| b.updates.len()) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let (mut ok, mut failures) = (0usize, Vec::new());
+    for u in b.updates {
+        match apply_update(&s, &entity, &u.uid, &u.data) {
+            Ok(_) => ok += 1,
+            Err((_, e)) => failures.push(json!({"uid": u.uid, "error": e})),
+        }
+    }
+    Json(json!({"success_count": ok, "failure_count": failures.len(), "failures": failures}))
+        .into_response()
+}
+
+fn apply_update(
+    s: &ScheduleHub,
+    entity: &str,
+    uid: &str,
+    data: &Map<String, Value>,
+) -> Result<Value, (StatusCode, String)> {
+    let rejected = s.rejected(&Value::Object(data.clone()));
+    let mut hub = s.lock();
+    let Some(old) = hub.get(entity, uid) else {
+        return Err((StatusCode::NOT_FOUND, format!("unknown uid: {uid}")));
+    };
+    let mut merged = old.clone();
+    merged.extend(data.clone());
+    hub.check(&Value::Object(merged), rejected)
+        .map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?;
+    Ok(Value::Object(
+        hub.update(entity, uid, data).expect("checked above"),
+    ))
+}
+
+async fn batch_delete(
+    State(s): State<Arc<ScheduleHub>>,
+    Path(entity): Path<String>,
+    body: Bytes,
+) -> Response {
+    let b = match prepare(&s, &entity, &body, |b: &DeleteBody| b.uids.len()) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut hub = s.lock();
+    let (mut ok, mut failures) = (0usize, Vec::new());
+    for uid in b.uids {
+        if hub.delete(&entity, &uid) {
+            ok += 1;
+        } else {
+            failures.push(json!({"uid": uid, "error": format!("unknown uid: {uid}")}));
+        }
+    }
+    Json(json!({"success_count": ok, "failure_count": failures.len(), "failures": failures}))
+        .into_response()
+}
+
+async fn by_hash(
+    State(s): State<Arc<ScheduleHub>>,
+    Path(entity): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let hub = s.lock();
+    if !hub.knows(&entity) {
+        return detail(StatusCode::NOT_FOUND, format!("unknown entity: {entity}"));
+    }
+    let Some(h) = q.get("erp_key_hash") else {
+        return detail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "query parameter erp_key_hash is required",
+        );
+    };
+    Json(hub.query(&entity, std::slice::from_ref(h))).into_response()
+}
+
+async fn single_insert(
+    State(s): State<Arc<ScheduleHub>>,
+    Path(entity): Path<String>,
+    body: Bytes,
+) -> Response {
+    let rec: Value = match prepare(&s, &entity, &body, |_: &Value| 1) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let rejected = s.rejected(&rec);
+    let mut hub = s.lock();
+    match hub.check(&rec, rejected) {
+        Ok(()) => (StatusCode::CREATED, Json(hub.insert(&entity, rec))).into_response(),
+        Err(e) => detail(StatusCode::UNPROCESSABLE_ENTITY, e),
+    }
+}
+
+async fn single_patch(
+    State(s): State<Arc<ScheduleHub>>,
+    Path((entity, uid)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let data: Map<String, Value> = match prepare(&s, &entity, &body, |_: &Map<String, Value>| 1) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    match apply_update(&s, &entity, &uid, &data) {
+        Ok(rec) => Json(rec).into_response(),
+        Err((status, e)) => detail(status, e),
+    }
+}
+
+async fn single_delete(
+    State(s): State<Arc<ScheduleHub>>,
+    Path((entity, uid)): Path<(String, String)>,
+) -> Response {
+    let mut hub = s.lock();
+    if !hub.knows(&entity) {
+        return detail(StatusCode::NOT_FOUND, format!("unknown entity: {entity}"));
+    }
+    if hub.delete(&entity, &uid) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        detail(StatusCode::NOT_FOUND, format!("unknown uid: {uid}"))
+    }
+}
+
+async fn sim_state(State(s): State<Arc<ScheduleHub>>) -> Json<Value> {
+    let mut state = s.lock().state();
+    let counts = s
+        .common
+        .faults
+        .lock()
+        .expect("fault state poisoned")
+        .counts
+        .clone();
+    state["request_counts"] = json!(counts);
+    Json(state)
+}
+
+async fn sim_records(State(s): State<Arc<ScheduleHub>>, Path(entity): Path<String>) -> Json<Value> {
+    Json(json!(s.lock().records(&entity)))
+}
+
+async fn sim_reset(State(s): State<Arc<ScheduleHub>>) -> StatusCode {
+    s.lock().clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct EntityBody {
+    name: String,
+}
+
+async fn sim_add_entity(State(s): State<Arc<ScheduleHub>>, body: Bytes) -> Response {
+    match auth::parse_body::<EntityBody>(&body) {
+        Ok(b) => {
+            s.lock().add_entity(b.name);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+/// The ScheduleHub router: contract routes (with fault injection and auth) plus `/_sim/` controls.
+pub fn router(state: Arc<ScheduleHub>) -> Router {
+    let common = state.common.clone();
+    let protected = Router::new()
+        .route("/api/v1/{entity}/batch/query", post(batch_query))
+        .route("/api/v1/{entity}/batch/insert", post(batch_insert))
+        .route("/api/v1/{entity}/batch/update", post(batch_update))
+        .route("/api/v1/{entity}/batch/delete", post(batch_delete))
+        .route("/api/v1/{entity}", get(by_hash).post(single_insert))
+        .route(
+            "/api/v1/{entity}/{uid}",
+            axum::routing::patch(single_patch).delete(single_delete),
+        )
+        .route_layer(from_fn_with_state(common.clone(), auth::require_bearer))
+        .with_state(state.clone());
+    let open = Router::new()
+        .route("/api/v1/health", get(health))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/refresh", post(auth::refresh))
+        .with_state(common.clone());
+    let control = Router::new()
+        .route("/_sim/state", get(sim_state))
+        .route("/_sim/records/{entity}", get(sim_records))
+        .route("/_sim/reset", post(sim_reset))
+        .route("/_sim/entities", post(sim_add_entity))
+        .with_state(state);
+    open.merge(protected)
+        .route_layer(from_fn_with_state(common.clone(), faults::inject))
+        .merge(control)
+        .merge(crate::control_routes(common))
+}
