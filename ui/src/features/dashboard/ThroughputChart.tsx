@@ -42,8 +42,22 @@ export default function ThroughputChart({ daily }: { daily: DailyStat[] }) {
             contentStyle={{ borderRadius: 8, fontSize: 12 }}
           />
           <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
-          <Bar dataKey="synced" name={t("dashboard.synced")} stackId="rows" fill={SYNCED} radius={[0, 0, 0, 0]} />
-          <Bar dataKey="failed" name={t("dashboard.failed")} stackId="rows" fill={FAILED} radius={[3, 3, 0, 0]} />
+          <Bar
+            dataKey="synced"
+            name={t("dashboard.synced")}
+            stackId="rows"
+            fill={SYNCED}
+            isAnimationActive={false}
+            radius={[0, 0, 0, 0]}
+          />
+          <Bar
+            dataKey="failed"
+            name={t("dashboard.failed")}
+            stackId="rows"
+            fill={FAILED}
+            isAnimationActive={false}
+            radius={[3, 3, 0, 0]}
+          />
         </BarChart>
       </ResponsiveContainer>
     </div>

@@ -55,7 +55,9 @@ function FailedRow({ record }: { record: FailedRecordSummary }) {
         </span>
       </Td>
       <Td className="max-w-md">
-        <div className="break-words text-slate-800 dark:text-slate-200">{record.message}</div>
+        <div dir="auto" className="text-start break-words text-slate-800 dark:text-slate-200">
+          {record.message}
+        </div>
         {record.field ? (
           <div className="mt-1 text-xs text-slate-500">
             <span className="font-medium">{t("failed.field")}:</span>{" "}
