@@ -9,6 +9,7 @@ import { settingsQuery } from "./features/settings/queries";
 import { applyAppearance, readCachedAppearance } from "./lib/appearance";
 import { initI18n } from "./lib/i18n";
 import { createQueryClient } from "./lib/queryClient";
+import { showMainWindow } from "./lib/window";
 
 async function start() {
   // 1. What we showed last time, synchronously, so the first frame already has the right theme and direction.
@@ -41,6 +42,8 @@ async function start() {
       <App queryClient={queryClient} router={router} />
     </StrictMode>,
   );
+  // The window may be created hidden (tauri.conf.json `visible: false`) so nothing unstyled is ever seen.
+  requestAnimationFrame(() => void showMainWindow());
 }
 
 void start();
