@@ -27,7 +27,10 @@ describe("startup appearance", () => {
     const cached = applyCachedAppearance();
     installMockBackend({ settings_get: () => fail("internal", "database is locked") });
     // No retries at startup: a broken backend must not hold the window back.
-    await expect(loadStartupAppearance(createQueryClient(), cached)).resolves.toEqual({ language: "fa", theme: "dark" });
+    await expect(loadStartupAppearance(createQueryClient(), cached)).resolves.toEqual({
+      language: "fa",
+      theme: "dark",
+    });
     expect(document.documentElement).toHaveAttribute("dir", "rtl");
     expect(i18n.language).toBe("fa");
   });

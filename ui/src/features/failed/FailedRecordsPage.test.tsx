@@ -95,7 +95,13 @@ describe("Failed record details", () => {
     const dialog = await screen.findByRole("dialog", { name: "Failed record" });
     expect(within(dialog).getByText(open[0]!.erpRefStr!)).toBeInTheDocument();
     expect(within(dialog).getByText(open[0]!.runId)).toBeInTheDocument();
-    expect(within(dialog).getByRole("button", { name: "Close" })).toHaveFocus();
+    const closeButton = within(dialog).getByRole("button", { name: "Close" });
+    expect(closeButton).toHaveFocus();
+    // Tab stays inside the panel: Close → Retry → back to Close.
+    await user.tab();
+    expect(within(dialog).getByRole("button", { name: "Retry" })).toHaveFocus();
+    await user.tab();
+    expect(closeButton).toHaveFocus();
 
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
