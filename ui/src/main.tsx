@@ -5,15 +5,13 @@ import "@fontsource-variable/vazirmatn";
 import "./index.css";
 import { App } from "./app/App";
 import { createAppRouter } from "./app/router";
-import { settingsQuery } from "./features/settings/queries";
-import { applyAppearance, readCachedAppearance } from "./lib/appearance";
-import { initI18n } from "./lib/i18n";
 import { createQueryClient } from "./lib/queryClient";
+import { applyCachedAppearance, loadStartupAppearance } from "./lib/startup";
+import { showMainWindow } from "./lib/window";
 
 async function start() {
   // 1. What we showed last time, synchronously, so the first frame already has the right theme and direction.
-  const cached = readCachedAppearance();
-  if (cached) applyAppearance(cached);
+  const cached = applyCachedAppearance();
 
   // Browser-only development without the Rust side: `npm run dev:mock`. Tree-shaken out of production builds.
   if (import.meta.env.DEV && import.meta.env.VITE_MOCK_IPC === "1") {
@@ -23,15 +21,7 @@ async function start() {
 
   // 2. The stored settings (SQLite, via the backend) before the first React render.
   const queryClient = createQueryClient();
-  let appearance = cached ?? { language: "en" as const, theme: "system" as const };
-  try {
-    const settings = await queryClient.fetchQuery(settingsQuery);
-    appearance = settings;
-  } catch (e) {
-    console.error("settings_get failed; using the last known appearance", e);
-  }
-  applyAppearance(appearance);
-  await initI18n(appearance.language);
+  await loadStartupAppearance(queryClient, cached);
 
   const router = createAppRouter(queryClient);
   const root = document.getElementById("root");
@@ -41,6 +31,8 @@ async function start() {
       <App queryClient={queryClient} router={router} />
     </StrictMode>,
   );
+  // The window may be created hidden (tauri.conf.json `visible: false`) so nothing unstyled is ever seen.
+  requestAnimationFrame(() => void showMainWindow());
 }
 
 void start();

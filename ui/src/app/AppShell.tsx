@@ -3,6 +3,7 @@ import { Outlet } from "@tanstack/react-router";
 import { useTranslation } from "react-i18next";
 import { useSettings } from "@/features/settings/queries";
 import { applyAppearance, applyTheme, watchSystemTheme } from "@/lib/appearance";
+import { useRunEventInvalidation } from "@/lib/runEvents";
 import { Sidebar } from "./Sidebar";
 
 /** Keeps <html lang/dir/class> and i18next in step with the stored settings. */
@@ -26,6 +27,7 @@ function useAppearanceFromSettings() {
 
 export function AppShell() {
   useAppearanceFromSettings();
+  useRunEventInvalidation();
   return (
     <div className="flex h-screen overflow-hidden bg-white text-slate-900 dark:bg-slate-950 dark:text-slate-100">
       <Sidebar />

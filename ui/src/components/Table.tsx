@@ -15,7 +15,7 @@ export function Th({ children, className = "", ...rest }: ThHTMLAttributes<HTMLT
   return (
     <th
       scope="col"
-      className={`border-b border-slate-200 bg-slate-50/80 px-4 py-2.5 text-start text-xs font-medium tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:bg-slate-900/80 dark:text-slate-400 ${className}`}
+      className={`border-b border-slate-200 bg-slate-50/80 px-3 py-2.5 text-start text-xs font-medium whitespace-nowrap text-slate-500 dark:border-slate-800 dark:bg-slate-900/80 dark:text-slate-400 ${className}`}
       {...rest}
     >
       {children}
@@ -26,7 +26,7 @@ export function Th({ children, className = "", ...rest }: ThHTMLAttributes<HTMLT
 export function Td({ children, className = "", ...rest }: TdHTMLAttributes<HTMLTableCellElement>) {
   return (
     <td
-      className={`border-b border-slate-100 px-4 py-3 align-top text-slate-700 dark:border-slate-800/70 dark:text-slate-300 ${className}`}
+      className={`border-b border-slate-100 px-3 py-3 align-top text-slate-700 dark:border-slate-800/70 dark:text-slate-300 ${className}`}
       {...rest}
     >
       {children}

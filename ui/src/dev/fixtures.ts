@@ -19,7 +19,8 @@ import type {
   Stage,
 } from "@/bindings";
 
-const BASE = Date.parse("2025-06-02T21:00:00Z");
+// Anchored to the current minute so relative times ("in 20 minutes") look right in the demo.
+const BASE = Math.floor(Date.now() / 60_000) * 60_000;
 const iso = (offsetMinutes: number) => new Date(BASE + offsetMinutes * 60_000).toISOString();
 
 export const settings: Settings = { language: "en", theme: "system", demoMode: true, startAtLogin: false };

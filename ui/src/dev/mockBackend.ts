@@ -38,13 +38,16 @@ export interface MockBackend {
 export function installMockBackend(overrides: CommandHandlers = {}): MockBackend {
   const handlers = { ...defaultHandlers(), ...overrides };
   const backend: MockBackend = { calls: [] };
-  mockIPC((cmd, payload) => {
-    const args = (payload ?? {}) as Args;
-    backend.calls.push({ cmd, args });
-    const handler = handlers[cmd];
-    // Tauri rejects unknown commands with a plain string.
-    if (!handler) throw `command ${cmd} not found`;
-    return handler(args);
-  });
+  mockIPC(
+    (cmd, payload) => {
+      const args = (payload ?? {}) as Args;
+      backend.calls.push({ cmd, args });
+      const handler = handlers[cmd];
+      // Tauri rejects unknown commands with a plain string.
+      if (!handler) throw `command ${cmd} not found`;
+      return handler(args);
+    },
+    { shouldMockEvents: true },
+  );
   return backend;
 }

@@ -57,7 +57,7 @@ export function formatDuration(seconds: number, language: string): string {
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;
   const unit = (n: number, u: "hour" | "minute" | "second") =>
-    new Intl.NumberFormat(tag, { style: "unit", unit: u, unitDisplay: "narrow" }).format(n);
+    new Intl.NumberFormat(tag, { style: "unit", unit: u, unitDisplay: "short" }).format(n);
   if (h) parts.push(unit(h, "hour"));
   if (m) parts.push(unit(m, "minute"));
   if (!h && (s || parts.length === 0)) parts.push(unit(s, "second"));

@@ -38,3 +38,8 @@ if (!("ResizeObserver" in window)) {
   }
   (window as unknown as { ResizeObserver: unknown }).ResizeObserver = ResizeObserverStub;
 }
+
+// jsdom lays nothing out, so every box is 0×0 and recharts warns that it cannot draw. Give boxes a plausible size.
+HTMLElement.prototype.getBoundingClientRect = function () {
+  return { x: 0, y: 0, top: 0, left: 0, right: 640, bottom: 256, width: 640, height: 256, toJSON: () => ({}) };
+};

@@ -15,7 +15,7 @@ export default function ThroughputChart({ daily }: { daily: DailyStat[] }) {
   return (
     // currentColor drives the axes and grid so both themes read well.
     <div className="h-64 text-slate-400 dark:text-slate-500" data-testid="throughput-chart">
-      <ResponsiveContainer width="100%" height="100%">
+      <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 640, height: 256 }}>
         <BarChart data={data} margin={{ top: 4, right: 4, bottom: 0, left: 4 }} barGap={1}>
           <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.25} />
           <XAxis
@@ -42,8 +42,22 @@ export default function ThroughputChart({ daily }: { daily: DailyStat[] }) {
             contentStyle={{ borderRadius: 8, fontSize: 12 }}
           />
           <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
-          <Bar dataKey="synced" name={t("dashboard.synced")} stackId="rows" fill={SYNCED} radius={[0, 0, 0, 0]} />
-          <Bar dataKey="failed" name={t("dashboard.failed")} stackId="rows" fill={FAILED} radius={[3, 3, 0, 0]} />
+          <Bar
+            dataKey="synced"
+            name={t("dashboard.synced")}
+            stackId="rows"
+            fill={SYNCED}
+            isAnimationActive={false}
+            radius={[0, 0, 0, 0]}
+          />
+          <Bar
+            dataKey="failed"
+            name={t("dashboard.failed")}
+            stackId="rows"
+            fill={FAILED}
+            isAnimationActive={false}
+            radius={[3, 3, 0, 0]}
+          />
         </BarChart>
       </ResponsiveContainer>
     </div>

@@ -82,3 +82,29 @@ describe("Failed records", () => {
     expect(await screen.findAllByTestId("failed-row")).toHaveLength(3);
   });
 });
+
+describe("Failed record details", () => {
+  it("opens from the keyboard, shows what is known, and closes with Escape back to the button", async () => {
+    const user = userEvent.setup();
+    await renderApp("/failed");
+    const rows = await screen.findAllByTestId("failed-row");
+    const details = within(rows[0]!).getByRole("button", { name: "Details" });
+    details.focus();
+    await user.keyboard("{Enter}");
+
+    const dialog = await screen.findByRole("dialog", { name: "Failed record" });
+    expect(within(dialog).getByText(open[0]!.erpRefStr!)).toBeInTheDocument();
+    expect(within(dialog).getByText(open[0]!.runId)).toBeInTheDocument();
+    const closeButton = within(dialog).getByRole("button", { name: "Close" });
+    expect(closeButton).toHaveFocus();
+    // Tab stays inside the panel: Close → Retry → back to Close.
+    await user.tab();
+    expect(within(dialog).getByRole("button", { name: "Retry" })).toHaveFocus();
+    await user.tab();
+    expect(closeButton).toHaveFocus();
+
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(details).toHaveFocus();
+  });
+});

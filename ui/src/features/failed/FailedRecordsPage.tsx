@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { ChevronLeft, ChevronRight, Download, PartyPopper, RotateCcw, SearchIcon } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { FailedRecordFilter, FailedRecordSummary, Stage } from "@/bindings";
@@ -11,6 +11,7 @@ import { numCell, Table, Td, Th } from "@/components/Table";
 import { useEntities } from "@/features/entities/queries";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { useDebouncedValue } from "@/lib/useDebouncedValue";
+import { FailedRecordDetail } from "./FailedRecordDetail";
 import { useFailedRecords } from "./queries";
 
 export const STAGES: readonly Stage[] = ["fetch", "normalize", "validate", "identity", "resolve", "load"];
@@ -35,7 +36,7 @@ interface Filters {
 
 const NO_FILTERS: Filters = { entityId: "", stage: "", errorType: "", search: "", includeResolved: false };
 
-function FailedRow({ record }: { record: FailedRecordSummary }) {
+function FailedRow({ record, onOpen }: { record: FailedRecordSummary; onOpen: (r: FailedRecordSummary) => void }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   return (
@@ -55,7 +56,9 @@ function FailedRow({ record }: { record: FailedRecordSummary }) {
         </span>
       </Td>
       <Td className="max-w-md">
-        <div className="break-words text-slate-800 dark:text-slate-200">{record.message}</div>
+        <div dir="auto" className="text-start break-words text-slate-800 dark:text-slate-200">
+          {record.message}
+        </div>
         {record.field ? (
           <div className="mt-1 text-xs text-slate-500">
             <span className="font-medium">{t("failed.field")}:</span>{" "}
@@ -84,9 +87,14 @@ function FailedRow({ record }: { record: FailedRecordSummary }) {
         ) : null}
       </Td>
       <Td className="text-end">
-        <ComingSoonButton size="sm" icon={<RotateCcw className="size-3.5" aria-hidden="true" />}>
-          {t("failed.retry")}
-        </ComingSoonButton>
+        <div className="flex justify-end gap-1.5">
+          <Button size="sm" variant="ghost" onClick={() => onOpen(record)}>
+            {t("failed.details")}
+          </Button>
+          <ComingSoonButton size="sm" icon={<RotateCcw className="size-3.5" aria-hidden="true" />}>
+            {t("failed.retry")}
+          </ComingSoonButton>
+        </div>
       </Td>
     </tr>
   );
@@ -137,6 +145,8 @@ export function FailedRecordsPage() {
   const entities = useEntities();
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [offset, setOffset] = useState(0);
+  const [open, setOpen] = useState<FailedRecordSummary | null>(null);
+  const close = useCallback(() => setOpen(null), []);
   const search = useDebouncedValue(filters.search.trim(), 300);
   const errorType = useDebouncedValue(filters.errorType.trim(), 300);
 
@@ -296,7 +306,7 @@ export function FailedRecordsPage() {
                 </thead>
                 <tbody>
                   {page.items.map((r) => (
-                    <FailedRow key={r.id} record={r} />
+                    <FailedRow key={r.id} record={r} onOpen={setOpen} />
                   ))}
                 </tbody>
               </Table>
@@ -305,6 +315,7 @@ export function FailedRecordsPage() {
           )
         }
       </QueryView>
+      {open ? <FailedRecordDetail record={open} onClose={close} /> : null}
     </Page>
   );
 }

@@ -61,6 +61,7 @@ export function LogsPage() {
           <Select
             id="logs-level"
             data-testid="logs-level"
+            className="w-48"
             value={level}
             onChange={(e) => setLevel(e.target.value as LogLevel)}
           >

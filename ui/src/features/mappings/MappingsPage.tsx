@@ -18,11 +18,9 @@ function MappingOverview({ entity }: { entity: EntitySummary }) {
       <div className="flex items-start justify-between gap-4">
         <div>
           <h2 className="text-base font-semibold text-slate-900 dark:text-slate-100">{entity.name}</h2>
-          <p className="text-sm text-slate-500 dark:text-slate-400">
-            <span dir="ltr" className="font-mono text-xs">
-              {entity.slug}
-            </span>{" "}
-            → {entity.targetName}
+          {/* Identifiers and an arrow: always left to right, or the arrow would point the wrong way in RTL. */}
+          <p className="text-sm text-slate-500 dark:text-slate-400" dir="ltr">
+            <span className="font-mono text-xs">{entity.slug}</span> → {entity.targetName}
           </p>
         </div>
         <div className="flex gap-2">

@@ -33,35 +33,42 @@ function RunRow({ run }: { run: RunSummary }) {
     <>
       <tr data-testid="run-row">
         <Td>
-          <StatusBadge status={run.status} />
-        </Td>
-        <Td>
           <div className="font-medium text-slate-900 dark:text-slate-100">{run.entityName}</div>
-          <div className="mt-0.5 flex gap-1">
+          <div className="mt-1 flex flex-wrap items-center gap-1">
+            <StatusBadge status={run.status} />
             <Pill>{run.trigger}</Pill>
             {run.fullRefresh ? <Pill tone="amber">{t("runs.fullRefresh")}</Pill> : null}
           </div>
         </Td>
-        <Td className="whitespace-nowrap">{formatDateTime(run.startedAt, lang)}</Td>
-        <Td className="whitespace-nowrap tabular-nums">
-          {seconds === null ? t("runs.inProgress") : formatDuration(seconds, lang)}
+        <Td className="whitespace-nowrap">
+          <div>{formatDateTime(run.startedAt, lang)}</div>
+          <div className="text-xs text-slate-500 tabular-nums">
+            {seconds === null ? t("runs.inProgress") : formatDuration(seconds, lang)}
+          </div>
         </Td>
         {COUNTERS.map((c) => (
-          <Td
-            key={c}
-            className={`${numCell} ${run[c] === 0 ? "text-slate-400 dark:text-slate-600" : ""} ${c === "failed" && run[c] > 0 ? "font-semibold text-rose-600 dark:text-rose-400" : ""}`}
-          >
-            {formatNumber(run[c], lang)}
+          <Td key={c} className={numCell}>
+            <span
+              className={
+                run[c] === 0
+                  ? "text-slate-400 dark:text-slate-600"
+                  : c === "failed"
+                    ? "font-semibold text-rose-600 dark:text-rose-400"
+                    : ""
+              }
+            >
+              {formatNumber(run[c], lang)}
+            </span>
           </Td>
         ))}
       </tr>
       {run.errorMessage ? (
         <tr>
           <td
-            colSpan={4 + COUNTERS.length}
+            colSpan={2 + COUNTERS.length}
             className="border-b border-slate-100 bg-rose-50/60 px-4 py-2 text-sm text-rose-800 dark:border-slate-800 dark:bg-rose-950/20 dark:text-rose-300"
           >
-            {run.errorMessage}
+            <span dir="auto">{run.errorMessage}</span>
           </td>
         </tr>
       ) : null}
@@ -134,10 +141,8 @@ export function RunsPage() {
               <Table label={t("runs.title")}>
                 <thead>
                   <tr>
-                    <Th>{t("runs.status")}</Th>
                     <Th>{t("runs.entity")}</Th>
                     <Th>{t("runs.started")}</Th>
-                    <Th>{t("runs.duration")}</Th>
                     {COUNTERS.map((c) => (
                       <Th key={c} className="text-end">
                         {t(`runs.counters.${c}`)}

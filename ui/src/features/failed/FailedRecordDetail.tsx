@@ -1,0 +1,77 @@
+import type { ReactNode } from "react";
+import { FileJson, RotateCcw } from "lucide-react";
+import { useTranslation } from "react-i18next";
+import type { FailedRecordSummary } from "@/bindings";
+import { ComingSoonButton } from "@/components/Button";
+import { Drawer } from "@/components/Drawer";
+import { Pill } from "@/components/StatusBadge";
+import { formatDateTime, formatNumber } from "@/lib/format";
+
+function Item({ label, children, mono = false }: { label: string; children: ReactNode; mono?: boolean }) {
+  return (
+    <div className="py-2.5">
+      <dt className="text-xs font-medium text-slate-500 dark:text-slate-400">{label}</dt>
+      <dd
+        className={`mt-0.5 break-words text-slate-900 dark:text-slate-100 ${mono ? "font-mono text-xs" : "text-sm"}`}
+        dir={mono ? "ltr" : undefined}
+      >
+        {children}
+      </dd>
+    </div>
+  );
+}
+
+/** What is known about one failed record. Raw / normalized / mapped snapshots need a detail command (later). */
+export function FailedRecordDetail({ record, onClose }: { record: FailedRecordSummary; onClose: () => void }) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  return (
+    <Drawer title={t("failed.detailTitle")} onClose={onClose} testId="failed-detail">
+      <div className="mb-4 rounded-lg border border-rose-200 bg-rose-50 p-4 text-sm text-rose-900 dark:border-rose-900/60 dark:bg-rose-950/30 dark:text-rose-200">
+        <div dir="auto" className="text-start">
+          {record.message}
+        </div>
+      </div>
+      <dl className="divide-y divide-slate-100 dark:divide-slate-800">
+        <Item label={t("failed.entity")}>{record.entityName}</Item>
+        <Item label={t("failed.record")} mono>
+          {record.erpRefStr ?? "—"}
+        </Item>
+        <Item label={t("failed.stage")}>
+          <Pill>{t(`stage.${record.stage}`)}</Pill>
+        </Item>
+        <Item label={t("failed.errorType")} mono>
+          {record.errorType}
+        </Item>
+        {record.field ? (
+          <Item label={t("failed.field")} mono>
+            {record.field}
+          </Item>
+        ) : null}
+        {record.value !== null ? (
+          <Item label={t("failed.value")} mono>
+            {record.value}
+          </Item>
+        ) : null}
+        <Item label={t("failed.attempts")}>{formatNumber(record.attempts, lang)}</Item>
+        <Item label={t("failed.created")}>{formatDateTime(record.createdAt, lang)}</Item>
+        {record.resolvedAt ? <Item label={t("failed.resolved")}>{formatDateTime(record.resolvedAt, lang)}</Item> : null}
+        <Item label={t("failed.run")} mono>
+          {record.runId}
+        </Item>
+      </dl>
+      <div className="mt-6 rounded-lg bg-slate-50 p-4 dark:bg-slate-800/50">
+        <div className="flex items-center gap-2 text-sm font-medium text-slate-800 dark:text-slate-200">
+          <FileJson className="size-4" aria-hidden="true" />
+          {t("failed.snapshots")}
+        </div>
+        <p className="mt-1 text-sm text-slate-500 dark:text-slate-400">{t("common.comingSoon")}</p>
+      </div>
+      <div className="mt-6">
+        <ComingSoonButton variant="primary" icon={<RotateCcw className="size-4" aria-hidden="true" />}>
+          {t("failed.retry")}
+        </ComingSoonButton>
+      </div>
+    </Drawer>
+  );
+}
