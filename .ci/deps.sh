@@ -38,8 +38,8 @@ fi
 
 echo "==> npm packages"
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-  npm --prefix ui ci --no-audit --no-fund
+  npm --prefix ui install --no-audit --no-fund
 fi
 if [ "$want_test" = 1 ] && { [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; }; then
-  npm --prefix tests/e2e ci --no-audit --no-fund
+  npm --prefix tests/e2e install --no-audit --no-fund
 fi

@@ -7,7 +7,6 @@ import { App } from "./app/App";
 import { createAppRouter } from "./app/router";
 import { createQueryClient } from "./lib/queryClient";
 import { applyCachedAppearance, loadStartupAppearance } from "./lib/startup";
-import { showMainWindow } from "./lib/window";
 
 async function start() {
   // 1. What we showed last time, synchronously, so the first frame already has the right theme and direction.
@@ -32,7 +31,6 @@ async function start() {
     </StrictMode>,
   );
   // The window may be created hidden (tauri.conf.json `visible: false`) so nothing unstyled is ever seen.
-  requestAnimationFrame(() => void showMainWindow());
 }
 
 void start();
