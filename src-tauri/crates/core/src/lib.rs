@@ -12,6 +12,9 @@ pub mod delta;
 pub mod identity;
 pub mod normalize;
 pub mod rowversion;
+
+// Nightly syncs (issue 7): the pure decision of what runs when.
+pub mod schedule;
 pub mod value;
 
 // Clients and credentials (issue 4).

@@ -1,0 +1,376 @@
+//! The scheduler's decision: given every entity's schedule and run state and the current instant, which runs to start
+//! now and when each entity runs next. Pure: the caller supplies `now` (tests move it freely; the app passes the wall
+//! clock on every tick), so suspend/resume, restarts and DST changes are just other values of `now`.
+
+use super::window::Window;
+use crate::ids::EntityId;
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScheduleMode {
+    Off,
+    Interval { minutes: u32 },
+    Nightly { window: Window },
+}
+
+/// Initial load spread over several nights: `ceil(row_estimate / days_to_complete)` rows a night until complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InitialLoad {
+    pub row_estimate: u64,
+    pub days_to_complete: u32,
+    pub complete: bool,
+}
+
+impl InitialLoad {
+    pub fn rows_per_night(&self) -> u64 {
+        self.row_estimate
+            .div_ceil(u64::from(self.days_to_complete.max(1)))
+    }
+}
+
+/// What the scheduler knows about one entity. Entities are given in parent-first order; starts keep that order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityState {
+    pub entity_id: EntityId,
+    pub mode: ScheduleMode,
+    pub paused: bool,
+    pub running: bool,
+    /// A run that did not reach an end (the app crashed, or the window closed mid-run): resumed from its checkpoint.
+    pub interrupted: bool,
+    pub last_started: Option<DateTime<Utc>>,
+    /// When the last run that reached an end finished (completed, with errors, failed or needs review).
+    pub last_finished: Option<DateTime<Utc>>,
+    pub initial_load: Option<InitialLoad>,
+}
+
+/// The surroundings of the decision.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    pub now: DateTime<Utc>,
+    /// The workstation's time zone: windows are local times.
+    pub tz: Tz,
+    /// "Pause nightly syncs" from the tray: no automatic run starts (manual runs are not the scheduler's business).
+    pub automatic_paused: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartReason {
+    /// The nightly window is open and the entity has not finished a run in this opening yet.
+    Window,
+    /// Every N minutes, and N minutes have passed since the last start.
+    Interval,
+    /// A run was interrupted and may continue now.
+    Resume,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartRun {
+    pub entity_id: EntityId,
+    pub reason: StartReason,
+    /// Stop gracefully after the page in flight when this instant passes (the window's end).
+    pub stop_at: Option<DateTime<Utc>>,
+    /// Rows to read at most in this run (initial load over several nights).
+    pub row_budget: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Decision {
+    pub start: Vec<StartRun>,
+    /// When each entity will run next (None: not scheduled, or paused).
+    pub next_run: Vec<(EntityId, Option<DateTime<Utc>>)>,
+}
+
+pub fn decide(plan: &Plan, entities: &[EntityState]) -> Decision {
+    let mut decision = Decision::default();
+    for e in entities {
+        let (start, next) = decide_one(plan, e);
+        if let Some(s) = start {
+            decision.start.push(s);
+        }
+        decision.next_run.push((e.entity_id, next));
+    }
+    decision
+}
+
+fn decide_one(plan: &Plan, e: &EntityState) -> (Option<StartRun>, Option<DateTime<Utc>>) {
+    let now = plan.now;
+    if e.paused || plan.automatic_paused || e.mode == ScheduleMode::Off {
+        return (None, None);
+    }
+    let budget = e
+        .initial_load
+        .filter(|l| !l.complete)
+        .map(|l| l.rows_per_night());
+    match e.mode {
+        ScheduleMode::Off => (None, None),
+        ScheduleMode::Interval { minutes } => {
+            let due = match e.last_started {
+                None => now,
+                Some(t) => t + Duration::minutes(i64::from(minutes.max(1))),
+            };
+            if e.running {
+                return (None, Some(due.max(now)));
+            }
+            let reason = if e.interrupted {
+                Some(StartReason::Resume)
+            } else if now >= due {
+                Some(StartReason::Interval)
+            } else {
+                None
+            };
+            match reason {
+                Some(reason) => (
+                    Some(StartRun {
+                        entity_id: e.entity_id,
+                        reason,
+                        stop_at: None,
+                        row_budget: budget,
+                    }),
+                    Some(now),
+                ),
+                None => (None, Some(due)),
+            }
+        }
+        ScheduleMode::Nightly { window } => {
+            let Some(open) = window.current(now, plan.tz) else {
+                return (None, Some(window.next_after(now, plan.tz).start));
+            };
+            let done_tonight = e.last_finished.is_some_and(|f| open.contains(f)) && !e.interrupted;
+            if e.running {
+                return (None, Some(now));
+            }
+            if done_tonight {
+                return (None, Some(window.next_after(now, plan.tz).start));
+            }
+            let reason = if e.interrupted {
+                StartReason::Resume
+            } else {
+                StartReason::Window
+            };
+            (
+                Some(StartRun {
+                    entity_id: e.entity_id,
+                    reason,
+                    stop_at: Some(open.end),
+                    row_budget: budget,
+                }),
+                Some(now),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use chrono_tz::Europe::{Berlin, Istanbul};
+
+    fn at(tz: Tz, s: &str) -> DateTime<Utc> {
+        let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        tz.from_local_datetime(&naive)
+            .earliest()
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn nightly() -> EntityState {
+        EntityState {
+            entity_id: EntityId::new(),
+            mode: ScheduleMode::Nightly {
+                window: Window::default(),
+            },
+            paused: false,
+            running: false,
+            interrupted: false,
+            last_started: None,
+            last_finished: None,
+            initial_load: None,
+        }
+    }
+
+    fn plan(tz: Tz, now: &str) -> Plan {
+        Plan {
+            now: at(tz, now),
+            tz,
+            automatic_paused: false,
+        }
+    }
+
+    #[test]
+    fn a_nightly_entity_starts_when_the_window_opens_and_not_before() {
+        let e = nightly();
+        let before = decide(&plan(Istanbul, "2026-11-20 18:59"), &[e.clone()]);
+        assert!(before.start.is_empty());
+        assert_eq!(before.next_run[0].1, Some(at(Istanbul, "2026-11-20 19:00")));
+        let open = decide(&plan(Istanbul, "2026-11-20 19:00"), &[e]);
+        assert_eq!(open.start.len(), 1);
+        assert_eq!(open.start[0].reason, StartReason::Window);
+        assert_eq!(
+            open.start[0].stop_at,
+            Some(at(Istanbul, "2026-11-21 07:00")),
+            "stops at the window end"
+        );
+    }
+
+    #[test]
+    fn an_entity_that_finished_tonight_does_not_run_twice_in_the_same_night() {
+        let mut e = nightly();
+        e.last_started = Some(at(Istanbul, "2026-11-20 19:00"));
+        e.last_finished = Some(at(Istanbul, "2026-11-20 21:10"));
+        let d = decide(&plan(Istanbul, "2026-11-21 03:00"), &[e]);
+        assert!(
+            d.start.is_empty(),
+            "finished after tonight's opening: done until tomorrow evening"
+        );
+        assert_eq!(d.next_run[0].1, Some(at(Istanbul, "2026-11-21 19:00")));
+    }
+
+    #[test]
+    fn a_clock_jump_into_tomorrows_window_starts_the_next_night_run() {
+        // Suspended at 22:00 after finishing; the lid opens the next evening at 23:30.
+        let mut e = nightly();
+        e.last_finished = Some(at(Istanbul, "2026-11-20 21:10"));
+        let d = decide(&plan(Istanbul, "2026-11-21 23:30"), &[e]);
+        assert_eq!(d.start.len(), 1);
+        assert_eq!(d.start[0].stop_at, Some(at(Istanbul, "2026-11-22 07:00")));
+    }
+
+    #[test]
+    fn waking_up_early_in_the_morning_still_inside_the_window_catches_up() {
+        let mut e = nightly();
+        e.last_finished = Some(at(Istanbul, "2026-11-19 20:00"));
+        let d = decide(&plan(Istanbul, "2026-11-21 06:30"), &[e.clone()]);
+        assert_eq!(
+            d.start.len(),
+            1,
+            "missed the night while asleep: start now, the window is still open"
+        );
+        let late = decide(&plan(Istanbul, "2026-11-21 07:05"), &[e]);
+        assert!(
+            late.start.is_empty(),
+            "after the window: wait for the evening"
+        );
+        assert_eq!(late.next_run[0].1, Some(at(Istanbul, "2026-11-21 19:00")));
+    }
+
+    #[test]
+    fn a_running_entity_is_never_started_again() {
+        let mut e = nightly();
+        e.running = true;
+        assert!(decide(&plan(Istanbul, "2026-11-20 20:00"), &[e])
+            .start
+            .is_empty());
+    }
+
+    #[test]
+    fn after_a_restart_an_interrupted_run_is_resumed_inside_the_window_and_waits_outside_it() {
+        let mut e = nightly();
+        e.interrupted = true;
+        e.last_finished = Some(at(Istanbul, "2026-11-20 20:00"));
+        let inside = decide(&plan(Istanbul, "2026-11-20 23:00"), &[e.clone()]);
+        assert_eq!(inside.start.len(), 1);
+        assert_eq!(
+            inside.start[0].reason,
+            StartReason::Resume,
+            "resumed, not a second run"
+        );
+        let outside = decide(&plan(Istanbul, "2026-11-21 09:00"), &[e]);
+        assert!(
+            outside.start.is_empty(),
+            "the rest of a nightly run waits for the next window"
+        );
+    }
+
+    #[test]
+    fn the_fall_back_hour_does_not_open_a_second_run_in_the_same_night() {
+        // Berlin 2026-10-25: 02:30 happens twice. A run that finished in the first 02:30 is tonight's run.
+        let mut e = nightly();
+        let first_0230 = at(Berlin, "2026-10-25 02:30");
+        e.last_finished = Some(first_0230);
+        let second_0230 = first_0230 + Duration::hours(1);
+        assert!(decide(
+            &Plan {
+                now: second_0230,
+                tz: Berlin,
+                automatic_paused: false
+            },
+            &[e]
+        )
+        .start
+        .is_empty());
+    }
+
+    #[test]
+    fn interval_schedules_run_every_n_minutes_from_the_last_start() {
+        let mut e = nightly();
+        e.mode = ScheduleMode::Interval { minutes: 30 };
+        let first = decide(&plan(Istanbul, "2026-11-20 10:00"), &[e.clone()]);
+        assert_eq!(
+            first.start[0].reason,
+            StartReason::Interval,
+            "never ran: due at once"
+        );
+        e.last_started = Some(at(Istanbul, "2026-11-20 10:00"));
+        let early = decide(&plan(Istanbul, "2026-11-20 10:29"), &[e.clone()]);
+        assert!(early.start.is_empty());
+        assert_eq!(early.next_run[0].1, Some(at(Istanbul, "2026-11-20 10:30")));
+        assert_eq!(
+            decide(&plan(Istanbul, "2026-11-20 10:30"), &[e])
+                .start
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn paused_or_off_schedules_start_nothing_and_have_no_next_run() {
+        let mut paused = nightly();
+        paused.paused = true;
+        let mut off = nightly();
+        off.mode = ScheduleMode::Off;
+        let d = decide(&plan(Istanbul, "2026-11-20 20:00"), &[paused, off]);
+        assert!(d.start.is_empty());
+        assert!(d.next_run.iter().all(|(_, n)| n.is_none()));
+        let mut all_paused = plan(Istanbul, "2026-11-20 20:00");
+        all_paused.automatic_paused = true;
+        assert!(
+            decide(&all_paused, &[nightly()]).start.is_empty(),
+            "Pause nightly syncs from the tray"
+        );
+    }
+
+    #[test]
+    fn an_initial_load_reads_its_nightly_share_until_complete() {
+        let mut e = nightly();
+        e.initial_load = Some(InitialLoad {
+            row_estimate: 1_000_001,
+            days_to_complete: 3,
+            complete: false,
+        });
+        let d = decide(&plan(Istanbul, "2026-11-20 19:00"), &[e.clone()]);
+        assert_eq!(d.start[0].row_budget, Some(333_334), "ceil(1,000,001 / 3)");
+        e.initial_load = Some(InitialLoad {
+            row_estimate: 1_000_001,
+            days_to_complete: 3,
+            complete: true,
+        });
+        assert_eq!(
+            decide(&plan(Istanbul, "2026-11-20 19:00"), &[e]).start[0].row_budget,
+            None,
+            "then incremental"
+        );
+    }
+
+    #[test]
+    fn starts_keep_the_parent_first_order_they_were_given() {
+        let (parent, child) = (nightly(), nightly());
+        let d = decide(
+            &plan(Istanbul, "2026-11-20 20:00"),
+            &[parent.clone(), child.clone()],
+        );
+        let order: Vec<_> = d.start.iter().map(|s| s.entity_id).collect();
+        assert_eq!(order, vec![parent.entity_id, child.entity_id]);
+    }
+}
