@@ -201,7 +201,10 @@ mod tests {
     #[test]
     fn a_nightly_entity_starts_when_the_window_opens_and_not_before() {
         let e = nightly();
-        let before = decide(&plan(Istanbul, "2026-11-20 18:59"), &[e.clone()]);
+        let before = decide(
+            &plan(Istanbul, "2026-11-20 18:59"),
+            std::slice::from_ref(&e),
+        );
         assert!(before.start.is_empty());
         assert_eq!(before.next_run[0].1, Some(at(Istanbul, "2026-11-20 19:00")));
         let open = decide(&plan(Istanbul, "2026-11-20 19:00"), &[e]);
@@ -241,7 +244,10 @@ mod tests {
     fn waking_up_early_in_the_morning_still_inside_the_window_catches_up() {
         let mut e = nightly();
         e.last_finished = Some(at(Istanbul, "2026-11-19 20:00"));
-        let d = decide(&plan(Istanbul, "2026-11-21 06:30"), &[e.clone()]);
+        let d = decide(
+            &plan(Istanbul, "2026-11-21 06:30"),
+            std::slice::from_ref(&e),
+        );
         assert_eq!(
             d.start.len(),
             1,
@@ -269,7 +275,10 @@ mod tests {
         let mut e = nightly();
         e.interrupted = true;
         e.last_finished = Some(at(Istanbul, "2026-11-20 20:00"));
-        let inside = decide(&plan(Istanbul, "2026-11-20 23:00"), &[e.clone()]);
+        let inside = decide(
+            &plan(Istanbul, "2026-11-20 23:00"),
+            std::slice::from_ref(&e),
+        );
         assert_eq!(inside.start.len(), 1);
         assert_eq!(
             inside.start[0].reason,
@@ -306,14 +315,20 @@ mod tests {
     fn interval_schedules_run_every_n_minutes_from_the_last_start() {
         let mut e = nightly();
         e.mode = ScheduleMode::Interval { minutes: 30 };
-        let first = decide(&plan(Istanbul, "2026-11-20 10:00"), &[e.clone()]);
+        let first = decide(
+            &plan(Istanbul, "2026-11-20 10:00"),
+            std::slice::from_ref(&e),
+        );
         assert_eq!(
             first.start[0].reason,
             StartReason::Interval,
             "never ran: due at once"
         );
         e.last_started = Some(at(Istanbul, "2026-11-20 10:00"));
-        let early = decide(&plan(Istanbul, "2026-11-20 10:29"), &[e.clone()]);
+        let early = decide(
+            &plan(Istanbul, "2026-11-20 10:29"),
+            std::slice::from_ref(&e),
+        );
         assert!(early.start.is_empty());
         assert_eq!(early.next_run[0].1, Some(at(Istanbul, "2026-11-20 10:30")));
         assert_eq!(
@@ -349,7 +364,10 @@ mod tests {
             days_to_complete: 3,
             complete: false,
         });
-        let d = decide(&plan(Istanbul, "2026-11-20 19:00"), &[e.clone()]);
+        let d = decide(
+            &plan(Istanbul, "2026-11-20 19:00"),
+            std::slice::from_ref(&e),
+        );
         assert_eq!(d.start[0].row_budget, Some(333_334), "ceil(1,000,001 / 3)");
         e.initial_load = Some(InitialLoad {
             row_estimate: 1_000_001,
