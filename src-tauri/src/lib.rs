@@ -25,6 +25,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             failed_records::failed_records_list,
             pending_children::pending_children_list,
             schedules::schedules_list,
+            schedules::schedules_save,
             dashboard::dashboard_summary,
             logs::logs_recent,
         ])

@@ -16,6 +16,7 @@ export const commands = {
 	failedRecordsList: (filter: FailedRecordFilter) => typedError<FailedRecordPage, ApiError>(__TAURI_INVOKE("failed_records_list", { filter })),
 	pendingChildrenList: () => typedError<PendingChild[], ApiError>(__TAURI_INVOKE("pending_children_list")),
 	schedulesList: () => typedError<ScheduleSummary[], ApiError>(__TAURI_INVOKE("schedules_list")),
+	schedulesSave: (input: ScheduleInput) => typedError<ScheduleSummary, ApiError>(__TAURI_INVOKE("schedules_save", { input })),
 	dashboardSummary: () => typedError<DashboardSummary, ApiError>(__TAURI_INVOKE("dashboard_summary")),
 	logsRecent: (level: LogLevel, limit: number) => typedError<LogLine[], ApiError>(__TAURI_INVOKE("logs_recent", { level, limit })),
 };
@@ -163,6 +164,20 @@ export type RunSummary = {
 	pending: number,
 	duplicates: number,
 	errorMessage: string | null,
+};
+
+/**  A schedule as the planner edits it. Validated in Rust before it is saved. */
+export type ScheduleInput = {
+	entityId: string,
+	mode: ScheduleMode,
+	intervalMinutes: number | null,
+	/**  `HH:MM`, local time of the workstation. */
+	windowStart: string,
+	windowEnd: string,
+	/**  Initial load spread over this many nights (with `row_estimate`), or none. */
+	daysToComplete: number | null,
+	rowEstimate: number | null,
+	paused: boolean,
 };
 
 export type ScheduleMode = "off" | "interval" | "nightly";

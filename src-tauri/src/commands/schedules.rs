@@ -9,3 +9,13 @@ pub async fn schedules_list(state: tauri::State<'_, AppState>) -> ApiResult<Vec<
     let db = state.db.clone();
     blocking(move || schedules::list(&db)).await
 }
+
+#[tauri::command]
+#[specta::specta]
+pub async fn schedules_save(
+    state: tauri::State<'_, AppState>,
+    input: syncflow_core::model::ScheduleInput,
+) -> ApiResult<ScheduleSummary> {
+    let db = state.db.clone();
+    blocking(move || schedules::save(&db, &input, chrono::Utc::now())).await
+}

@@ -286,3 +286,19 @@ dto!(
         pub message: String,
     }
 );
+
+dto!(
+    /// A schedule as the planner edits it. Validated in Rust before it is saved.
+    pub struct ScheduleInput {
+        pub entity_id: String,
+        pub mode: ScheduleMode,
+        pub interval_minutes: Option<u32>,
+        /// `HH:MM`, local time of the workstation.
+        pub window_start: String,
+        pub window_end: String,
+        /// Initial load spread over this many nights (with `row_estimate`), or none.
+        pub days_to_complete: Option<u32>,
+        pub row_estimate: Option<u32>,
+        pub paused: bool,
+    }
+);

@@ -1,13 +1,15 @@
+import { useState } from "react";
 import { CalendarClock, Moon, Pause, Pencil, Timer } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { ScheduleSummary } from "@/bindings";
-import { ComingSoonButton } from "@/components/Button";
+import { Button, ComingSoonButton } from "@/components/Button";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill } from "@/components/StatusBadge";
 import { Table, Td, Th } from "@/components/Table";
 import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
 import { useSchedules } from "./queries";
+import { ScheduleEditor } from "./ScheduleEditor";
 
 function ModeCell({ schedule }: { schedule: ScheduleSummary }) {
   const { t, i18n } = useTranslation();
@@ -31,6 +33,7 @@ export function SchedulesPage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const schedules = useSchedules();
+  const [editing, setEditing] = useState<ScheduleSummary | null>(null);
   return (
     <Page
       name="schedules"
@@ -106,13 +109,15 @@ export function SchedulesPage() {
                       )}
                     </Td>
                     <Td className="text-end">
-                      <ComingSoonButton
+                      <Button
                         size="sm"
                         variant="ghost"
+                        data-testid="schedule-edit"
+                        onClick={() => setEditing(s)}
                         icon={<Pencil className="size-3.5" aria-hidden="true" />}
                       >
                         {t("schedules.edit")}
-                      </ComingSoonButton>
+                      </Button>
                     </Td>
                   </tr>
                 ))}
@@ -121,6 +126,7 @@ export function SchedulesPage() {
           )
         }
       </QueryView>
+      {editing ? <ScheduleEditor schedule={editing} onClose={() => setEditing(null)} /> : null}
     </Page>
   );
 }

@@ -9,3 +9,16 @@ pub use decide::{
     decide, Decision, EntityState, InitialLoad, Plan, ScheduleMode, StartReason, StartRun,
 };
 pub use window::{Occurrence, Window, WindowError};
+
+/// The workstation's time zone (IANA name from the OS, or `TZ`), for nightly windows; UTC when it cannot be told.
+pub fn local_tz() -> chrono_tz::Tz {
+    std::env::var("TZ")
+        .ok()
+        .and_then(|tz| tz.trim_start_matches(':').parse().ok())
+        .or_else(|| {
+            iana_time_zone::get_timezone()
+                .ok()
+                .and_then(|name| name.parse().ok())
+        })
+        .unwrap_or(chrono_tz::UTC)
+}

@@ -1,0 +1,146 @@
+import { useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import type { ScheduleInput, ScheduleMode, ScheduleSummary } from "@/bindings";
+import { Button } from "@/components/Button";
+import { Drawer } from "@/components/Drawer";
+import { Field, Select, inputClass } from "@/components/Field";
+import { ApiException } from "@/lib/result";
+import { useSaveSchedule } from "./queries";
+
+function toInput(s: ScheduleSummary): ScheduleInput {
+  return {
+    entityId: s.entityId,
+    mode: s.mode,
+    intervalMinutes: s.intervalMinutes ?? 60,
+    windowStart: s.windowStart,
+    windowEnd: s.windowEnd,
+    daysToComplete: s.daysToComplete,
+    rowEstimate: null,
+    paused: s.paused,
+  };
+}
+
+/** Edits one entity's schedule. Rust validates it; a refusal shows the backend's message next to the form. */
+export function ScheduleEditor({ schedule, onClose }: { schedule: ScheduleSummary; onClose: () => void }) {
+  const { t } = useTranslation();
+  const [draft, setDraft] = useState<ScheduleInput>(() => toInput(schedule));
+  const [spread, setSpread] = useState(schedule.daysToComplete !== null);
+  const save = useSaveSchedule();
+  const set = (patch: Partial<ScheduleInput>) => setDraft((d) => ({ ...d, ...patch }));
+  const num = (v: string) => (v.trim() === "" ? null : Number(v));
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const input = spread ? draft : { ...draft, daysToComplete: null, rowEstimate: null };
+    save.mutate(input, { onSuccess: onClose });
+  };
+  const error = save.error instanceof ApiException ? save.error.message : save.error ? String(save.error) : null;
+
+  return (
+    <Drawer
+      title={t("schedules.editTitle", { entity: schedule.entityName })}
+      onClose={onClose}
+      testId="schedule-editor"
+    >
+      <form className="flex flex-col gap-4" onSubmit={submit}>
+        <Field label={t("schedules.mode")} htmlFor="schedule-mode">
+          <Select
+            id="schedule-mode"
+            data-testid="schedule-mode"
+            value={draft.mode}
+            onChange={(e) => set({ mode: e.target.value as ScheduleMode })}
+          >
+            <option value="off">{t("schedules.modeOff")}</option>
+            <option value="interval">{t("schedules.modeInterval")}</option>
+            <option value="nightly">{t("schedules.modeNightly")}</option>
+          </Select>
+        </Field>
+        {draft.mode === "interval" ? (
+          <Field label={t("schedules.intervalMinutes")} htmlFor="schedule-interval">
+            <input
+              id="schedule-interval"
+              type="number"
+              min={1}
+              max={1440}
+              className={inputClass}
+              value={draft.intervalMinutes ?? ""}
+              onChange={(e) => set({ intervalMinutes: num(e.target.value) })}
+            />
+          </Field>
+        ) : null}
+        {draft.mode === "nightly" ? (
+          <div className="grid grid-cols-2 gap-3">
+            <Field label={t("schedules.windowStart")} htmlFor="schedule-start" hint={t("schedules.windowHint")}>
+              <input
+                id="schedule-start"
+                data-testid="schedule-window-start"
+                className={inputClass}
+                dir="ltr"
+                value={draft.windowStart}
+                onChange={(e) => set({ windowStart: e.target.value })}
+              />
+            </Field>
+            <Field label={t("schedules.windowEnd")} htmlFor="schedule-end">
+              <input
+                id="schedule-end"
+                data-testid="schedule-window-end"
+                className={inputClass}
+                dir="ltr"
+                value={draft.windowEnd}
+                onChange={(e) => set({ windowEnd: e.target.value })}
+              />
+            </Field>
+          </div>
+        ) : null}
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" checked={spread} onChange={(e) => setSpread(e.target.checked)} />
+          {t("schedules.spreadFirstLoad")}
+        </label>
+        {spread ? (
+          <div className="grid grid-cols-2 gap-3">
+            <Field label={t("schedules.daysToComplete")} htmlFor="schedule-days">
+              <input
+                id="schedule-days"
+                type="number"
+                min={1}
+                max={60}
+                className={inputClass}
+                value={draft.daysToComplete ?? ""}
+                onChange={(e) => set({ daysToComplete: num(e.target.value) })}
+              />
+            </Field>
+            <Field label={t("schedules.rowEstimate")} htmlFor="schedule-rows">
+              <input
+                id="schedule-rows"
+                type="number"
+                min={1}
+                className={inputClass}
+                value={draft.rowEstimate ?? ""}
+                onChange={(e) => set({ rowEstimate: num(e.target.value) })}
+              />
+            </Field>
+          </div>
+        ) : null}
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" checked={draft.paused} onChange={(e) => set({ paused: e.target.checked })} />
+          {t("schedules.pauseThis")}
+        </label>
+        {error ? (
+          <p
+            role="alert"
+            data-testid="schedule-error"
+            className="rounded-lg bg-rose-50 p-3 text-sm text-rose-700 dark:bg-rose-950 dark:text-rose-200"
+          >
+            {error}
+          </p>
+        ) : null}
+        <div className="flex justify-end gap-2">
+          <Button onClick={onClose}>{t("common.cancel")}</Button>
+          <Button type="submit" variant="primary" disabled={save.isPending} data-testid="schedule-save">
+            {t("common.save")}
+          </Button>
+        </div>
+      </form>
+    </Drawer>
+  );
+}
