@@ -164,16 +164,9 @@ fn decide_one(plan: &Plan, e: &EntityState) -> (Option<StartRun>, Option<DateTim
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
     use chrono_tz::Europe::{Berlin, Istanbul};
 
-    fn at(tz: Tz, s: &str) -> DateTime<Utc> {
-        let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
-        tz.from_local_datetime(&naive)
-            .earliest()
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use crate::schedule::window::local_at as at;
 
     fn nightly() -> EntityState {
         EntityState {

@@ -123,18 +123,22 @@ fn resolve(tz: Tz, day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
     }
 }
 
+/// `"YYYY-MM-DD HH:MM"` local time in `tz` as an instant (the earlier one in a fall-back fold), for tests.
+#[cfg(test)]
+pub(crate) fn local_at(tz: Tz, s: &str) -> DateTime<Utc> {
+    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono_tz::Europe::{Berlin, Istanbul};
 
-    fn at(tz: Tz, s: &str) -> DateTime<Utc> {
-        let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
-        tz.from_local_datetime(&naive)
-            .earliest()
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use super::local_at as at;
 
     #[test]
     fn the_default_window_is_open_from_seven_in_the_evening_until_seven_in_the_morning() {
