@@ -1,10 +1,15 @@
 //! SyncFlow's domain, with no Tauri in it: the desktop shell, the CLI, the tests and the benchmarks all drive the
 //! pipeline through this crate. Each module owns one concern; see the module headers.
 
+pub mod app;
+pub mod config;
+pub mod config_file;
+pub mod discovery;
 pub mod error;
 pub mod ids;
 pub mod logs;
 pub mod model;
+pub mod pipeline;
 pub mod store;
 
 // Core engine (issue 3): five-layer normalization, identity canonical form v1, rowversion rules, delta.

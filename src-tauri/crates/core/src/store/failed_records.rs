@@ -96,3 +96,284 @@ mod tests {
         );
     }
 }
+
+use super::now_text;
+use crate::ids::{EntityId, FailedRecordId, RunId};
+use crate::model::Stage;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+/// A row that could not go through, as the checkpoint records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewFailed {
+    pub stage: Stage,
+    pub error_type: String,
+    pub message: String,
+    pub field: Option<String>,
+    pub value: Option<String>,
+    pub bk_hash: Option<String>,
+    pub erp_ref_str: Option<String>,
+    pub raw: String,
+    pub normalized: Option<String>,
+    pub mapped: Option<String>,
+    /// When the automatic retry (load failures only) may try it again.
+    pub next_retry_at: Option<String>,
+}
+
+/// Records failures in the checkpoint transaction. A row whose business key already has an open failed record
+/// updates that record (one entry per broken row, its attempts counting the runs it failed in), so a row that
+/// fails every night does not flood the queue.
+pub fn record(
+    tx: &Transaction<'_>,
+    entity: EntityId,
+    run: RunId,
+    rows: &[NewFailed],
+) -> Result<(), StoreError> {
+    let now = now_text();
+    let mut update = tx.prepare_cached(
+        "UPDATE failed_records SET run_id = ?3, stage = ?4, error_type = ?5, message = ?6, field = ?7, value = ?8,
+           erp_ref_str = ?9, raw = ?10, normalized = ?11, mapped = ?12, attempts = attempts + 1,
+           next_retry_at = ?13, updated_at = ?14
+         WHERE entity_id = ?1 AND bk_hash = ?2 AND resolved_at IS NULL",
+    )?;
+    // A row without a known key is the same broken row when APISmith sent exactly the same JSON.
+    let mut update_by_raw = tx.prepare_cached(
+        "UPDATE failed_records SET run_id = ?3, stage = ?4, error_type = ?5, message = ?6, field = ?7, value = ?8,
+           attempts = attempts + 1, updated_at = ?9
+         WHERE entity_id = ?1 AND bk_hash IS NULL AND raw = ?2 AND resolved_at IS NULL",
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO failed_records (id, entity_id, run_id, stage, error_type, message, field, value, bk_hash,
+                                     erp_ref_str, raw, normalized, mapped, attempts, next_retry_at, created_at,
+                                     updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14, ?15, ?15)",
+    )?;
+    for f in rows {
+        if let Some(bk) = &f.bk_hash {
+            let n = update.execute(params![
+                entity,
+                bk,
+                run,
+                f.stage,
+                f.error_type,
+                f.message,
+                f.field,
+                f.value,
+                f.erp_ref_str,
+                f.raw,
+                f.normalized,
+                f.mapped,
+                f.next_retry_at,
+                now
+            ])?;
+            if n > 0 {
+                continue;
+            }
+        } else if update_by_raw.execute(params![
+            entity,
+            f.raw,
+            run,
+            f.stage,
+            f.error_type,
+            f.message,
+            f.field,
+            f.value,
+            now
+        ])? > 0
+        {
+            continue;
+        }
+        insert.execute(params![
+            FailedRecordId::new(),
+            entity,
+            run,
+            f.stage,
+            f.error_type,
+            f.message,
+            f.field,
+            f.value,
+            f.bk_hash,
+            f.erp_ref_str,
+            f.raw,
+            f.normalized,
+            f.mapped,
+            f.next_retry_at,
+            now
+        ])?;
+    }
+    Ok(())
+}
+
+/// One failed record with its snapshots, for the inspector and exports.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct FailedRecordDetail {
+    pub id: String,
+    pub entity_id: String,
+    pub entity_name: String,
+    pub run_id: String,
+    pub stage: Stage,
+    pub error_type: String,
+    pub message: String,
+    pub field: Option<String>,
+    pub value: Option<String>,
+    pub bk_hash: Option<String>,
+    pub erp_ref_str: Option<String>,
+    /// JSON text of the row as APISmith sent it.
+    pub raw: String,
+    pub normalized: Option<String>,
+    pub mapped: Option<String>,
+    pub attempts: u32,
+    pub next_retry_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub resolved_at: Option<String>,
+    pub resolved_by: Option<String>,
+}
+
+const DETAIL: &str = "SELECT f.id, f.entity_id, e.name, f.run_id, f.stage, f.error_type, f.message, f.field, f.value,
+    f.bk_hash, f.erp_ref_str, f.raw, f.normalized, f.mapped, f.attempts, f.next_retry_at, f.created_at, f.updated_at,
+    f.resolved_at, f.resolved_by FROM failed_records f JOIN entities e ON e.id = f.entity_id";
+
+fn detail_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FailedRecordDetail> {
+    Ok(FailedRecordDetail {
+        id: r.get(0)?,
+        entity_id: r.get(1)?,
+        entity_name: r.get(2)?,
+        run_id: r.get(3)?,
+        stage: r.get(4)?,
+        error_type: r.get(5)?,
+        message: r.get(6)?,
+        field: r.get(7)?,
+        value: r.get(8)?,
+        bk_hash: r.get(9)?,
+        erp_ref_str: r.get(10)?,
+        raw: r.get(11)?,
+        normalized: r.get(12)?,
+        mapped: r.get(13)?,
+        attempts: r.get(14)?,
+        next_retry_at: r.get(15)?,
+        created_at: r.get(16)?,
+        updated_at: r.get(17)?,
+        resolved_at: r.get(18)?,
+        resolved_by: r.get(19)?,
+    })
+}
+
+pub fn detail(db: &Db, id: FailedRecordId) -> Result<FailedRecordDetail, StoreError> {
+    db.conn()?
+        .query_row(&format!("{DETAIL} WHERE f.id = ?1"), [id], detail_row)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("no failed record with id {id}")))
+}
+
+/// Every record matching the filter with its snapshots (exports; streams nothing, so callers page by `limit`).
+pub fn details(
+    db: &Db,
+    filter: &FailedRecordFilter,
+) -> Result<Vec<FailedRecordDetail>, StoreError> {
+    let conn = db.conn()?;
+    let pattern = like_pattern(&filter.search);
+    let mut st = conn.prepare(&format!(
+        "{DETAIL} {WHERE} ORDER BY f.created_at, f.id LIMIT ?7 OFFSET ?8"
+    ))?;
+    let rows = st.query_map(
+        params![
+            filter.entity_id,
+            filter.run_id,
+            filter.stage,
+            filter.error_type,
+            pattern,
+            filter.include_resolved,
+            if filter.limit == 0 {
+                i64::MAX
+            } else {
+                filter.limit as i64
+            },
+            filter.offset
+        ],
+        detail_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Open records of an entity, optionally only the given ids (a retry's selection).
+pub fn open_ids(
+    db: &Db,
+    entity: EntityId,
+    only_load_due_before: Option<&str>,
+) -> Result<Vec<FailedRecordId>, StoreError> {
+    let conn = db.conn()?;
+    let mut st = conn.prepare(
+        "SELECT id FROM failed_records WHERE entity_id = ?1 AND resolved_at IS NULL
+           AND (?2 IS NULL OR (stage = 'load' AND attempts < 3 AND next_retry_at <= ?2))
+         ORDER BY created_at",
+    )?;
+    let rows = st.query_map(params![entity, only_load_due_before], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn resolve(tx: &Transaction<'_>, id: FailedRecordId, by: &str) -> Result<(), StoreError> {
+    let now = now_text();
+    tx.execute(
+        "UPDATE failed_records SET resolved_at = ?2, resolved_by = ?3, updated_at = ?2, next_retry_at = NULL
+         WHERE id = ?1",
+        params![id, now, by],
+    )?;
+    Ok(())
+}
+
+/// A retry failed again: one more attempt, the new error, and when the automatic retry may try next.
+pub fn bump(tx: &Transaction<'_>, id: FailedRecordId, f: &NewFailed) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE failed_records SET attempts = attempts + 1, stage = ?2, error_type = ?3, message = ?4, field = ?5,
+           value = ?6, normalized = COALESCE(?7, normalized), mapped = COALESCE(?8, mapped),
+           next_retry_at = CASE WHEN ?2 = 'load' THEN ?9 ELSE NULL END, updated_at = ?10
+         WHERE id = ?1",
+        params![
+            id,
+            f.stage,
+            f.error_type,
+            f.message,
+            f.field,
+            f.value,
+            f.normalized,
+            f.mapped,
+            f.next_retry_at,
+            now_text()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Deletes records resolved before `before` (RFC 3339); resolved records are kept 30 days (SPEC §7).
+pub fn purge_resolved(db: &Db, before: &str) -> Result<usize, StoreError> {
+    db.write(|tx| {
+        Ok(tx.execute(
+            "DELETE FROM failed_records WHERE resolved_at IS NOT NULL AND resolved_at < ?1",
+            [before],
+        )?)
+    })
+}
+
+/// Resolves open records of keys that went through in a later run, in its checkpoint transaction.
+pub fn resolve_by_keys(
+    tx: &Transaction<'_>,
+    entity: EntityId,
+    bks: &[String],
+    by: &str,
+) -> Result<usize, StoreError> {
+    Ok(tx.execute(
+        "UPDATE failed_records SET resolved_at = ?3, resolved_by = ?4, updated_at = ?3, next_retry_at = NULL
+         WHERE entity_id = ?1 AND resolved_at IS NULL AND bk_hash IN (SELECT value FROM json_each(?2))",
+        params![entity, serde_json::to_string(bks)?, now_text(), by],
+    )?)
+}
+
+pub fn count_open_for(db: &Db, entity: EntityId) -> Result<u64, StoreError> {
+    Ok(db.conn()?.query_row(
+        "SELECT COUNT(*) FROM failed_records WHERE entity_id = ?1 AND resolved_at IS NULL",
+        [entity],
+        |r| r.get::<_, i64>(0),
+    )? as u64)
+}

@@ -11,6 +11,7 @@ pub mod record_index;
 pub mod runs;
 pub mod schedules;
 pub mod settings;
+pub mod writes_in_flight;
 
 pub use db::{Db, DbConn, StoreError};
 

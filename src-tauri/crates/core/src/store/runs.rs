@@ -45,3 +45,311 @@ pub fn list(db: &Db, filter: &RunFilter) -> Result<Vec<RunSummary>, StoreError> 
     )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+use super::now_text;
+use crate::ids::{EntityId, RunId};
+use crate::model::RunStatus;
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+/// A run's counters; every fetched row lands in exactly one of the row buckets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Counters {
+    pub fetched: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub deleted: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub pending: u64,
+    pub duplicates: u64,
+    pub pages: u64,
+    pub bytes: u64,
+}
+
+impl Counters {
+    pub fn add(&mut self, o: &Counters) {
+        self.fetched += o.fetched;
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.deleted += o.deleted;
+        self.skipped += o.skipped;
+        self.failed += o.failed;
+        self.pending += o.pending;
+        self.duplicates += o.duplicates;
+        self.pages += o.pages;
+        self.bytes += o.bytes;
+    }
+
+    /// Rows accounted for (deletes are not fetched rows).
+    pub fn accounted(&self) -> u64 {
+        self.inserted + self.updated + self.skipped + self.failed + self.pending + self.duplicates
+    }
+}
+
+/// Everything the pipeline keeps about one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub id: RunId,
+    pub entity_id: EntityId,
+    pub status: RunStatus,
+    pub trigger: String,
+    pub full_refresh: bool,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub heartbeat_at: Option<String>,
+    pub cursor: Option<String>,
+    pub watermark_before: Option<String>,
+    pub watermark_after: Option<String>,
+    pub counters: Counters,
+    pub error_message: Option<String>,
+    pub summary: Option<String>,
+    pub owner_pid: Option<u32>,
+    pub resumed_from: Option<RunId>,
+    pub held_deletes: u64,
+}
+
+const RECORD_COLUMNS: &str = "id, entity_id, status, trigger, full_refresh, started_at, finished_at, heartbeat_at,
+    cursor, watermark_before, watermark_after, fetched, inserted, updated, deleted, skipped, failed, pending,
+    duplicates, pages, bytes, error_message, summary, owner_pid, resumed_from, held_deletes";
+
+fn u(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
+    Ok(r.get::<_, i64>(i)?.max(0) as u64)
+}
+
+fn run_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
+    Ok(RunRecord {
+        id: r.get(0)?,
+        entity_id: r.get(1)?,
+        status: r.get(2)?,
+        trigger: r.get(3)?,
+        full_refresh: r.get(4)?,
+        started_at: r.get(5)?,
+        finished_at: r.get(6)?,
+        heartbeat_at: r.get(7)?,
+        cursor: r.get(8)?,
+        watermark_before: r.get(9)?,
+        watermark_after: r.get(10)?,
+        counters: Counters {
+            fetched: u(r, 11)?,
+            inserted: u(r, 12)?,
+            updated: u(r, 13)?,
+            deleted: u(r, 14)?,
+            skipped: u(r, 15)?,
+            failed: u(r, 16)?,
+            pending: u(r, 17)?,
+            duplicates: u(r, 18)?,
+            pages: u(r, 19)?,
+            bytes: u(r, 20)?,
+        },
+        error_message: r.get(21)?,
+        summary: r.get(22)?,
+        owner_pid: r.get(23)?,
+        resumed_from: r.get(24)?,
+        held_deletes: u(r, 25)?,
+    })
+}
+
+pub fn get(db: &Db, id: RunId) -> Result<RunRecord, StoreError> {
+    db.conn()?
+        .query_row(
+            &format!("SELECT {RECORD_COLUMNS} FROM runs WHERE id = ?1"),
+            [id],
+            run_record,
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("no run with id {id}")))
+}
+
+/// The entity's newest run.
+pub fn latest(db: &Db, entity: EntityId) -> Result<Option<RunRecord>, StoreError> {
+    Ok(db
+        .conn()?
+        .query_row(
+            &format!(
+                "SELECT {RECORD_COLUMNS} FROM runs WHERE entity_id = ?1 AND trigger <> 'retry'
+                 ORDER BY started_at DESC, id DESC LIMIT 1"
+            ),
+            [entity],
+            run_record,
+        )
+        .optional()?)
+}
+
+/// The entity's run in status `pending` or `running`, if any.
+pub fn active(db: &Db, entity: EntityId) -> Result<Option<RunRecord>, StoreError> {
+    Ok(db
+        .conn()?
+        .query_row(
+            &format!(
+                "SELECT {RECORD_COLUMNS} FROM runs WHERE entity_id = ?1 AND status IN ('pending', 'running')
+                 ORDER BY started_at DESC LIMIT 1"
+            ),
+            [entity],
+            run_record,
+        )
+        .optional()?)
+}
+
+/// What a new run starts from.
+#[derive(Debug, Clone, Default)]
+pub struct NewRun {
+    pub trigger: String,
+    pub full_refresh: bool,
+    pub cursor: Option<String>,
+    pub watermark_before: Option<String>,
+    pub resumed_from: Option<RunId>,
+}
+
+/// Creates a run in status `pending`, owned by this process.
+pub fn create(db: &Db, entity: EntityId, new: &NewRun) -> Result<RunId, StoreError> {
+    let id = RunId::new();
+    db.write(|tx| {
+        tx.execute(
+            "INSERT INTO runs (id, entity_id, status, trigger, full_refresh, started_at, heartbeat_at, cursor,
+                               watermark_before, watermark_after, owner_pid, resumed_from)
+             VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?5, ?6, ?7, ?7, ?8, ?9)",
+            params![
+                id,
+                entity,
+                new.trigger,
+                new.full_refresh,
+                now_text(),
+                new.cursor,
+                new.watermark_before,
+                std::process::id(),
+                new.resumed_from
+            ],
+        )?;
+        Ok(id)
+    })
+}
+
+/// Takes over an interrupted run: this process owns it now and it is `running` again.
+pub fn take_over(db: &Db, id: RunId) -> Result<(), StoreError> {
+    db.write(|tx| {
+        tx.execute(
+            "UPDATE runs SET status = 'running', owner_pid = ?2, heartbeat_at = ?3, finished_at = NULL
+             WHERE id = ?1",
+            params![id, std::process::id(), now_text()],
+        )?;
+        Ok(())
+    })
+}
+
+pub fn set_status(db: &Db, id: RunId, status: RunStatus) -> Result<(), StoreError> {
+    db.write(|tx| {
+        tx.execute(
+            "UPDATE runs SET status = ?2, heartbeat_at = ?3 WHERE id = ?1",
+            params![id, status, now_text()],
+        )?;
+        Ok(())
+    })
+}
+
+/// Adds one page's counters and moves the cursor and watermark, in the caller's checkpoint transaction.
+pub fn checkpoint(
+    tx: &Transaction<'_>,
+    id: RunId,
+    delta: &Counters,
+    cursor: Option<&str>,
+    watermark: Option<&str>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE runs SET fetched = fetched + ?2, inserted = inserted + ?3, updated = updated + ?4,
+           deleted = deleted + ?5, skipped = skipped + ?6, failed = failed + ?7, pending = pending + ?8,
+           duplicates = duplicates + ?9, pages = pages + ?10, bytes = bytes + ?11,
+           cursor = COALESCE(?12, cursor), watermark_after = COALESCE(?13, watermark_after), heartbeat_at = ?14
+         WHERE id = ?1",
+        params![
+            id,
+            delta.fetched as i64,
+            delta.inserted as i64,
+            delta.updated as i64,
+            delta.deleted as i64,
+            delta.skipped as i64,
+            delta.failed as i64,
+            delta.pending as i64,
+            delta.duplicates as i64,
+            delta.pages as i64,
+            delta.bytes as i64,
+            cursor,
+            watermark,
+            now_text()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Ends a run (in the caller's transaction, so the entity's watermark moves with it).
+pub fn finish(
+    tx: &Transaction<'_>,
+    id: RunId,
+    status: RunStatus,
+    error: Option<(&str, &str)>,
+    summary: &str,
+    held_deletes: u64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE runs SET status = ?2, finished_at = ?3, heartbeat_at = ?3, error_code = ?4, error_message = ?5,
+           summary = ?6, held_deletes = ?7 WHERE id = ?1",
+        params![
+            id,
+            status,
+            now_text(),
+            error.map(|e| e.0),
+            error.map(|e| e.1),
+            summary,
+            held_deletes as i64
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn set_entity_watermark(
+    tx: &Transaction<'_>,
+    entity: EntityId,
+    watermark: Option<&str>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE entities SET watermark = COALESCE(?2, watermark), updated_at = ?3 WHERE id = ?1",
+        params![entity, watermark, now_text()],
+    )?;
+    Ok(())
+}
+
+/// Asks the run to stop after its current page (works across processes: the run polls this flag).
+pub fn request_cancel(db: &Db, id: RunId) -> Result<bool, StoreError> {
+    db.write(|tx| {
+        Ok(tx.execute(
+            "UPDATE runs SET cancel_requested = 1 WHERE id = ?1 AND status IN ('pending', 'running')",
+            [id],
+        )? > 0)
+    })
+}
+
+pub fn cancel_requested(db: &Db, id: RunId) -> Result<bool, StoreError> {
+    Ok(db.conn()?.query_row(
+        "SELECT cancel_requested FROM runs WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Moves the "seen by" marks of an earlier run to the run that continues it, so a resumed full run still knows
+/// which records the whole read saw (deletes depend on it).
+pub fn transfer_seen(
+    db: &Db,
+    entity: EntityId,
+    from: RunId,
+    to: RunId,
+) -> Result<usize, StoreError> {
+    db.write(|tx| {
+        Ok(tx.execute(
+            "UPDATE record_index SET last_seen_run = ?3 WHERE entity_id = ?1 AND last_seen_run = ?2",
+            params![entity, from, to],
+        )?)
+    })
+}

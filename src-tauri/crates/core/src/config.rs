@@ -1,0 +1,82 @@
+//! The configuration a planner saves: connections and entities (keys, strategy, columns, mappings, parent refs),
+//! as plain data the store, the CLI's TOML file and the shell share. Validation lives in `store::entities::save`.
+
+use crate::model::{AuthKind, ConnectionKind, Strategy};
+use crate::normalize::{ColumnDef, DateOrder, DecimalSeparator, FieldMapping};
+use serde::{Deserialize, Serialize};
+
+/// One APISmith or ScheduleHub instance. The secret itself is never here: `credential_key` names the keychain
+/// entry and `secret_env` an environment variable that, when set, wins (headless servers, CI).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionDef {
+    pub name: String,
+    pub kind: ConnectionKind,
+    pub base_url: String,
+    pub auth_kind: AuthKind,
+    pub username: Option<String>,
+    pub credential_key: Option<String>,
+    pub secret_env: Option<String>,
+    pub ca_file: Option<String>,
+    pub decimal_separator: DecimalSeparator,
+    pub date_order: DateOrder,
+    pub source_timezone: Option<String>,
+}
+
+/// A parent reference: the parent BK is `{parent_fields[i]: row[child_fields[i]]}` under the parent's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ParentRefDef {
+    pub ref_name: String,
+    /// The parent entity's name.
+    pub parent_entity: String,
+    pub parent_fields: Vec<String>,
+    pub child_fields: Vec<String>,
+}
+
+/// One entity, as saved. Connections and parents are named, not referenced by id, so a config file can say them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct EntityDef {
+    pub name: String,
+    pub source_connection: String,
+    pub slug: String,
+    pub target_connection: String,
+    /// ScheduleHub's entity name (`{entity}` in its paths).
+    pub target_name: String,
+    /// Field names after mapping.
+    pub business_keys: Vec<String>,
+    pub rowversion_field: Option<String>,
+    pub strategy: Strategy,
+    pub columns: Vec<ColumnDef>,
+    pub mappings: Vec<FieldMapping>,
+    pub parents: Vec<ParentRefDef>,
+    pub enabled: bool,
+    pub max_delete_ratio: f64,
+    pub page_size: u32,
+}
+
+pub const DEFAULT_PAGE_SIZE: u32 = 5000;
+
+impl EntityDef {
+    /// The source column a field (after mapping) comes from: its mapping's source, else itself.
+    pub fn source_of<'a>(&'a self, field: &'a str) -> &'a str {
+        self.mappings
+            .iter()
+            .find(|m| m.target_field == field)
+            .map_or(field, |m| m.source_field.as_str())
+    }
+}
+
+/// A stored entity: its definition plus what the store and runs keep about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entity {
+    pub id: crate::ids::EntityId,
+    pub def: EntityDef,
+    pub watermark: Option<String>,
+    pub canonical_version: u32,
+    pub schema_drift: Option<serde_json::Value>,
+}

@@ -1,0 +1,175 @@
+//! What a run tells the outside world while it works: `RunEvent`s through a sink the caller provides (the desktop
+//! shell forwards them to the web view, the CLI draws a progress bar), progress throttled to a few per second, and
+//! the `RunReport` stored as the run's summary JSON.
+
+use crate::ids::{EntityId, RunId};
+use crate::model::RunStatus;
+use crate::store::runs::Counters;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A run's broadcast, tagged by `type` (camelCase fields) for the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum RunEvent {
+    #[serde(rename_all = "camelCase")]
+    Started {
+        run_id: RunId,
+        entity_id: EntityId,
+        entity_name: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    Progress {
+        run_id: RunId,
+        entity_id: EntityId,
+        /// `fetch`, `load`, `deletes`.
+        stage: String,
+        rows_done: u64,
+        /// Known once the source reported `total_rows`.
+        rows_total: Option<u64>,
+        rows_per_sec: f64,
+    },
+    #[serde(rename_all = "camelCase")]
+    Finished {
+        run_id: RunId,
+        entity_id: EntityId,
+        status: RunStatus,
+        summary: Counters,
+    },
+    #[serde(rename_all = "camelCase")]
+    Failed {
+        run_id: RunId,
+        entity_id: EntityId,
+        message: String,
+    },
+}
+
+/// Where events go. Called from the run's task: keep it quick (send on a channel, forward to the UI).
+pub type EventSink = Arc<dyn Fn(RunEvent) + Send + Sync>;
+
+pub fn no_events() -> EventSink {
+    Arc::new(|_| {})
+}
+
+/// Lets progress through at most every `every`; start, finish and failure always pass.
+pub struct Throttle {
+    every: Duration,
+    last: Option<Instant>,
+}
+
+impl Throttle {
+    pub fn new(every: Duration) -> Throttle {
+        Throttle { every, last: None }
+    }
+
+    pub fn ready(&mut self, now: Instant) -> bool {
+        match self.last {
+            Some(t) if now.duration_since(t) < self.every => false,
+            _ => {
+                self.last = Some(now);
+                true
+            }
+        }
+    }
+}
+
+/// The run's summary (stored in `runs.summary`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    pub counters: Counters,
+    pub duration_ms: u64,
+    pub rows_per_sec: f64,
+    pub watermark_before: Option<String>,
+    pub watermark_after: Option<String>,
+    pub errors: Vec<String>,
+    /// Readable keys that appeared more than once in the run (first 100).
+    pub duplicates: Vec<String>,
+    /// `[seconds since start, rows/s]` samples for a chart (at most 120).
+    pub throughput: Vec<(f64, f64)>,
+    /// Time spent per stage, milliseconds: fetch waits, CPU stages, load (delta, resolve, writes), checkpoints.
+    pub stage_ms: StageTimes,
+    pub deletes: Option<serde_json::Value>,
+    pub schema_drift: Option<serde_json::Value>,
+    pub resumed: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct StageTimes {
+    pub fetch: u64,
+    pub transform: u64,
+    pub load: u64,
+    pub checkpoint: u64,
+    pub deletes: u64,
+}
+
+impl RunReport {
+    pub const MAX_DUPLICATES: usize = 100;
+    pub const MAX_SAMPLES: usize = 120;
+
+    pub fn note_duplicates(&mut self, keys: &[String]) {
+        let room = Self::MAX_DUPLICATES.saturating_sub(self.duplicates.len());
+        self.duplicates.extend(keys.iter().take(room).cloned());
+    }
+
+    /// Keeps a bounded series: when full, every other sample is dropped (the chart keeps its shape).
+    pub fn sample(&mut self, secs: f64, rows_per_sec: f64) {
+        if self.throughput.len() >= Self::MAX_SAMPLES {
+            let kept: Vec<_> = self.throughput.iter().step_by(2).copied().collect();
+            self.throughput = kept;
+        }
+        self.throughput.push((secs, rows_per_sec));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_tagged_by_type_with_camel_case_fields() {
+        let e = RunEvent::Progress {
+            run_id: RunId::new(),
+            entity_id: EntityId::new(),
+            stage: "load".into(),
+            rows_done: 5,
+            rows_total: None,
+            rows_per_sec: 1.5,
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["type"], "progress");
+        assert_eq!(v["rowsDone"], 5);
+        assert!(
+            v.get("rowsTotal").is_some(),
+            "rowsTotal is sent as null, not left out"
+        );
+    }
+
+    #[test]
+    fn throttle_lets_one_progress_event_through_per_interval() {
+        let mut t = Throttle::new(Duration::from_millis(250));
+        let t0 = Instant::now();
+        assert!(t.ready(t0));
+        assert!(!t.ready(t0 + Duration::from_millis(100)));
+        assert!(t.ready(t0 + Duration::from_millis(300)));
+    }
+
+    #[test]
+    fn throughput_series_stays_bounded() {
+        let mut r = RunReport::default();
+        for i in 0..1000 {
+            r.sample(i as f64, 1.0);
+        }
+        assert!(r.throughput.len() <= RunReport::MAX_SAMPLES);
+        assert_eq!(
+            r.throughput.last().unwrap().0,
+            999.0,
+            "the newest sample is kept"
+        );
+    }
+}

@@ -1,0 +1,334 @@
+//! The sequential stage of a page: delta against the record index, parent resolution, the writes to ScheduleHub,
+//! and the `PageResult` the checkpoint commits. Pages pass here one at a time, in order, so a business key seen on
+//! an earlier page is always in the index (or in flight) before a later page is decided.
+
+use super::context::RunContext;
+use super::resolve::ParentCache;
+use super::transform::{error_type, model_stage, Bad, Key, Prepared};
+use super::{retry_delay_secs, text_at, write, RunError};
+use crate::delta::{self, Op, RowKey};
+use crate::identity::{BkHash, DataHash};
+use crate::ids::RunId;
+use crate::sink::schedulehub::Record;
+use crate::store::failed_records::NewFailed;
+use crate::store::pending_children::Parked;
+use crate::store::runs::Counters;
+use crate::store::writes_in_flight::{self, InFlight};
+use crate::value::{RowError, Stage};
+use serde_json::{Map, Value as Json};
+use tokio_util::sync::CancellationToken;
+
+/// How one row of the page ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowEnd {
+    Loaded,
+    Skipped,
+    Duplicate,
+    Parked,
+    Failed(Box<NewFailed>),
+}
+
+/// Everything a page's checkpoint writes.
+#[derive(Debug, Default)]
+pub struct PageResult {
+    /// (bk, data hash, rowversion, uid) of rows inserted, updated or skipped.
+    pub upserts: Vec<(BkHash, DataHash, Option<String>, Option<String>)>,
+    /// Keys that exist in the source but did not load (failed, parked): a complete run must not delete them.
+    pub seen: Vec<BkHash>,
+    pub parked: Vec<Parked>,
+    /// Keys whose writes were recorded in flight.
+    pub sent: Vec<BkHash>,
+    pub counters: Counters,
+    /// One entry per input row, in order.
+    pub ends: Vec<RowEnd>,
+    /// Readable keys of rows that lost to another row with the same key.
+    pub duplicates: Vec<String>,
+}
+
+fn failed_from(raw: &Map<String, Json>, bad: &Bad, next_retry: Option<String>) -> NewFailed {
+    let (bk, ref_str) = match &bad.key {
+        Key::Known(b, r) => (Some(b.to_string()), Some(r.clone())),
+        _ => (None, None),
+    };
+    NewFailed {
+        stage: model_stage(bad.error.stage),
+        error_type: error_type(&bad.error),
+        message: bad.error.message.clone(),
+        field: bad.error.field.clone(),
+        value: bad.error.value.clone(),
+        bk_hash: bk,
+        erp_ref_str: ref_str,
+        raw: serde_json::to_string(raw).unwrap_or_default(),
+        normalized: bad.normalized.clone(),
+        mapped: bad.mapped.clone(),
+        next_retry_at: next_retry,
+    }
+}
+
+/// The record sent for a good row: the mapped row plus the identity fields and parent refs.
+fn record_of(
+    good: &super::transform::Good,
+    has_parents: bool,
+    plans: &[super::transform::ParentPlan],
+) -> Record {
+    let mut rec = match serde_json::to_value(&good.row) {
+        Ok(Json::Object(m)) => m,
+        _ => Map::new(),
+    };
+    rec.insert(
+        "erp_key_hash".into(),
+        Json::String(good.id.bk_hash.to_string()),
+    );
+    rec.insert(
+        "erp_data_hash".into(),
+        Json::String(good.id.data_hash.to_string()),
+    );
+    rec.insert(
+        "erp_rowversion".into(),
+        good.id.rowversion.clone().map_or(Json::Null, Json::String),
+    );
+    rec.insert("erp_ref_str".into(), Json::String(good.id.ref_str.clone()));
+    if has_parents {
+        let refs: Map<String, Json> = plans
+            .iter()
+            .zip(&good.parents)
+            .map(|(p, l)| {
+                (
+                    p.ref_name.clone(),
+                    l.as_ref()
+                        .map_or(Json::Null, |(b, _)| Json::String(b.to_string())),
+                )
+            })
+            .collect();
+        rec.insert("parent_refs".into(), Json::Object(refs));
+    }
+    rec
+}
+
+/// Delta, resolve and load for one page.
+pub async fn load_page(
+    ctx: &RunContext,
+    run: RunId,
+    prepared: &[Prepared],
+    parents: &mut ParentCache,
+    cancel: &CancellationToken,
+) -> Result<PageResult, RunError> {
+    let entity = ctx.entity.id;
+    let target = ctx.entity.def.target_name.as_str();
+    let plans = &ctx.transformer.parents;
+    let mut res = PageResult {
+        ends: vec![RowEnd::Skipped; prepared.len()],
+        ..PageResult::default()
+    };
+    res.counters.fetched = prepared.len() as u64;
+    let goods: Vec<usize> = (0..prepared.len())
+        .filter(|&i| prepared[i].outcome.is_ok())
+        .collect();
+    let owned: Vec<(BkHash, DataHash, Option<String>)> = goods
+        .iter()
+        .map(|&i| {
+            let g = prepared[i].outcome.as_ref().expect("good");
+            (g.id.bk_hash, g.id.data_hash, g.id.rowversion.clone())
+        })
+        .collect();
+    let db = ctx.db.clone();
+    let decisions = tokio::task::spawn_blocking(move || {
+        let keys: Vec<RowKey<'_>> = owned
+            .iter()
+            .map(|(b, d, r)| RowKey {
+                bk_hash: *b,
+                data_hash: *d,
+                rowversion: r.as_deref(),
+            })
+            .collect();
+        delta::decide_page(&*db.conn()?, entity, run, &keys)
+    })
+    .await
+    .map_err(|e| RunError::Internal(e.to_string()))??;
+
+    // Parent resolution for rows that would be sent.
+    let to_send: Vec<usize> = goods
+        .iter()
+        .zip(&decisions.decisions)
+        .filter(|(_, d)| matches!(d.op, Op::Insert | Op::Update))
+        .map(|(&i, _)| i)
+        .collect();
+    if !plans.is_empty() {
+        let wanted = to_send.iter().flat_map(|&i| {
+            let g = prepared[i].outcome.as_ref().expect("good");
+            g.parents
+                .iter()
+                .enumerate()
+                .filter_map(|(p, l)| l.as_ref().map(|(b, _)| (p, *b)))
+        });
+        parents.ensure(ctx, wanted.collect(), cancel).await?;
+    }
+
+    let now = chrono::Utc::now();
+    let mut inserts: Vec<(usize, Record)> = Vec::new();
+    let mut updates: Vec<(usize, String, Record)> = Vec::new();
+    for (&i, d) in goods.iter().zip(&decisions.decisions) {
+        let g = prepared[i].outcome.as_ref().expect("good");
+        if d.repeat_in_run || d.op == Op::Duplicate {
+            res.duplicates.push(g.id.ref_str.clone());
+        }
+        match d.op {
+            Op::Duplicate => {
+                res.ends[i] = RowEnd::Duplicate;
+                res.counters.duplicates += 1;
+            }
+            Op::Skip => {
+                res.ends[i] = RowEnd::Skipped;
+                res.counters.skipped += 1;
+                res.upserts
+                    .push((g.id.bk_hash, g.id.data_hash, g.id.rowversion.clone(), None));
+            }
+            Op::Insert | Op::Update => {
+                let missing = plans.iter().zip(&g.parents).find_map(|(p, l)| {
+                    l.as_ref()
+                        .filter(|(b, _)| !parents.has(p.parent_id, *b))
+                        .map(|(b, r)| (p, *b, r.clone()))
+                });
+                let record = record_of(g, !plans.is_empty(), plans);
+                if let Some((p, pbk, pref)) = missing {
+                    res.ends[i] = RowEnd::Parked;
+                    res.counters.pending += 1;
+                    res.seen.push(g.id.bk_hash);
+                    res.parked.push(Parked {
+                        entity_id: entity,
+                        bk_hash: g.id.bk_hash.to_string(),
+                        ref_name: p.ref_name.clone(),
+                        parent_entity_id: p.parent_id,
+                        parent_bk_hash: pbk.to_string(),
+                        parent_ref_str: pref,
+                        raw: serde_json::to_string(&prepared[i].raw).unwrap_or_default(),
+                        record: Json::Object(record).to_string(),
+                        attempts: 0,
+                        next_retry_at: text_at(
+                            now + chrono::Duration::seconds(retry_delay_secs(1)),
+                        ),
+                    });
+                } else if d.op == Op::Insert {
+                    inserts.push((i, record));
+                } else {
+                    updates.push((i, d.target_uid.clone().unwrap_or_default(), record));
+                }
+            }
+        }
+    }
+    for (i, p) in prepared.iter().enumerate() {
+        if let Err(bad) = &p.outcome {
+            res.counters.failed += 1;
+            if let Key::Known(b, _) = &bad.key {
+                res.seen.push(*b);
+            }
+            res.ends[i] = RowEnd::Failed(Box::new(failed_from(&p.raw, bad, None)));
+        }
+    }
+
+    // Durably note what is about to be sent, so a crash leaves a trail to reconcile.
+    let in_flight: Vec<InFlight> = inserts
+        .iter()
+        .map(|(i, _)| ("insert", *i, None))
+        .chain(
+            updates
+                .iter()
+                .map(|(i, uid, _)| ("update", *i, Some(uid.clone()))),
+        )
+        .map(|(op, i, uid)| {
+            let g = prepared[i].outcome.as_ref().expect("good");
+            InFlight {
+                bk_hash: g.id.bk_hash.to_string(),
+                run_id: run,
+                op: op.into(),
+                data_hash: g.id.data_hash.to_string(),
+                rowversion: g.id.rowversion.clone(),
+                target_uid: uid,
+            }
+        })
+        .collect();
+    if !in_flight.is_empty() {
+        let db = ctx.db.clone();
+        tokio::task::spawn_blocking(move || {
+            db.write(|tx| writes_in_flight::record(tx, entity, run, &in_flight))
+        })
+        .await
+        .map_err(|e| RunError::Internal(e.to_string()))??;
+    }
+
+    let load_failure = |i: usize, message: String, res: &mut PageResult| {
+        let g = prepared[i].outcome.as_ref().expect("good");
+        let bad = Bad {
+            error: RowError::new(Stage::Load, None, None, message),
+            normalized: None,
+            mapped: Some(g.row.to_json_string()),
+            key: Key::Known(g.id.bk_hash, g.id.ref_str.clone()),
+        };
+        res.counters.failed += 1;
+        res.seen.push(g.id.bk_hash);
+        let next = text_at(now + chrono::Duration::seconds(retry_delay_secs(1)));
+        res.ends[i] = RowEnd::Failed(Box::new(failed_from(&prepared[i].raw, &bad, Some(next))));
+    };
+
+    if !inserts.is_empty() {
+        let idx: Vec<usize> = inserts.iter().map(|(i, _)| *i).collect();
+        let answers = write::insert(
+            &ctx.writer,
+            &ctx.target,
+            target,
+            inserts.into_iter().map(|(_, r)| r).collect(),
+            cancel,
+        )
+        .await?;
+        for i in idx {
+            let g = prepared[i].outcome.as_ref().expect("good");
+            let h = g.id.bk_hash.to_string();
+            res.sent.push(g.id.bk_hash);
+            if let Some(uid) = answers.uids.get(&h) {
+                res.ends[i] = RowEnd::Loaded;
+                res.counters.inserted += 1;
+                res.upserts.push((
+                    g.id.bk_hash,
+                    g.id.data_hash,
+                    g.id.rowversion.clone(),
+                    Some(uid.clone()),
+                ));
+            } else {
+                let why = answers
+                    .refused
+                    .get(&h)
+                    .cloned()
+                    .unwrap_or_else(|| "ScheduleHub did not acknowledge the record".into());
+                load_failure(i, why, &mut res);
+            }
+        }
+    }
+    if !updates.is_empty() {
+        let idx: Vec<(usize, String)> = updates.iter().map(|(i, u, _)| (*i, u.clone())).collect();
+        let refused = write::update(
+            &ctx.writer,
+            target,
+            updates.into_iter().map(|(_, u, r)| (u, r)).collect(),
+            cancel,
+        )
+        .await?;
+        for (i, uid) in idx {
+            let g = prepared[i].outcome.as_ref().expect("good");
+            res.sent.push(g.id.bk_hash);
+            match refused.get(&uid) {
+                None => {
+                    res.ends[i] = RowEnd::Loaded;
+                    res.counters.updated += 1;
+                    res.upserts.push((
+                        g.id.bk_hash,
+                        g.id.data_hash,
+                        g.id.rowversion.clone(),
+                        Some(uid),
+                    ));
+                }
+                Some(why) => load_failure(i, why.clone(), &mut res),
+            }
+        }
+    }
+    Ok(res)
+}

@@ -1,0 +1,444 @@
+//! One run of one entity: reconcile writes left in flight, check the schema, then fetch → CPU stages → load and
+//! checkpoint with bounded channels (a few pages in flight), then deletes (complete full runs only) and the final
+//! status. A failure of the whole run stops at the last checkpoint; the next run resumes from its cursor.
+
+use super::checkpoint::{self, Checkpoint, Origin};
+use super::context::RunContext;
+use super::events::{EventSink, RunEvent, RunReport, Throttle};
+use super::load::load_page;
+use super::resolve::ParentCache;
+use super::transform::{Key, Prepared};
+use super::{deletes, RunError};
+use crate::discovery::{self, SchemaDrift};
+use crate::ids::RunId;
+use crate::model::{RunStatus, Strategy};
+use crate::rowversion::Watermark;
+use crate::source::apismith::{Cursor, PageQuery};
+use crate::store::runs::{self, RunRecord};
+use crate::store::{entities, failed_records, pending_children, record_index, writes_in_flight};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// How a run is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Read everything and detect deletes, whatever the entity's strategy.
+    pub full: bool,
+    /// `manual`, `schedule`, `cli`.
+    pub trigger: String,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    pub run_id: RunId,
+    pub entity_name: String,
+    pub status: RunStatus,
+    pub report: RunReport,
+    pub error: Option<String>,
+}
+
+/// Pages fetched but not yet transformed, and transformed but not yet loaded: memory stays a few pages.
+const FETCH_AHEAD: usize = 2;
+const TRANSFORM_AHEAD: usize = 1;
+
+struct Fetched {
+    prepared: Vec<Prepared>,
+    cursor: Cursor,
+    bytes: u64,
+    total: Option<u64>,
+    fetch_ms: u64,
+    transform_ms: u64,
+}
+
+/// Runs `run_id` (already created, `pending` or taken over) to its end and records the outcome.
+pub async fn execute(
+    ctx: RunContext,
+    run_id: RunId,
+    cancel: CancellationToken,
+    events: EventSink,
+) -> RunOutcome {
+    let entity_id = ctx.entity.id;
+    let name = ctx.entity.def.name.clone();
+    let started = Instant::now();
+    let mut report = RunReport::default();
+    events(RunEvent::Started {
+        run_id,
+        entity_id,
+        entity_name: name.clone(),
+    });
+    let result = async {
+        let rec = runs::get(&ctx.db, run_id)?;
+        runs::set_status(&ctx.db, run_id, RunStatus::Running)?;
+        drive(&ctx, &rec, &cancel, &events, &mut report, started).await
+    }
+    .await;
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    let secs = started.elapsed().as_secs_f64().max(1e-3);
+    let (status, error) = match result {
+        Ok(Ending::Complete { held }) => {
+            let status = if held > 0 {
+                RunStatus::NeedsReview
+            } else if report.counters.failed > 0 {
+                RunStatus::CompletedWithErrors
+            } else {
+                RunStatus::Completed
+            };
+            (status, None)
+        }
+        Ok(Ending::Stopped) | Err(RunError::Cancelled) => (RunStatus::Cancelled, None),
+        Err(e) => (RunStatus::Failed, Some(e)),
+    };
+    let held = match &report.deletes {
+        Some(d) if d["kind"] == "needs_review" => d["count"].as_u64().unwrap_or(0),
+        _ => 0,
+    };
+    // Counters are the stored ones: a resumed run carries the pages committed before the interruption.
+    let stored = runs::get(&ctx.db, run_id)
+        .map(|r| r.counters)
+        .unwrap_or_default();
+    report.counters = stored;
+    report.rows_per_sec = stored.fetched as f64 / secs;
+    if let Ok(r) = runs::get(&ctx.db, run_id) {
+        report.watermark_after = r.watermark_after.clone();
+        report.watermark_before = r.watermark_before.clone();
+    }
+    let summary = serde_json::to_string(&report).unwrap_or_default();
+    let error_text = error.as_ref().map(|e| (e.code_text(), e.to_string()));
+    let finished = ctx.db.write(|tx| {
+        runs::finish(
+            tx,
+            run_id,
+            status,
+            error_text.as_ref().map(|(c, m)| (*c, m.as_str())),
+            &summary,
+            held,
+        )?;
+        if matches!(
+            status,
+            RunStatus::Completed | RunStatus::CompletedWithErrors | RunStatus::NeedsReview
+        ) {
+            runs::set_entity_watermark(tx, entity_id, report.watermark_after.as_deref())?;
+        }
+        Ok(())
+    });
+    if let Err(e) = finished {
+        tracing::error!(run = %run_id, error = %e, "could not record the end of the run");
+    }
+    match &error_text {
+        Some((_, m)) => events(RunEvent::Failed {
+            run_id,
+            entity_id,
+            message: m.clone(),
+        }),
+        None => events(RunEvent::Finished {
+            run_id,
+            entity_id,
+            status,
+            summary: report.counters,
+        }),
+    }
+    RunOutcome {
+        run_id,
+        entity_name: name,
+        status,
+        report,
+        error: error_text.map(|e| e.1),
+    }
+}
+
+enum Ending {
+    Complete { held: u64 },
+    Stopped,
+}
+
+/// Writes a crash or timeout left in flight: inserts ScheduleHub did apply are recorded in the index (as seen by no
+/// run, so the page that sent them decides them again as unchanged), the rest is forgotten and decided afresh.
+async fn reconcile_in_flight(
+    ctx: &RunContext,
+    cancel: &CancellationToken,
+) -> Result<usize, RunError> {
+    let entity = ctx.entity.id;
+    let left = writes_in_flight::list(&*ctx.db.conn()?, entity)?;
+    if left.is_empty() {
+        return Ok(0);
+    }
+    let inserts: Vec<String> = left
+        .iter()
+        .filter(|w| w.op == "insert")
+        .map(|w| w.bk_hash.clone())
+        .collect();
+    let found = ctx
+        .target
+        .batch_query(&ctx.entity.def.target_name, &inserts, cancel)
+        .await?;
+    let uid_of: std::collections::HashMap<String, String> = found
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.get("erp_key_hash")?.as_str()?.to_owned(),
+                r.get("uid")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    ctx.db.write(|tx| {
+        for w in left.iter().filter(|w| w.op == "insert") {
+            if let Some(uid) = uid_of.get(&w.bk_hash) {
+                record_index::upsert(
+                    tx,
+                    entity,
+                    RunId(uuid::Uuid::nil()),
+                    &[record_index::IndexUpsert {
+                        bk_hash: w
+                            .bk_hash
+                            .parse()
+                            .map_err(crate::store::StoreError::Invalid)?,
+                        data_hash: w
+                            .data_hash
+                            .parse()
+                            .map_err(crate::store::StoreError::Invalid)?,
+                        rowversion: w.rowversion.as_deref(),
+                        target_uid: Some(uid),
+                    }],
+                )?;
+            }
+        }
+        writes_in_flight::clear_all(tx, entity)
+    })?;
+    tracing::info!(entity = %ctx.entity.def.name, writes = left.len(), applied = uid_of.len(), "reconciled writes left in flight");
+    Ok(left.len())
+}
+
+/// Compares the API definition's columns with the stored ones; stores new columns and the report.
+async fn check_schema(
+    ctx: &RunContext,
+    cancel: &CancellationToken,
+) -> Result<SchemaDrift, RunError> {
+    let api = ctx.source.api(&ctx.entity.def.slug, cancel).await?;
+    let now: Vec<_> = api.columns.iter().map(discovery::column_def).collect();
+    let (drift, columns) = discovery::drift(&ctx.entity.def, &now);
+    if !drift.is_empty() || ctx.entity.schema_drift.is_some() {
+        let report = (!drift.is_empty()).then(|| serde_json::to_value(&drift).unwrap_or_default());
+        entities::save_drift(&ctx.db, ctx.entity.id, &columns, report.as_ref())?;
+    }
+    if let Some(f) = &drift.fatal {
+        return Err(RunError::Schema(f.clone()));
+    }
+    Ok(drift)
+}
+
+fn query_for(ctx: &RunContext, rec: &RunRecord) -> (PageQuery, bool) {
+    let def = &ctx.entity.def;
+    let rv_col = def
+        .rowversion_field
+        .as_deref()
+        .map(|f| def.source_of(f).to_owned());
+    let full = rec.full_refresh || def.strategy != Strategy::Rowversion || rv_col.is_none();
+    let sort = rv_col.clone().or_else(|| {
+        def.business_keys
+            .first()
+            .map(|k| def.source_of(k).to_owned())
+    });
+    let q = match (&rv_col, full) {
+        (Some(rv), false) => {
+            PageQuery::incremental(def.page_size, rv, rec.watermark_before.as_deref())
+        }
+        _ => PageQuery::full(def.page_size, sort.as_deref()),
+    };
+    (q, full)
+}
+
+async fn drive(
+    ctx: &RunContext,
+    rec: &RunRecord,
+    cancel: &CancellationToken,
+    events: &EventSink,
+    report: &mut RunReport,
+    started: Instant,
+) -> Result<Ending, RunError> {
+    let run = rec.id;
+    let entity = ctx.entity.id;
+    report.resumed = rec.cursor.is_some();
+    reconcile_in_flight(ctx, cancel).await?;
+    let drift = check_schema(ctx, cancel).await?;
+    if !drift.is_empty() {
+        report.schema_drift = Some(serde_json::to_value(&drift).unwrap_or_default());
+    }
+    let (query, full) = query_for(ctx, rec);
+    let mut cursor: Cursor = rec
+        .cursor
+        .as_deref()
+        .and_then(|c| serde_json::from_str(c).ok())
+        .unwrap_or_default();
+    let mut watermark =
+        Watermark::new(rec.watermark_after.clone().or(rec.watermark_before.clone()));
+    let clear_old = failed_records::count_open_for(&ctx.db, entity)? > 0
+        || pending_children::count_for(&ctx.db, entity)? > 0;
+
+    // Fetch: its own task, a couple of pages ahead.
+    let (page_tx, mut page_rx) = mpsc::channel(FETCH_AHEAD);
+    let fetch_cancel = cancel.child_token();
+    let source = ctx.source.clone();
+    let slug = ctx.entity.def.slug.clone();
+    let mut fetch_cursor = cursor;
+    let fetch_query = query.clone();
+    let fc = fetch_cancel.clone();
+    let fetcher = tokio::spawn(async move {
+        loop {
+            let t = Instant::now();
+            let r = source
+                .fetch_next(&slug, &fetch_query, &mut fetch_cursor, &fc)
+                .await;
+            let ms = t.elapsed().as_millis() as u64;
+            let stop = !matches!(r, Ok(Some(_)));
+            if page_tx
+                .send(r.map(|p| p.map(|p| (p, fetch_cursor, ms))))
+                .await
+                .is_err()
+                || stop
+            {
+                return;
+            }
+        }
+    });
+    // CPU stages: one blocking thread per page, one page ahead of the load.
+    let (prep_tx, mut prep_rx) =
+        mpsc::channel::<Result<Option<Fetched>, RunError>>(TRANSFORM_AHEAD);
+    let transformer = ctx.transformer.clone();
+    let transformer_task = tokio::spawn(async move {
+        while let Some(r) = page_rx.recv().await {
+            let out = match r {
+                Ok(Some((page, cursor, fetch_ms))) => {
+                    let t = transformer.clone();
+                    let bytes = page.body_bytes as u64;
+                    let total = page.metadata.as_ref().map(|m| m.total_rows);
+                    let started = Instant::now();
+                    match tokio::task::spawn_blocking(move || t.prepare_page(page.rows)).await {
+                        Ok(prepared) => Ok(Some(Fetched {
+                            prepared,
+                            cursor,
+                            bytes,
+                            total,
+                            fetch_ms,
+                            transform_ms: started.elapsed().as_millis() as u64,
+                        })),
+                        Err(e) => Err(RunError::Internal(e.to_string())),
+                    }
+                }
+                Ok(None) => Ok(None),
+                Err(e) if e.is_cancelled() => Err(RunError::Cancelled),
+                Err(e) => Err(RunError::Http(e)),
+            };
+            let stop = !matches!(out, Ok(Some(_)));
+            if prep_tx.send(out).await.is_err() || stop {
+                return;
+            }
+        }
+    });
+
+    let mut parents = ParentCache::default();
+    let mut throttle = Throttle::new(Duration::from_millis(250));
+    let mut sampled = Instant::now();
+    let mut rows_done = rec.counters.fetched;
+    let mut unknown_keys = 0u64;
+    let outcome = loop {
+        if cancel.is_cancelled() || runs::cancel_requested(&ctx.db, run)? {
+            break Ending::Stopped;
+        }
+        let next = tokio::select! {
+            n = prep_rx.recv() => n,
+            _ = cancel.cancelled() => break Ending::Stopped,
+        };
+        let Some(fetched) = next else {
+            return Err(RunError::Internal(
+                "the fetch stage stopped without an answer".into(),
+            ));
+        };
+        let Some(f) = fetched? else {
+            break Ending::Complete { held: 0 };
+        };
+        report.stage_ms.fetch += f.fetch_ms;
+        report.stage_ms.transform += f.transform_ms;
+        let t = Instant::now();
+        let mut result = load_page(ctx, run, &f.prepared, &mut parents, cancel).await?;
+        report.stage_ms.load += t.elapsed().as_millis() as u64;
+        for p in &f.prepared {
+            if let Some(rv) = &p.rowversion {
+                watermark.observe(rv);
+            }
+            if matches!(&p.outcome, Err(b) if b.key == Key::Unknown) {
+                unknown_keys += 1;
+            }
+        }
+        result.counters.pages = 1;
+        result.counters.bytes = f.bytes;
+        report.note_duplicates(&result.duplicates);
+        let t = Instant::now();
+        let db = ctx.db.clone();
+        let cursor_json = serde_json::to_string(&f.cursor).ok();
+        let wm = watermark.value().map(str::to_owned);
+        let result = tokio::task::spawn_blocking(move || {
+            checkpoint::commit(
+                &db,
+                Checkpoint {
+                    entity,
+                    run,
+                    result: &result,
+                    cursor: cursor_json,
+                    watermark: wm,
+                    origin: Origin::Source,
+                    clear_old,
+                },
+            )
+            .map(|_| result)
+        })
+        .await
+        .map_err(|e| RunError::Internal(e.to_string()))??;
+        report.stage_ms.checkpoint += t.elapsed().as_millis() as u64;
+        report.counters.add(&result.counters);
+        cursor = f.cursor;
+        rows_done += result.counters.fetched;
+        let now = Instant::now();
+        let rate = rows_done as f64 / started.elapsed().as_secs_f64().max(1e-3);
+        if now.duration_since(sampled) >= Duration::from_millis(500) {
+            sampled = now;
+            report.sample(started.elapsed().as_secs_f64(), rate);
+        }
+        if throttle.ready(now) {
+            events(RunEvent::Progress {
+                run_id: run,
+                entity_id: entity,
+                stage: "load".into(),
+                rows_done,
+                rows_total: f.total,
+                rows_per_sec: rate,
+            });
+        }
+    };
+    fetch_cancel.cancel();
+    drop(prep_rx);
+    let _ = fetcher.await;
+    let _ = transformer_task.await;
+    match outcome {
+        Ending::Complete { .. } if full && cursor.done => {
+            let t = Instant::now();
+            // Rows that failed before their key was known, in earlier (resumed) parts of this run, count too.
+            let unknown = unknown_keys.max(failed_records_without_key(ctx, run)?);
+            let (plan, held) = deletes::after_full_run(ctx, run, unknown, cancel).await?;
+            report.deletes = Some(serde_json::to_value(&plan).unwrap_or_default());
+            report.stage_ms.deletes = t.elapsed().as_millis() as u64;
+            Ok(Ending::Complete { held })
+        }
+        other => Ok(other),
+    }
+}
+
+/// Failed records of this run whose business key is unknown because normalization failed (conservative).
+fn failed_records_without_key(ctx: &RunContext, run: RunId) -> Result<u64, RunError> {
+    Ok(ctx.db.conn()?.query_row(
+        "SELECT COUNT(*) FROM failed_records WHERE run_id = ?1 AND bk_hash IS NULL AND stage IN ('normalize', 'validate')",
+        [run],
+        |r| r.get::<_, i64>(0),
+    ).map_err(crate::store::StoreError::from)? as u64)
+}
