@@ -1,13 +1,17 @@
 //! The desktop shell: wires the core into Tauri (commands, tray, window, logging). It holds no domain logic.
 
 mod commands;
+mod demo;
 mod error;
+mod events;
 mod logging;
 mod state;
 mod tray;
 
 use state::{AppPaths, AppState};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use syncflow_core::app::SyncFlow;
+use syncflow_core::secrets::{KeyringStore, SecretStore};
 use tauri::{Manager, WindowEvent};
 
 /// The one list of commands and events: `run()` serves it and the bindings test exports it to `ui/src/bindings.ts`.
@@ -22,13 +26,19 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             connections::connections_list,
             entities::entities_list,
             runs::runs_list,
+            runs::runs_start,
+            runs::runs_sync_all,
+            runs::runs_cancel,
             failed_records::failed_records_list,
+            failed_records::failed_records_retry,
+            commands::demo::demo_start,
             pending_children::pending_children_list,
             schedules::schedules_list,
             schedules::schedules_save,
             dashboard::dashboard_summary,
             logs::logs_recent,
         ])
+        .events(tauri_specta::collect_events![events::SyncEvent])
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()
 }
@@ -52,7 +62,17 @@ pub fn run() {
             app.manage(LogGuard(Mutex::new(guard)));
             tracing::info!(data_dir = %paths.data_dir.display(), version = env!("CARGO_PKG_VERSION"), "SyncFlow starting");
             let db = syncflow_core::store::Db::open(&paths.db_path)?;
-            app.manage(AppState { db, paths });
+            let secrets: Arc<dyn SecretStore> = Arc::new(KeyringStore::default());
+            let flow = SyncFlow::new(db.clone(), secrets).with_events(events::sink(app.handle().clone()));
+            let state = AppState { db, paths, flow, demo: Arc::default() };
+            app.manage(state.clone());
+            tauri::async_runtime::spawn(async move {
+                match demo::resume_if_enabled(&state.flow).await {
+                    Ok(Some(sim)) => *state.demo.lock().await = Some(sim),
+                    Ok(None) => {}
+                    Err(e) => tracing::error!(error = %e, "could not restart the demo simulators"),
+                }
+            });
             if let Err(e) = tray::build(app) {
                 // No tray on this desktop: the app still works from its window.
                 tracing::warn!(error = %e, "could not create the tray icon");

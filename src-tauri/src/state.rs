@@ -1,7 +1,10 @@
 //! The app's state: a few cheap, cloneable handles, managed once.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use syncflow_core::app::SyncFlow;
 use syncflow_core::store::Db;
+use syncflow_sim::SimHandle;
 
 /// Where the app keeps its files. `SYNCFLOW_DATA_DIR` overrides the platform folder (tests use a throw-away one).
 #[derive(Debug, Clone)]
@@ -30,4 +33,8 @@ impl AppPaths {
 pub struct AppState {
     pub db: Db,
     pub paths: AppPaths,
+    /// The core's one surface: runs, retries, discovery, configuration.
+    pub flow: SyncFlow,
+    /// The demo's simulators while demo mode is on (dropping the handle stops them).
+    pub demo: Arc<tokio::sync::Mutex<Option<SimHandle>>>,
 }

@@ -1,6 +1,9 @@
 //! The system-tray icon and its menu. Built in `setup()` (not in tauri.conf.json) so a missing appindicator library
 //! is an error we can log instead of a panic. On Linux only the menu delivers events, so everything is in the menu.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use syncflow_core::model::RunStatus;
+use syncflow_core::pipeline::RunEvent;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
@@ -55,6 +58,7 @@ pub fn build(app: &tauri::App) -> tauri::Result<()> {
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| match event.id.as_ref() {
             "open" => show_main(app),
+            "sync_all" => start_sync_all(app),
             "quit" => {
                 tracing::info!("quit from the tray menu");
                 app.exit(0)
@@ -63,4 +67,70 @@ pub fn build(app: &tauri::App) -> tauri::Result<()> {
         })
         .build(app)?;
     Ok(())
+}
+
+fn start_sync_all(app: &AppHandle) {
+    let flow = app.state::<crate::state::AppState>().flow.clone();
+    tauri::async_runtime::spawn(async move {
+        let opts = syncflow_core::pipeline::RunOptions {
+            full: false,
+            trigger: "tray".into(),
+        };
+        if let Err(e) = flow.sync_all(opts).await {
+            tracing::error!(error = %e, "sync all from the tray stopped");
+        }
+    });
+}
+
+/// Runs in progress, to tell "running" from "idle" when one of several runs ends.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// Keeps the tray icon and tooltip in step with runs: running while any run is, attention after a run that needs
+/// the planner (failed, errors, deletes to review), idle otherwise.
+pub fn on_run_event(app: &AppHandle, event: &RunEvent) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let (icon, tooltip): (&[u8], String) = match event {
+        RunEvent::Started { entity_name, .. } => {
+            RUNNING.fetch_add(1, Ordering::SeqCst);
+            (
+                include_bytes!("../../icons/tray-running.png"),
+                format!("SyncFlow — syncing {entity_name}"),
+            )
+        }
+        RunEvent::Progress { .. } => return,
+        RunEvent::Finished {
+            status, summary, ..
+        } => {
+            let left = RUNNING.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
+            let text = format!(
+                "SyncFlow — last run {}: {} inserted, {} updated, {} failed",
+                status.as_str(),
+                summary.inserted,
+                summary.updated,
+                summary.failed
+            );
+            let attention = matches!(
+                status,
+                RunStatus::Failed | RunStatus::CompletedWithErrors | RunStatus::NeedsReview
+            );
+            match (left, attention) {
+                (_, true) => (include_bytes!("../../icons/tray-attention.png"), text),
+                (0, false) => (include_bytes!("../../icons/tray-idle.png"), text),
+                _ => (include_bytes!("../../icons/tray-running.png"), text),
+            }
+        }
+        RunEvent::Failed { message, .. } => {
+            RUNNING.fetch_sub(1, Ordering::SeqCst);
+            (
+                include_bytes!("../../icons/tray-attention.png"),
+                format!("SyncFlow — a run failed: {message}"),
+            )
+        }
+    };
+    if let Ok(image) = Image::from_bytes(icon) {
+        let _ = tray.set_icon(Some(image));
+    }
+    let _ = tray.set_tooltip(Some(tooltip));
 }

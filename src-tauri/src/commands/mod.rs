@@ -3,6 +3,7 @@
 pub mod app;
 pub mod connections;
 pub mod dashboard;
+pub mod demo;
 pub mod entities;
 pub mod failed_records;
 pub mod logs;

@@ -1,7 +1,23 @@
-use crate::error::{blocking, ApiResult};
+use crate::error::{blocking, ApiError, ApiResult};
 use crate::state::AppState;
+use syncflow_core::error::Coded;
+use syncflow_core::ids::RunId;
 use syncflow_core::model::{RunFilter, RunSummary};
+use syncflow_core::pipeline::{RunError, RunOptions};
 use syncflow_core::store::runs;
+
+impl From<RunError> for ApiError {
+    fn from(e: RunError) -> Self {
+        ApiError::new(e.code(), e.to_string())
+    }
+}
+
+fn manual(full: bool) -> RunOptions {
+    RunOptions {
+        full,
+        trigger: "manual".into(),
+    }
+}
 
 #[tauri::command]
 #[specta::specta]
@@ -11,4 +27,41 @@ pub async fn runs_list(
 ) -> ApiResult<Vec<RunSummary>> {
     let db = state.db.clone();
     blocking(move || runs::list(&db, &filter)).await
+}
+
+/// Starts a run of one entity in the background and answers with its id; progress arrives as `sync-event`s.
+#[tauri::command]
+#[specta::specta]
+pub async fn runs_start(
+    state: tauri::State<'_, AppState>,
+    entity_id: String,
+    full: bool,
+) -> ApiResult<String> {
+    let handle = state.flow.start_run(&entity_id, manual(full))?;
+    Ok(handle.run_id.to_string())
+}
+
+/// Runs every enabled entity, parents first, in the background.
+#[tauri::command]
+#[specta::specta]
+pub async fn runs_sync_all(state: tauri::State<'_, AppState>, full: bool) -> ApiResult<()> {
+    let flow = state.flow.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = flow.sync_all(manual(full)).await {
+            tracing::error!(error = %e, "sync all stopped");
+        }
+    });
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn runs_cancel(state: tauri::State<'_, AppState>, run_id: String) -> ApiResult<bool> {
+    let run: RunId = run_id.parse().map_err(|_| {
+        ApiError::new(
+            syncflow_core::error::ErrorCode::Validation,
+            format!("run_id: '{run_id}' is not a run id"),
+        )
+    })?;
+    Ok(state.flow.cancel(run)?)
 }

@@ -28,10 +28,21 @@ function useAppearanceFromSettings() {
 export function AppShell() {
   useAppearanceFromSettings();
   useRunEventInvalidation();
+  const { t } = useTranslation();
+  const settings = useSettings();
   return (
     <div className="flex h-screen overflow-hidden bg-white text-slate-900 dark:bg-slate-950 dark:text-slate-100">
       <Sidebar />
       <main className="flex min-w-0 flex-1 flex-col">
+        {settings.data?.demoMode ? (
+          <div
+            data-testid="demo-banner"
+            role="status"
+            className="border-b border-amber-200 bg-amber-50 px-6 py-1.5 text-xs text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200"
+          >
+            {t("demo.banner")}
+          </div>
+        ) : null}
         <Outlet />
       </main>
     </div>

@@ -8,9 +8,22 @@ import { pendingChildKeys } from "@/features/pending/queries";
 import { runKeys } from "@/features/runs/queries";
 import { scheduleKeys } from "@/features/schedules/queries";
 import { settingsKeys } from "@/features/settings/queries";
-import { invalidateForRunEvent, staleKeysForRunEvent, type RunEvent } from "./invalidation";
+import type { Counters, RunEvent } from "@/bindings";
+import { invalidateForRunEvent, staleKeysForRunEvent } from "./invalidation";
 
 const ids = { runId: "r1", entityId: "e1" };
+const summary: Counters = {
+  fetched: 10,
+  inserted: 8,
+  updated: 0,
+  deleted: 0,
+  skipped: 0,
+  failed: 2,
+  pending: 0,
+  duplicates: 0,
+  pages: 1,
+  bytes: 900,
+};
 
 function clientWithEverythingCached() {
   const client = new QueryClient();
@@ -54,15 +67,22 @@ async function staleAfter(event: RunEvent) {
 
 describe("run events → stale queries", () => {
   it("progress refreshes only the run lists (it arrives several times a second)", async () => {
-    expect(await staleAfter({ type: "progress", ...ids, fetched: 500, processed: 400 })).toEqual(["runs"]);
+    expect(
+      await staleAfter({ type: "progress", ...ids, stage: "load", rowsDone: 400, rowsTotal: 500, rowsPerSec: 90 }),
+    ).toEqual(["runs"]);
   });
 
   it("started refreshes runs, entities (last status), schedules (next run) and the dashboard", async () => {
-    expect(await staleAfter({ type: "started", ...ids })).toEqual(["dashboard", "entities", "runs", "schedules"]);
+    expect(await staleAfter({ type: "started", ...ids, entityName: "sites" })).toEqual([
+      "dashboard",
+      "entities",
+      "runs",
+      "schedules",
+    ]);
   });
 
   it("finished also refreshes failed records and pending children written at the checkpoint", async () => {
-    expect(await staleAfter({ type: "finished", ...ids, status: "completed_with_errors" })).toEqual([
+    expect(await staleAfter({ type: "finished", ...ids, status: "completed_with_errors", summary })).toEqual([
       "dashboard",
       "entities",
       "failedRecords",
@@ -84,9 +104,9 @@ describe("run events → stale queries", () => {
 
   it("never touches settings or connections", () => {
     const events: RunEvent[] = [
-      { type: "started", ...ids },
-      { type: "progress", ...ids, fetched: 1, processed: 1 },
-      { type: "finished", ...ids, status: "completed" },
+      { type: "started", ...ids, entityName: "sites" },
+      { type: "progress", ...ids, stage: "fetch", rowsDone: 1, rowsTotal: null, rowsPerSec: 1 },
+      { type: "finished", ...ids, status: "completed", summary },
       { type: "failed", ...ids, message: "x" },
     ];
     const roots = new Set(events.flatMap((e) => staleKeysForRunEvent(e).map((k) => k[0])));

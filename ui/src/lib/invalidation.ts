@@ -1,22 +1,13 @@
 // The one place that says which cached queries a backend event makes stale (STYLE: no polling where an event
 // exists). The shell turns each event into `queryClient.invalidateQueries` for the keys returned here.
 import type { QueryClient, QueryKey } from "@tanstack/react-query";
+import type { RunEvent } from "@/bindings";
 import { dashboardKeys } from "@/features/dashboard/queries";
 import { entityKeys } from "@/features/entities/queries";
 import { failedRecordKeys } from "@/features/failed/queries";
 import { pendingChildKeys } from "@/features/pending/queries";
 import { runKeys } from "@/features/runs/queries";
 import { scheduleKeys } from "@/features/schedules/queries";
-
-/**
- * The run events the Rust side will broadcast (`RunEvent::{Started, Progress, Finished, Failed}`), as tauri-specta
- * will generate them. Replace with the generated type once it is in bindings.ts.
- */
-export type RunEvent =
-  | { type: "started"; runId: string; entityId: string }
-  | { type: "progress"; runId: string; entityId: string; fetched: number; processed: number }
-  | { type: "finished"; runId: string; entityId: string; status: string }
-  | { type: "failed"; runId: string; entityId: string; message: string };
 
 export function staleKeysForRunEvent(event: RunEvent): QueryKey[] {
   switch (event.type) {

@@ -1,16 +1,18 @@
-// Subscribes to the backend's run broadcasts and marks the affected queries stale (mapping in invalidation.ts).
+// Subscribes to the backend's run broadcasts: live progress (liveRuns.ts) and stale queries (invalidation.ts).
 import { useEffect } from "react";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { listen } from "@tauri-apps/api/event";
-import { invalidateForRunEvent, type RunEvent } from "./invalidation";
-
-/** tauri-specta's name for a `RunEvent` type. Switch to `events.runEvent.listen` once bindings.ts has it. */
-export const RUN_EVENT = "run-event";
+import { events } from "@/bindings";
+import { invalidateForRunEvent } from "./invalidation";
+import { applyRunEvent } from "./liveRuns";
 
 export function subscribeToRunEvents(queryClient: QueryClient): () => void {
   let unlisten: (() => void) | null = null;
   let stopped = false;
-  listen<RunEvent>(RUN_EVENT, (event) => void invalidateForRunEvent(queryClient, event.payload))
+  events.syncEvent
+    .listen((event) => {
+      applyRunEvent(event.payload);
+      void invalidateForRunEvent(queryClient, event.payload);
+    })
     .then((stop) => {
       if (stopped) stop();
       else unlisten = stop;

@@ -1,15 +1,59 @@
 import { lazy, Suspense, type ReactNode } from "react";
 import { Link } from "@tanstack/react-router";
-import { AlertTriangle, CalendarClock, Database, Hourglass, Play, Plug } from "lucide-react";
+import { AlertTriangle, CalendarClock, Database, FlaskConical, Hourglass, Play, Plug } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { DashboardSummary } from "@/bindings";
-import { ComingSoonButton, focusRing } from "@/components/Button";
+import { Button, focusRing } from "@/components/Button";
 import { Card, CardTitle } from "@/components/Field";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { StatusBadge } from "@/components/StatusBadge";
 import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
+import { LiveRuns } from "@/features/runs/LiveRuns";
+import { useSyncAll } from "@/features/runs/queries";
+import { useStartDemo } from "@/features/settings/queries";
+import { ApiException } from "@/lib/result";
 import { useDashboardSummary } from "./queries";
+
+/** First launch with nothing configured: offer the demo (simulators inside the app) instead of an empty screen. */
+function TryDemo() {
+  const { t } = useTranslation();
+  const demo = useStartDemo();
+  return (
+    <Card className="flex flex-col items-start gap-3 border-indigo-200 bg-indigo-50/60 dark:border-indigo-900 dark:bg-indigo-950/40">
+      <div className="flex items-center gap-2 font-medium">
+        <FlaskConical className="size-5 text-indigo-500" aria-hidden="true" />
+        {t("dashboard.tryDemoTitle")}
+      </div>
+      <p className="text-sm text-slate-600 dark:text-slate-300">{t("dashboard.tryDemoHint")}</p>
+      <Button variant="primary" data-testid="demo-start" disabled={demo.isPending} onClick={() => demo.mutate()}>
+        {demo.isPending ? t("dashboard.demoStarting") : t("dashboard.tryDemo")}
+      </Button>
+      {demo.error ? (
+        <p role="alert" className="text-sm text-rose-600">
+          {demo.error instanceof ApiException ? demo.error.message : String(demo.error)}
+        </p>
+      ) : null}
+    </Card>
+  );
+}
+
+function SyncAllButton({ entities }: { entities: number }) {
+  const { t } = useTranslation();
+  const syncAll = useSyncAll();
+  return (
+    <Button
+      variant="primary"
+      data-testid="sync-all"
+      disabled={entities === 0 || syncAll.isPending}
+      title={entities === 0 ? t("dashboard.syncAllNeedsEntities") : undefined}
+      onClick={() => syncAll.mutate(false)}
+      icon={<Play className="size-4" aria-hidden="true" />}
+    >
+      {t("dashboard.syncAll")}
+    </Button>
+  );
+}
 
 // recharts is the heaviest dependency; load it with the dashboard, not with the app.
 const ThroughputChart = lazy(() => import("./ThroughputChart"));
@@ -55,6 +99,8 @@ function Overview({ summary }: { summary: DashboardSummary }) {
   const icon = "size-5";
   return (
     <div className="space-y-6">
+      {summary.connections === 0 ? <TryDemo /> : null}
+      <LiveRuns />
       <div className="grid grid-cols-2 gap-4 xl:grid-cols-4">
         <Stat
           testId="stat-connections"
@@ -127,9 +173,7 @@ function Overview({ summary }: { summary: DashboardSummary }) {
             )}
           </div>
           <div className="mt-6 border-t border-slate-100 pt-4 dark:border-slate-800">
-            <ComingSoonButton variant="primary" icon={<Play className="size-4" aria-hidden="true" />}>
-              {t("dashboard.syncAll")}
-            </ComingSoonButton>
+            <SyncAllButton entities={summary.entities} />
           </div>
         </Card>
       </div>

@@ -1,13 +1,15 @@
 import { Database, Play, Search } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { EntitySummary } from "@/bindings";
-import { ComingSoonButton } from "@/components/Button";
+import { Button, ComingSoonButton } from "@/components/Button";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill, StatusBadge } from "@/components/StatusBadge";
 import { Table, Td, Th } from "@/components/Table";
 import { formatRelative } from "@/lib/format";
 import { useEntities } from "./queries";
+import { useStartRun } from "@/features/runs/queries";
+import { ApiException } from "@/lib/result";
 
 function DiscoverButton({ variant = "primary" }: { variant?: "primary" | "secondary" }) {
   const { t } = useTranslation();
@@ -61,9 +63,7 @@ function EntityRow({ entity }: { entity: EntitySummary }) {
         {entity.enabled ? <Pill tone="emerald">{t("entities.enabled")}</Pill> : <Pill>{t("entities.disabled")}</Pill>}
       </Td>
       <Td className="text-end">
-        <ComingSoonButton size="sm" icon={<Play className="size-3.5" aria-hidden="true" />}>
-          {t("entities.syncNow")}
-        </ComingSoonButton>
+        <SyncNowButton entityId={entity.id} />
       </Td>
     </tr>
   );
@@ -113,5 +113,22 @@ export function EntitiesPage() {
         }
       </QueryView>
     </Page>
+  );
+}
+
+function SyncNowButton({ entityId }: { entityId: string }) {
+  const { t } = useTranslation();
+  const start = useStartRun();
+  return (
+    <Button
+      size="sm"
+      data-testid="entity-sync"
+      disabled={start.isPending}
+      onClick={() => start.mutate({ entityId, full: false })}
+      icon={<Play className="size-3.5" aria-hidden="true" />}
+      title={start.error instanceof ApiException ? start.error.message : undefined}
+    >
+      {t("entities.syncNow")}
+    </Button>
   );
 }

@@ -2,7 +2,9 @@ import type { ReactNode } from "react";
 import { FileJson, RotateCcw } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { FailedRecordSummary } from "@/bindings";
-import { ComingSoonButton } from "@/components/Button";
+import { Button } from "@/components/Button";
+import { ApiException } from "@/lib/result";
+import { useRetryFailed } from "./queries";
 import { Drawer } from "@/components/Drawer";
 import { Pill } from "@/components/StatusBadge";
 import { formatDateTime, formatNumber } from "@/lib/format";
@@ -67,11 +69,39 @@ export function FailedRecordDetail({ record, onClose }: { record: FailedRecordSu
         </div>
         <p className="mt-1 text-sm text-slate-500 dark:text-slate-400">{t("common.comingSoon")}</p>
       </div>
-      <div className="mt-6">
-        <ComingSoonButton variant="primary" icon={<RotateCcw className="size-4" aria-hidden="true" />}>
-          {t("failed.retry")}
-        </ComingSoonButton>
-      </div>
+      <RetryOne id={record.id} />
     </Drawer>
+  );
+}
+
+function RetryOne({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const retry = useRetryFailed();
+  return (
+    <div className="mt-6 flex flex-col items-start gap-2">
+      <Button
+        variant="primary"
+        data-testid="failed-retry-one"
+        disabled={retry.isPending}
+        onClick={() => retry.mutate({ ids: [id], entityId: null })}
+        icon={<RotateCcw className="size-4" aria-hidden="true" />}
+      >
+        {t("failed.retry")}
+      </Button>
+      {retry.data ? (
+        <p role="status" data-testid="failed-retry-result" className="text-sm text-slate-600 dark:text-slate-300">
+          {t("failed.retryDone", {
+            resolved: retry.data.resolved,
+            failed: retry.data.failedAgain,
+            parked: retry.data.parked,
+          })}
+        </p>
+      ) : null}
+      {retry.error ? (
+        <p role="alert" className="text-sm text-rose-600">
+          {retry.error instanceof ApiException ? retry.error.message : String(retry.error)}
+        </p>
+      ) : null}
+    </div>
   );
 }

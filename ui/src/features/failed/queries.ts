@@ -1,4 +1,4 @@
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { commands, type FailedRecordFilter } from "@/bindings";
 import { unwrap } from "@/lib/result";
 
@@ -14,5 +14,19 @@ export function useFailedRecords(filter: FailedRecordFilter) {
     queryFn: () => unwrap(commands.failedRecordsList(filter)),
     // Keep the current page on screen while the next one loads (no flicker when paging or filtering).
     placeholderData: keepPreviousData,
+  });
+}
+
+/** Retries records through the current configuration: the given ids, or every open record of `entityId`. */
+export function useRetryFailed() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ ids, entityId }: { ids: string[]; entityId: string | null }) =>
+      unwrap(commands.failedRecordsRetry(ids, entityId)),
+    onSettled: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: failedRecordKeys.all }),
+        queryClient.invalidateQueries({ queryKey: ["dashboard"] }),
+      ]),
   });
 }

@@ -1,4 +1,4 @@
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { commands, type RunFilter } from "@/bindings";
 import { unwrap } from "@/lib/result";
 
@@ -13,5 +13,25 @@ export function useRuns(filter: RunFilter) {
     queryKey: runKeys.list(filter),
     queryFn: () => unwrap(commands.runsList(filter)),
     placeholderData: keepPreviousData,
+  });
+}
+
+/** Starts one entity's run; progress then arrives as `sync-event`s (see lib/liveRuns.ts). */
+export function useStartRun() {
+  return useMutation({
+    mutationFn: ({ entityId, full }: { entityId: string; full: boolean }) => unwrap(commands.runsStart(entityId, full)),
+  });
+}
+
+/** Every enabled entity, parents first, in the background. */
+export function useSyncAll() {
+  return useMutation({ mutationFn: (full: boolean) => unwrap(commands.runsSyncAll(full)) });
+}
+
+export function useCancelRun() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (runId: string) => unwrap(commands.runsCancel(runId)),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: runKeys.all }),
   });
 }

@@ -42,3 +42,12 @@ export function useSetLanguage() {
 export function useSetTheme() {
   return useSettingsMutation((theme: Theme) => unwrap(commands.settingsSetTheme(theme)));
 }
+
+/** "Try with demo data": simulators inside the app, connections and entities created; everything is stale after. */
+export function useStartDemo() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(commands.demoStart()),
+    onSuccess: () => queryClient.invalidateQueries(),
+  });
+}
