@@ -36,5 +36,7 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     css: false,
     restoreMocks: true,
+    // Whole-app renders with user-event are slow on a loaded 2-core machine; a timeout is not an assertion.
+    testTimeout: 20_000,
   },
 });

@@ -12,7 +12,7 @@ import { useEntities } from "@/features/entities/queries";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { useDebouncedValue } from "@/lib/useDebouncedValue";
 import { FailedRecordDetail } from "./FailedRecordDetail";
-import { useFailedRecords } from "./queries";
+import { useFailedRecords, useRetryFailed } from "./queries";
 
 export const STAGES: readonly Stage[] = ["fetch", "normalize", "validate", "identity", "resolve", "load"];
 export const PAGE_SIZE = 25;
@@ -39,6 +39,7 @@ const NO_FILTERS: Filters = { entityId: "", stage: "", errorType: "", search: ""
 function FailedRow({ record, onOpen }: { record: FailedRecordSummary; onOpen: (r: FailedRecordSummary) => void }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
+  const retry = useRetryFailed();
   return (
     <tr data-testid="failed-row" className={record.resolvedAt ? "opacity-60" : ""}>
       <Td>
@@ -88,12 +89,17 @@ function FailedRow({ record, onOpen }: { record: FailedRecordSummary; onOpen: (r
       </Td>
       <Td className="text-end">
         <div className="flex justify-end gap-1.5">
-          <Button size="sm" variant="ghost" onClick={() => onOpen(record)}>
+          <Button size="sm" variant="ghost" data-testid="failed-open" onClick={() => onOpen(record)}>
             {t("failed.details")}
           </Button>
-          <ComingSoonButton size="sm" icon={<RotateCcw className="size-3.5" aria-hidden="true" />}>
+          <Button
+            size="sm"
+            disabled={retry.isPending || record.resolvedAt !== null}
+            onClick={() => retry.mutate({ ids: [record.id], entityId: null })}
+            icon={<RotateCcw className="size-3.5" aria-hidden="true" />}
+          >
             {t("failed.retry")}
-          </ComingSoonButton>
+          </Button>
         </div>
       </Td>
     </tr>
@@ -188,9 +194,7 @@ export function FailedRecordsPage() {
           <ComingSoonButton icon={<Download className="size-4" aria-hidden="true" />}>
             {t("failed.export")}
           </ComingSoonButton>
-          <ComingSoonButton variant="primary" icon={<RotateCcw className="size-4" aria-hidden="true" />}>
-            {t("failed.retryAll")}
-          </ComingSoonButton>
+          <RetryAllButton entityIds={filters.entityId ? [filters.entityId] : (entities.data ?? []).map((e) => e.id)} />
         </>
       }
     >
@@ -317,5 +321,40 @@ export function FailedRecordsPage() {
       </QueryView>
       {open ? <FailedRecordDetail record={open} onClose={close} /> : null}
     </Page>
+  );
+}
+
+/** Retries every open record of the chosen entity (or of every entity), one entity after the other. */
+function RetryAllButton({ entityIds }: { entityIds: string[] }) {
+  const { t } = useTranslation();
+  const retry = useRetryFailed();
+  const [done, setDone] = useState<{ resolved: number; failed: number; parked: number } | null>(null);
+  const run = async () => {
+    const total = { resolved: 0, failed: 0, parked: 0 };
+    for (const entityId of entityIds) {
+      const r = await retry.mutateAsync({ ids: [], entityId });
+      total.resolved += r.resolved;
+      total.failed += r.failedAgain;
+      total.parked += r.parked;
+    }
+    setDone(total);
+  };
+  return (
+    <span className="flex items-center gap-2">
+      {done ? (
+        <span role="status" data-testid="failed-retry-all-result" className="text-xs text-slate-500">
+          {t("failed.retryDone", { resolved: done.resolved, failed: done.failed, parked: done.parked })}
+        </span>
+      ) : null}
+      <Button
+        variant="primary"
+        data-testid="failed-retry-all"
+        disabled={retry.isPending || entityIds.length === 0}
+        onClick={() => void run().catch(() => setDone(null))}
+        icon={<RotateCcw className="size-4" aria-hidden="true" />}
+      >
+        {t("failed.retryAll")}
+      </Button>
+    </span>
   );
 }
