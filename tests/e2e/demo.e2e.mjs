@@ -3,7 +3,7 @@
 // and see the outcome. Then the same start once in Persian.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { chooseSetting, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
+import { chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
 
 let driver;
 before(async () => {
@@ -22,7 +22,7 @@ test("demo mode: sync all, watch progress, inspect failed records and retry one"
     const demo = browser.$('[data-testid="demo-start"]');
     await demo.waitForDisplayed({ timeout: 15_000 });
     await screenshot(browser, "demo-01-first-launch");
-    await demo.click();
+    await click(browser, '[data-testid="demo-start"]');
     await browser.$('[data-testid="demo-banner"]').waitForDisplayed({ timeout: 30_000 });
     await browser.waitUntil(async () => (await browser.$('[data-testid="stat-entities"]').getText()).includes("3"), {
       timeout: 30_000,
@@ -30,7 +30,7 @@ test("demo mode: sync all, watch progress, inspect failed records and retry one"
     });
     await screenshot(browser, "demo-02-ready");
 
-    await browser.$('[data-testid="sync-all"]').click();
+    await click(browser, '[data-testid="sync-all"]');
     await browser.$('[data-testid="live-run"]').waitForDisplayed({ timeout: 30_000 });
     await screenshot(browser, "demo-03-progress");
 
@@ -53,14 +53,16 @@ test("demo mode: sync all, watch progress, inspect failed records and retry one"
       timeoutMsg: "the demo's bad rows did not show up as failed records",
     });
     await screenshot(browser, "demo-05-failed-records");
-    await browser.$('[data-testid="failed-row"]').click();
+    await click(browser, '[data-testid="failed-open"]');
     const retry = browser.$('[data-testid="failed-retry-one"]');
     await retry.waitForDisplayed({ timeout: 10_000 });
-    await retry.click();
+    await click(browser, '[data-testid="failed-retry-one"]');
     const result = browser.$('[data-testid="failed-retry-result"]');
     await result.waitForDisplayed({ timeout: 60_000 });
     assert.match(await result.getText(), /resolved/, "the retry reports its outcome per record");
     await screenshot(browser, "demo-06-retried");
+    await browser.keys("Escape");
+    await browser.$('[data-testid="failed-detail"]').waitForDisplayed({ reverse: true, timeout: 5000 });
 
     await openScreen(browser, "dashboard");
     await screenshot(browser, "demo-07-dashboard-after");

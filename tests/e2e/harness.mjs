@@ -120,3 +120,20 @@ export async function chooseSetting(browser, testId, value) {
   await select.waitForDisplayed({ timeout: 10_000 });
   await select.selectByAttribute("value", value);
 }
+
+/** Clicks an element that may move while the page re-renders (run events refresh lists): scroll it into view and
+ * retry, then fall back to a DOM click, which still goes through React's handler. */
+export async function click(browser, selector) {
+  const el = browser.$(selector);
+  await el.waitForDisplayed({ timeout: 15_000 });
+  for (let i = 0; i < 3; i++) {
+    try {
+      await el.scrollIntoView({ block: "center" });
+      await el.click();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  await browser.execute((s) => document.querySelector(s).click(), selector);
+}
