@@ -54,6 +54,7 @@ use serde::{Deserialize, Serialize};
 
 /// A run's counters; every fetched row lands in exactly one of the row buckets.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Counters {
     pub fetched: u64,
