@@ -14,6 +14,8 @@ use clap::{Parser, Subcommand};
     long_about = None
 )]
 struct Cli {
+    #[command(flatten)]
+    db: cmd::common::DbArg,
     #[command(subcommand)]
     command: Command,
 }
@@ -22,11 +24,39 @@ struct Cli {
 enum Command {
     Hash(cmd::hash::Args),
     Normalize(cmd::normalize::Args),
+    Apply(cmd::apply::Args),
+    Sync(cmd::sync::Args),
+    Runs(cmd::runs::Args),
+    Failed(cmd::failed::Args),
+    Pending(cmd::misc::PendingArgs),
+    Cancel(cmd::misc::CancelArgs),
+    Entity(cmd::misc::EntityArgs),
+    Connection(cmd::misc::ConnectionArgs),
+    Deletes(cmd::misc::DeletesArgs),
+    Sweep(cmd::misc::SweepArgs),
 }
 
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SYNCFLOW_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
         Command::Hash(a) => cmd::hash::run(a),
         Command::Normalize(a) => cmd::normalize::run(a),
+        Command::Apply(a) => cmd::apply::run(a, &cli.db),
+        Command::Sync(a) => cmd::sync::run(a, &cli.db),
+        Command::Runs(a) => cmd::runs::run(a, &cli.db),
+        Command::Failed(a) => cmd::failed::run(a, &cli.db),
+        Command::Pending(a) => cmd::misc::pending(a, &cli.db),
+        Command::Cancel(a) => cmd::misc::cancel(a, &cli.db),
+        Command::Entity(a) => cmd::misc::entity(a, &cli.db),
+        Command::Connection(a) => cmd::misc::connection(a, &cli.db),
+        Command::Deletes(a) => cmd::misc::deletes(a, &cli.db),
+        Command::Sweep(a) => cmd::misc::sweep(a, &cli.db),
     }
 }

@@ -64,7 +64,10 @@ pub struct SyncFlow {
 /// A run older than this without a heartbeat, owned by no live process, was interrupted.
 const STALE_AFTER_SECS: i64 = 120;
 
-fn owner_alive(pid: Option<u32>) -> bool {
+/// Whether the process that owns a `running` run still runs it. On Linux the owner's pid is checked, so a killed
+/// process's run is resumed at once and a live one is never taken over however slow its page; elsewhere a run
+/// whose heartbeat is older than `STALE_AFTER_SECS` counts as abandoned.
+fn owner_alive(pid: Option<u32>, heartbeat: Option<&str>) -> bool {
     let Some(pid) = pid else { return false };
     if pid == std::process::id() {
         return false; // Our own runs are in `active`; a leftover with our pid is from a previous life.
@@ -72,7 +75,7 @@ fn owner_alive(pid: Option<u32>) -> bool {
     if cfg!(target_os = "linux") {
         std::path::Path::new(&format!("/proc/{pid}")).exists()
     } else {
-        true
+        !stale(heartbeat)
     }
 }
 
@@ -117,7 +120,7 @@ impl SyncFlow {
             });
         }
         let run = if let Some(r) = runs::active(&self.db, entity)? {
-            if owner_alive(r.owner_pid) && !stale(r.heartbeat_at.as_deref()) {
+            if owner_alive(r.owner_pid, r.heartbeat_at.as_deref()) {
                 return Err(RunError::AlreadyRunning {
                     entity: ctx.entity.def.name.clone(),
                     run_id: r.id,

@@ -279,6 +279,8 @@ async fn drive(
     // Fetch: its own task, a couple of pages ahead.
     let (page_tx, mut page_rx) = mpsc::channel(FETCH_AHEAD);
     let fetch_cancel = cancel.child_token();
+    // However drive ends (an error returns early), the fetch stage stops with it.
+    let _stop_fetch = fetch_cancel.clone().drop_guard();
     let source = ctx.source.clone();
     let slug = ctx.entity.def.slug.clone();
     let mut fetch_cursor = cursor;

@@ -54,14 +54,18 @@ fields = {{ SITE_ID = "SITE_ID" }}
 source = "erp"
 slug = "inventory-items"
 target = "plan"
-page_size = 2500
 {items_extra}
 [entities.inventory_items.parents.site]
 entity = "sites"
 fields = {{ SITE_ID = "SITE_ID" }}
 "#,
         a = sim.apismith_url,
-        s = sim.schedulehub_url
+        s = sim.schedulehub_url,
+        items_extra = if items_extra.contains("page_size") {
+            items_extra.to_owned()
+        } else {
+            format!("page_size = 2500\n{items_extra}")
+        }
     )
 }
 

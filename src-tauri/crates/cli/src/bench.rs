@@ -1,0 +1,221 @@
+//! `syncflow-bench`: the whole pipeline over loopback. Starts the `syncflow-sim` binary as a child process (so its
+//! in-memory ScheduleHub does not count in our memory), runs a full sync of N items into it, changes 1% of the rows,
+//! runs the incremental sync, and prints durations, rows/s per stage and the peak RSS of this process.
+
+use clap::Parser;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use syncflow_core::app::SyncFlow;
+use syncflow_core::config_file::ConfigFile;
+use syncflow_core::pipeline::{RunOptions, RunOutcome};
+use syncflow_core::secrets::{MemoryStore, Secret, SecretStore};
+use syncflow_core::store::Db;
+
+#[derive(Parser)]
+#[command(
+    about = "Full + 1% incremental sync of N items, simulators in a child process; prints throughput and peak RSS"
+)]
+struct Args {
+    #[arg(long, default_value_t = 100_000)]
+    items: u64,
+    /// Rows per APISmith page (at most 10,000).
+    #[arg(long, default_value_t = 10_000)]
+    page_size: u32,
+    /// Share of rows changed before the incremental run.
+    #[arg(long, default_value_t = 0.01)]
+    changed: f64,
+    #[arg(long, default_value_t = 0.0)]
+    bad_row_ratio: f64,
+    /// Database file; a temporary one when absent.
+    #[arg(long)]
+    db: Option<std::path::PathBuf>,
+}
+
+struct Sim(Child);
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Peak resident memory of this process (`VmHWM`), in MB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn report(label: &str, o: &RunOutcome, wall: Duration) {
+    let c = o.report.counters;
+    let s = o.report.stage_ms;
+    let rate = |ms: u64| {
+        if ms == 0 {
+            f64::INFINITY
+        } else {
+            c.fetched as f64 / (ms as f64 / 1000.0)
+        }
+    };
+    println!(
+        "{label}: {:?} in {:.2}s — {} fetched, {} inserted, {} updated, {} skipped, {} failed ({:.0} rows/s end to end)",
+        o.status,
+        wall.as_secs_f64(),
+        c.fetched,
+        c.inserted,
+        c.updated,
+        c.skipped,
+        c.failed,
+        c.fetched as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "  stages (busy time; they overlap): fetch {} ms ({:.0} rows/s), normalize+identity {} ms ({:.0} rows/s), \
+         load {} ms ({:.0} rows/s), checkpoint {} ms ({:.0} rows/s)",
+        s.fetch,
+        rate(s.fetch),
+        s.transform,
+        rate(s.transform),
+        s.load,
+        rate(s.load),
+        s.checkpoint,
+        rate(s.checkpoint)
+    );
+}
+
+fn main() -> anyhow::Result<()> {
+    let a = Args::parse();
+    let (ap, sp) = (free_port(), free_port());
+    let sim_bin = std::env::current_exe()?.with_file_name("syncflow-sim");
+    anyhow::ensure!(
+        sim_bin.exists(),
+        "{} not found: build it first (cargo build --release -p syncflow-sim)",
+        sim_bin.display()
+    );
+    let _sim = Sim(Command::new(&sim_bin)
+        .args([
+            "--apismith-port",
+            &ap.to_string(),
+            "--schedulehub-port",
+            &sp.to_string(),
+        ])
+        .args([
+            "--items",
+            &a.items.to_string(),
+            "--bad-row-ratio",
+            &a.bad_row_ratio.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .spawn()?);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let tmp = tempfile::tempdir()?;
+    let db_path = a.db.clone().unwrap_or_else(|| tmp.path().join("bench.db"));
+    let db = Db::open(&db_path)?;
+    let secrets = MemoryStore::default();
+    secrets.set("connection:erp", &Secret::new("sync"))?;
+    secrets.set("connection:plan", &Secret::new("sync"))?;
+    let app = SyncFlow::new(db, Arc::new(secrets) as Arc<dyn SecretStore>);
+    let config = format!(
+        r#"
+[connections.erp]
+kind = "apismith"
+url = "http://127.0.0.1:{ap}"
+username = "sync"
+[connections.plan]
+kind = "schedulehub"
+url = "http://127.0.0.1:{sp}"
+username = "sync"
+[entities.sites]
+source = "erp"
+slug = "sites"
+target = "plan"
+[entities.inventory_items]
+source = "erp"
+slug = "inventory-items"
+target = "plan"
+page_size = {ps}
+[entities.inventory_items.parents.site]
+entity = "sites"
+fields = {{ SITE_ID = "SITE_ID" }}
+"#,
+        ps = a.page_size
+    );
+    let file: ConfigFile = toml::from_str(&config)?;
+    rt.block_on(async {
+        // The simulator needs a moment to listen.
+        let client = reqwest_free_wait(ap).await;
+        anyhow::ensure!(client, "the simulator did not start");
+        app.apply_config(&file).await?;
+        let opts = RunOptions {
+            full: false,
+            trigger: "bench".into(),
+        };
+        app.run("sites", opts.clone()).await?;
+        let t = Instant::now();
+        let full = app.run("inventory_items", opts.clone()).await?;
+        report(
+            &format!("full sync of {} items", a.items),
+            &full,
+            t.elapsed(),
+        );
+        let changed = (a.items as f64 * a.changed).round() as u64;
+        mutate(ap, changed).await?;
+        let t = Instant::now();
+        let inc = app.run("inventory_items", opts).await?;
+        report(
+            &format!("incremental after {changed} changed rows"),
+            &inc,
+            t.elapsed(),
+        );
+        Ok::<_, anyhow::Error>(())
+    })?;
+    println!("peak RSS of the sync process: {:.0} MB", peak_rss_mb());
+    Ok(())
+}
+
+async fn reqwest_free_wait(port: u16) -> bool {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// `POST /_sim/mutate` over a plain socket (the bench needs no HTTP client of its own for one call).
+async fn mutate(port: u16, update: u64) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = format!(r#"{{"slug":"inventory-items","update":{update}}}"#);
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    s.write_all(
+        format!(
+            "POST /_sim/mutate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).await?;
+    anyhow::ensure!(out.starts_with("HTTP/1.1 200"), "mutation refused: {out}");
+    Ok(())
+}
