@@ -31,6 +31,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             runs::runs_cancel,
             failed_records::failed_records_list,
             failed_records::failed_records_retry,
+            failed_records::failed_records_detail,
             commands::demo::demo_start,
             pending_children::pending_children_list,
             schedules::schedules_list,

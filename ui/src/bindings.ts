@@ -25,6 +25,8 @@ export const commands = {
 	 *  `entity_id` when `ids` is empty.
 	 */
 	failedRecordsRetry: (ids: string[], entityId: string | null) => typedError<RetrySummary, ApiError>(__TAURI_INVOKE("failed_records_retry", { ids, entityId })),
+	/**  One failed record with its raw, normalized and mapped snapshots. */
+	failedRecordsDetail: (id: string) => typedError<FailedRecordDetail, ApiError>(__TAURI_INVOKE("failed_records_detail", { id })),
 	/**  "Try with demo data": simulators inside the app, two connections and three entities, ready to sync. */
 	demoStart: () => typedError<Settings, ApiError>(__TAURI_INVOKE("demo_start")),
 	pendingChildrenList: () => typedError<PendingChild[], ApiError>(__TAURI_INVOKE("pending_children_list")),
@@ -117,6 +119,31 @@ export type EntitySummary = {
 
 /**  What kind of failure this is, for the UI to branch on (retry button, "check your password", …). */
 export type ErrorCode = "network" | "auth" | "rate_limited" | "validation" | "conflict" | "keychain" | "not_found" | "internal";
+
+/**  One failed record with its snapshots, for the inspector and exports. */
+export type FailedRecordDetail = {
+	id: string,
+	entityId: string,
+	entityName: string,
+	runId: string,
+	stage: Stage,
+	errorType: string,
+	message: string,
+	field: string | null,
+	value: string | null,
+	bkHash: string | null,
+	erpRefStr: string | null,
+	/**  JSON text of the row as APISmith sent it. */
+	raw: string,
+	normalized: string | null,
+	mapped: string | null,
+	attempts: number,
+	nextRetryAt: string | null,
+	createdAt: string,
+	updatedAt: string,
+	resolvedAt: string | null,
+	resolvedBy: string | null,
+};
 
 export type FailedRecordFilter = {
 	entityId: string | null,

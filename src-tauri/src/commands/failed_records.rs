@@ -66,3 +66,20 @@ pub async fn failed_records_retry(
         parked: sum(|o| o.parked),
     })
 }
+
+/// One failed record with its raw, normalized and mapped snapshots.
+#[tauri::command]
+#[specta::specta]
+pub async fn failed_records_detail(
+    state: tauri::State<'_, AppState>,
+    id: String,
+) -> ApiResult<failed_records::FailedRecordDetail> {
+    let id: FailedRecordId = id.parse().map_err(|_| {
+        ApiError::new(
+            ErrorCode::Validation,
+            format!("id: '{id}' is not a failed-record id"),
+        )
+    })?;
+    let flow = state.flow.clone();
+    blocking(move || flow.failed_detail(id)).await
+}

@@ -23,6 +23,20 @@ export function defaultHandlers(): CommandHandlers {
     entities_list: () => fx.entities,
     runs_list: (a) => fx.queryRuns(fx.runs, a.filter as RunFilter),
     failed_records_list: (a) => fx.queryFailedRecords(fx.failedRecords, a.filter as FailedRecordFilter),
+    failed_records_detail: (a) => {
+      const r = fx.failedRecords.find((f) => f.id === a.id);
+      if (!r) return fail("not_found", `failed record ${String(a.id)} does not exist`);
+      return {
+        ...r,
+        bkHash: null,
+        raw: JSON.stringify({ [r.field ?? "ITEM_ID"]: r.value }),
+        normalized: null,
+        mapped: null,
+        nextRetryAt: null,
+        updatedAt: r.createdAt,
+        resolvedBy: null,
+      };
+    },
     pending_children_list: () => fx.pendingChildren,
     schedules_list: () => fx.schedules,
     logs_recent: (a) => fx.queryLogs(fx.logs, a.level as LogLevel, a.limit as number),

@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import type { FailedRecordSummary } from "@/bindings";
 import { Button } from "@/components/Button";
 import { ApiException } from "@/lib/result";
-import { useRetryFailed } from "./queries";
+import { useFailedRecordDetail, useRetryFailed } from "./queries";
 import { Drawer } from "@/components/Drawer";
 import { Pill } from "@/components/StatusBadge";
 import { formatDateTime, formatNumber } from "@/lib/format";
@@ -62,13 +62,7 @@ export function FailedRecordDetail({ record, onClose }: { record: FailedRecordSu
           {record.runId}
         </Item>
       </dl>
-      <div className="mt-6 rounded-lg bg-slate-50 p-4 dark:bg-slate-800/50">
-        <div className="flex items-center gap-2 text-sm font-medium text-slate-800 dark:text-slate-200">
-          <FileJson className="size-4" aria-hidden="true" />
-          {t("failed.snapshots")}
-        </div>
-        <p className="mt-1 text-sm text-slate-500 dark:text-slate-400">{t("common.comingSoon")}</p>
-      </div>
+      <Snapshots id={record.id} />
       <RetryOne id={record.id} />
     </Drawer>
   );
@@ -102,6 +96,55 @@ function RetryOne({ id }: { id: string }) {
           {retry.error instanceof ApiException ? retry.error.message : String(retry.error)}
         </p>
       ) : null}
+    </div>
+  );
+}
+
+function pretty(json: string | null): string | null {
+  if (json === null) return null;
+  try {
+    return JSON.stringify(JSON.parse(json), null, 2);
+  } catch {
+    return json;
+  }
+}
+
+/** The row as APISmith sent it, after normalization, and after mapping — whichever stages it reached. */
+function Snapshots({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const detail = useFailedRecordDetail(id);
+  const d = detail.data;
+  const parts: [string, string | null][] = d
+    ? [
+        [t("failed.raw"), pretty(d.raw)],
+        [t("failed.normalized"), pretty(d.normalized)],
+        [t("failed.mapped"), pretty(d.mapped)],
+      ]
+    : [];
+  return (
+    <div className="mt-6 rounded-lg bg-slate-50 p-4 dark:bg-slate-800/50" data-testid="failed-snapshots">
+      <div className="flex items-center gap-2 text-sm font-medium text-slate-800 dark:text-slate-200">
+        <FileJson className="size-4" aria-hidden="true" />
+        {t("failed.snapshots")}
+      </div>
+      {detail.isLoading ? <p className="mt-2 text-sm text-slate-500">{t("common.loading")}</p> : null}
+      <div className="mt-3 grid grid-cols-1 gap-3 lg:grid-cols-3">
+        {parts.map(([label, text]) => (
+          <div key={label} className="min-w-0">
+            <div className="mb-1 text-xs font-medium text-slate-500">{label}</div>
+            {text ? (
+              <pre
+                dir="ltr"
+                className="max-h-64 overflow-auto rounded bg-white p-2 text-[11px] leading-4 dark:bg-slate-900"
+              >
+                {text}
+              </pre>
+            ) : (
+              <p className="text-xs text-slate-400">{t("failed.notReached")}</p>
+            )}
+          </div>
+        ))}
+      </div>
     </div>
   );
 }

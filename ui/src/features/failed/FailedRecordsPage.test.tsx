@@ -108,3 +108,16 @@ describe("Failed record details", () => {
     expect(details).toHaveFocus();
   });
 });
+
+describe("Failed record snapshots", () => {
+  it("shows the row as received and says which stages it never reached", async () => {
+    const user = userEvent.setup();
+    await renderApp("/failed");
+    const rows = await screen.findAllByTestId("failed-row");
+    await user.click(within(rows[0]!).getByTestId("failed-open"));
+    const snapshots = await screen.findByTestId("failed-snapshots");
+    await waitFor(() => expect(snapshots).toHaveTextContent("As received"));
+    expect(snapshots.querySelector("pre")?.textContent).toContain("{");
+    expect(within(snapshots).getAllByText("The row failed before this stage")).toHaveLength(2);
+  });
+});

@@ -30,3 +30,11 @@ export function useRetryFailed() {
       ]),
   });
 }
+
+/** One record's raw, normalized and mapped snapshots (fetched when its panel opens). */
+export function useFailedRecordDetail(id: string) {
+  return useQuery({
+    queryKey: [...failedRecordKeys.all, "detail", id] as const,
+    queryFn: () => unwrap(commands.failedRecordsDetail(id)),
+  });
+}
