@@ -64,6 +64,19 @@ fn is_clean_unicode(s: &str) -> bool {
     !prev_space
 }
 
+/// The cleaned form of `s` when it is a slice of `s` itself (already clean, or clean once its surrounding
+/// whitespace is trimmed: CHAR columns arrive space-padded), else `None` (take `clean`). Lets the normalizer cut
+/// the raw string down in place instead of copying it.
+pub(crate) fn clean_slice(s: &str) -> Option<&str> {
+    if is_clean(s) {
+        return Some(s);
+    }
+    // Every trimmed character is whitespace, which `clean` drops at line ends; a clean middle has no line breaks
+    // or control characters, so `clean(s)` is exactly this slice.
+    let t = s.trim_matches(is_space);
+    (!t.is_empty() && t.len() < s.len() && is_clean(t)).then_some(t)
+}
+
 /// Cleans one string per layer 2.
 pub fn clean(s: &str) -> Cleaned {
     if is_clean(s) {
@@ -181,5 +194,37 @@ mod tests {
     fn leaves_clean_strings_alone() {
         assert_eq!(clean("PART-123 Widget"), Cleaned::Unchanged);
         assert_eq!(clean("0"), Cleaned::Unchanged, "0 is a value, not NULL");
+    }
+
+    #[test]
+    fn the_slice_fast_path_agrees_with_clean() {
+        for s in [
+            "EA ",
+            "  x",
+            "a b",
+            " a  b ",
+            "\tA\t",
+            "A\r\n",
+            "\u{a0}Z\u{3000}",
+            "\x00A ",
+            " A\x07 ",
+            "   ",
+            "",
+            "سلام ",
+            " a\nb ",
+            "x\u{1f}",
+            "\u{1c}y",
+        ] {
+            let slow = clean_owned(s.to_owned());
+            if let Some(t) = clean_slice(s) {
+                assert_eq!(Some(t.to_owned()), slow, "{s:?}");
+            }
+        }
+        assert_eq!(clean_slice("EA "), Some("EA"));
+        assert_eq!(
+            clean_slice("  Widget   large "),
+            None,
+            "inner runs need the full clean"
+        );
     }
 }
