@@ -252,6 +252,17 @@ fn float_data_text_into(out: &mut String, f: f64) {
         return out.push_str(&float_data_text(f));
     }
     let start = out.len();
+    if f.abs() < 4.0e9 {
+        // Below 2^32 a double's spacing is under 1e-6, so when its shortest round-trip text (`{}`, cheap) has at
+        // most 6 decimals, that text is exactly the value rounded to 6 decimals: `{:.6}` (which may fall back to
+        // slow bignum arithmetic) would print the same digits plus trailing zeros, which are trimmed anyway.
+        let _ = write!(out, "{f}");
+        let decimals = out[start..].find('.').map(|p| out.len() - start - p - 1);
+        if decimals.is_some_and(|d| d <= 6) {
+            return;
+        }
+        out.truncate(start);
+    }
     let _ = write!(out, "{f:.6}");
     // Same trimming as `float_data_text`: zeros, then the point ("{:.6}" always has one).
     while out.ends_with('0') && out.len() > start {
@@ -457,6 +468,29 @@ mod fast_path_tests {
             let mut s = String::from("a=");
             float_data_text_into(&mut s, f);
             assert_eq!(s, format!("a={}", float_data_text(f)), "{f}");
+        }
+    }
+
+    #[test]
+    fn float_fast_path_matches_fixed_rounding_on_many_values() {
+        // Deterministic spread: short decimals, long fractions, near-ties, and magnitudes around the 4e9 cut.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = match i % 4 {
+                0 => (x % 10_000_000) as f64 / 1000.0,
+                1 => (x % 1_000_000_000) as f64 / 1e7 - 50.0,
+                2 => f64::from_bits(x) % 5.0e9,
+                _ => ((x % 100_000) as f64 + 0.5) / 1e6 * if x & 1 == 0 { 1.0 } else { -1.0 },
+            };
+            if !f.is_finite() {
+                continue;
+            }
+            let mut s = String::new();
+            float_data_text_into(&mut s, f);
+            assert_eq!(s, float_data_text(f), "{f:e}");
         }
     }
 

@@ -3,7 +3,7 @@
 //! Strings go through layer 2 first; number text through layer 3; date text through layer 4.
 
 use super::config::{ColumnKind, NormalizeOptions};
-use super::layer2_strings::{clean, clean_slice, Cleaned};
+use super::layer2_strings::{clean, clean_slice, collapse_ascii, is_simple_ascii, Cleaned};
 use super::layer3_numbers::{auto_number, integral_float, parse_number, NumberProblem};
 use super::layer4_dates::{format_date, parse_date};
 use crate::value::{RowError, Stage, Value};
@@ -37,6 +37,9 @@ fn cleaned(s: &str) -> Result<std::borrow::Cow<'_, str>, Verdict> {
     if let Some(t) = clean_slice(s) {
         return Ok(std::borrow::Cow::Borrowed(t));
     }
+    if is_simple_ascii(s) {
+        return Ok(std::borrow::Cow::Owned(collapse_ascii(s.to_owned())));
+    }
     match clean(s) {
         Cleaned::Unchanged => Ok(std::borrow::Cow::Borrowed(s)),
         Cleaned::Changed(c) => Ok(std::borrow::Cow::Owned(c)),
@@ -55,6 +58,8 @@ pub(crate) enum Verdict {
         end: usize,
         lower: bool,
     },
+    /// Simple ASCII text (`is_simple_ascii`) whose whitespace runs collapse in place (`collapse_ascii`).
+    Collapse,
     New(Value),
 }
 
@@ -76,6 +81,7 @@ impl Verdict {
     pub(crate) fn apply(self, raw: Json) -> Value {
         match (self, raw) {
             (Verdict::New(v), _) => v,
+            (Verdict::Collapse, Json::String(s)) => Value::Text(collapse_ascii(s)),
             (Verdict::Slice { start, end, lower }, Json::String(mut s)) => {
                 s.truncate(end);
                 s.drain(..start);
@@ -101,7 +107,10 @@ impl Verdict {
                     t.to_owned()
                 }))
             }
-            (Verdict::Slice { .. }, _) => Coerced::Keep,
+            (Verdict::Collapse, Json::String(s)) => {
+                Coerced::New(Value::Text(collapse_ascii(s.clone())))
+            }
+            (Verdict::Slice { .. } | Verdict::Collapse, _) => Coerced::Keep,
         }
     }
 }
@@ -153,6 +162,8 @@ pub(crate) fn coerce_verdict(
     }
     match kind {
         ColumnKind::Text => Ok(match raw {
+            // Text columns keep the cleaned string itself, so simple ASCII is collapsed later, in place.
+            Json::String(s) if clean_slice(s).is_none() && is_simple_ascii(s) => Verdict::Collapse,
             Json::String(s) => match cleaned(s) {
                 Ok(std::borrow::Cow::Borrowed(t)) => Verdict::slice_of(s, t, false),
                 Ok(c) => Verdict::New(Value::Text(c.into_owned())),
@@ -406,6 +417,9 @@ mod tests {
         for (kind, raw) in [
             (Text, json!("EA ")),
             (Text, json!("  Widget   large 7  ")),
+            (Text, json!("a\t\tb")),
+            (Undeclared, json!("  two   words ")),
+            (Date, json!(" 15/01/2025   10:30:00 ")),
             (Raw, json!("0x00000000000007D3")),
             (Raw, json!(" 0xABcd ")),
             (Raw, json!("00ff")),

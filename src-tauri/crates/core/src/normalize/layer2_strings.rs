@@ -77,6 +77,37 @@ pub(crate) fn clean_slice(s: &str) -> Option<&str> {
     (!t.is_empty() && t.len() < s.len() && is_clean(t)).then_some(t)
 }
 
+/// True when `s` is one line of printable ASCII with spaces and tabs and at least one other character: then
+/// `clean(s)` is just "runs of spaces/tabs become one space, ends trimmed" (`collapse_ascii`), never NULL.
+pub(crate) fn is_simple_ascii(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().all(|&c| (0x20..0x7f).contains(&c) || c == b'\t') && b.iter().any(|&c| c > b' ')
+}
+
+/// `clean` for a string that `is_simple_ascii`, done in place on the owned string (the result is never longer):
+/// the common "  Widget   large  " value costs no new allocation.
+pub(crate) fn collapse_ascii(s: String) -> String {
+    let mut b = s.into_bytes();
+    let (mut w, mut pending) = (0, false);
+    for r in 0..b.len() {
+        let c = b[r];
+        if c == b' ' || c == b'\t' {
+            pending = w > 0;
+        } else {
+            if pending {
+                b[w] = b' ';
+                w += 1;
+                pending = false;
+            }
+            b[w] = c;
+            w += 1;
+        }
+    }
+    b.truncate(w);
+    // Only ASCII bytes were moved, so this cannot fail; `from_utf8` keeps the conversion safe and is cheap here.
+    String::from_utf8(b).unwrap_or_default()
+}
+
 /// Cleans one string per layer 2.
 pub fn clean(s: &str) -> Cleaned {
     if is_clean(s) {
@@ -226,5 +257,28 @@ mod tests {
             None,
             "inner runs need the full clean"
         );
+    }
+
+    #[test]
+    fn the_ascii_collapse_agrees_with_clean() {
+        for s in [
+            "  Widget   large 7  ",
+            "a\tb",
+            "\t a \t b \t",
+            "x",
+            "a  b  c",
+            " - ",
+            "A\t\tB ",
+        ] {
+            assert!(is_simple_ascii(s), "{s:?}");
+            assert_eq!(
+                Some(collapse_ascii(s.to_owned())),
+                clean_owned(s.to_owned()),
+                "{s:?}"
+            );
+        }
+        for s in ["   ", "\t", "", "a\nb", "a\rb", "é  x", "a\x07b", "a\x0bb"] {
+            assert!(!is_simple_ascii(s), "{s:?}");
+        }
     }
 }
