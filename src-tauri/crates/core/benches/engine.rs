@@ -146,6 +146,11 @@ fn cpu(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    // Reference point, not a stage: only freeing the raw page (every key and string of every APISmith row is its
+    // own heap allocation, released inside `normalize_page`): the floor under `normalize` with the system allocator.
+    g.bench_function("drop_raw_page", |b| {
+        b.iter_batched(|| page.clone(), drop, BatchSize::LargeInput)
+    });
     g.bench_function("identity", |b| b.iter(|| id.identify_page(&rows)));
     g.bench_function("delta_decide", |b| {
         let keys: Vec<RowKey> = ids.iter().map(RowKey::from).collect();

@@ -201,17 +201,36 @@ pub fn key_text<'a>(field: &str, v: &'a Value) -> Result<Cow<'a, str>, IdentityE
     })
 }
 
+/// Appends an integer in decimal: the hot path of both canonical forms, without `fmt`'s machinery.
+pub(crate) fn push_int(out: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+}
+
 /// Appends the data text of a value; `false` for NULL (left out of the canonical form).
 fn data_text_into(out: &mut String, v: &Value) -> bool {
     match v {
         Value::Null => return false,
         Value::Text(s) => esc_into(out, s.trim_matches(is_space)),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Value::Int(i) => push_int(out, *i),
+        // Up to 6 decimals the rounding is the identity: no need for `round6_decimal`'s copy.
+        Value::Decimal(d) if d.split_once('.').is_none_or(|(_, f)| f.len() <= 6) => out.push_str(d),
         Value::Decimal(d) => out.push_str(&round6_decimal(d)),
         Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
-        Value::Float(f) => out.push_str(&float_data_text(*f)),
+        Value::Float(f) => float_data_text_into(out, *f),
         Value::Json(j) => {
             let mut s = String::new();
             py_json(&mut s, j);
@@ -225,6 +244,37 @@ fn data_text_into(out: &mut String, v: &Value) -> bool {
 pub fn data_text(v: &Value) -> Option<String> {
     let mut s = String::new();
     data_text_into(&mut s, v).then_some(s)
+}
+
+/// `float_data_text`, written straight into the canonical buffer (the common, non-integral finite case).
+fn float_data_text_into(out: &mut String, f: f64) {
+    if !f.is_finite() || f.fract() == 0.0 {
+        return out.push_str(&float_data_text(f));
+    }
+    let start = out.len();
+    if f.abs() < 4.0e9 {
+        // Below 2^32 a double's spacing is under 1e-6, so when its shortest round-trip text (`{}`, cheap) has at
+        // most 6 decimals, that text is exactly the value rounded to 6 decimals: `{:.6}` (which may fall back to
+        // slow bignum arithmetic) would print the same digits plus trailing zeros, which are trimmed anyway.
+        let _ = write!(out, "{f}");
+        let decimals = out[start..].find('.').map(|p| out.len() - start - p - 1);
+        if decimals.is_some_and(|d| d <= 6) {
+            return;
+        }
+        out.truncate(start);
+    }
+    let _ = write!(out, "{f:.6}");
+    // Same trimming as `float_data_text`: zeros, then the point ("{:.6}" always has one).
+    while out.ends_with('0') && out.len() > start {
+        out.pop();
+    }
+    while out.ends_with('.') && out.len() > start {
+        out.pop();
+    }
+    if &out[start..] == "-0" {
+        out.truncate(start);
+        out.push('0');
+    }
 }
 
 fn float_data_text(f: f64) -> String {
@@ -379,4 +429,78 @@ pub fn data_canonical(
     exclusions: &Exclusions,
 ) -> String {
     identifier::data_canonical_with(row, rowversion_field, exclusions)
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+
+    #[test]
+    fn push_int_writes_what_display_writes() {
+        for i in [0, 7, -7, 10, 1234567890, i64::MAX, i64::MIN] {
+            let mut s = String::from("x");
+            push_int(&mut s, i);
+            assert_eq!(s, format!("x{i}"));
+        }
+    }
+
+    #[test]
+    fn float_data_text_into_matches_float_data_text() {
+        for f in [
+            12.25,
+            -0.5,
+            0.1,
+            1e-7,
+            -1e-7,
+            99.9999999,
+            0.0000005,
+            0.0000015,
+            2.5e-6,
+            1e300,
+            -3.0,
+            1e23,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            123456.1234565,
+            -0.0000004,
+        ] {
+            let mut s = String::from("a=");
+            float_data_text_into(&mut s, f);
+            assert_eq!(s, format!("a={}", float_data_text(f)), "{f}");
+        }
+    }
+
+    #[test]
+    fn float_fast_path_matches_fixed_rounding_on_many_values() {
+        // Deterministic spread: short decimals, long fractions, near-ties, and magnitudes around the 4e9 cut.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = match i % 4 {
+                0 => (x % 10_000_000) as f64 / 1000.0,
+                1 => (x % 1_000_000_000) as f64 / 1e7 - 50.0,
+                2 => f64::from_bits(x) % 5.0e9,
+                _ => ((x % 100_000) as f64 + 0.5) / 1e6 * if x & 1 == 0 { 1.0 } else { -1.0 },
+            };
+            if !f.is_finite() {
+                continue;
+            }
+            let mut s = String::new();
+            float_data_text_into(&mut s, f);
+            assert_eq!(s, float_data_text(f), "{f:e}");
+        }
+    }
+
+    #[test]
+    fn short_decimals_skip_rounding_with_the_same_text() {
+        for d in ["10.5", "1000", "-0.000001", "12.1234567", "1.0000005"] {
+            let v = Value::Decimal(d.into());
+            let mut s = String::new();
+            data_text_into(&mut s, &v);
+            assert_eq!(s, round6_decimal(d), "{d}");
+        }
+    }
 }

@@ -2,8 +2,8 @@
 //! cached per row shape within a page, so hashing a row costs two passes over its values and two hashes.
 
 use super::{
-    bk_hash_of, data_hash_of, data_text_into, esc_into, key_text, BkHash, DataHash, Exclusions,
-    IdentityError,
+    bk_hash_of, data_hash_of, data_text_into, esc_into, key_text, push_int, BkHash, DataHash,
+    Exclusions, IdentityError,
 };
 use crate::normalize::layer2_strings::is_space;
 use crate::value::{FieldName, Row, RowError, Value};
@@ -69,8 +69,14 @@ impl DataPlan {
     }
 
     fn canonical(&self, row: &Row) -> String {
-        let fields = row.fields();
         let mut out = String::with_capacity(16 * self.order.len());
+        self.canonical_into(row, &mut out);
+        out
+    }
+
+    /// Appends the data canonical form to `out` (a page reuses one buffer for all its rows).
+    fn canonical_into(&self, row: &Row, out: &mut String) {
+        let fields = row.fields();
         for (i, prefix) in &self.order {
             let v = &fields[*i].1;
             if v.is_null() {
@@ -80,9 +86,8 @@ impl DataPlan {
                 out.push('|');
             }
             out.push_str(prefix);
-            data_text_into(&mut out, v);
+            data_text_into(out, v);
         }
-        out
     }
 }
 
@@ -131,19 +136,28 @@ impl Identifier {
 
     pub fn bk_canonical(&self, row: &Row) -> Result<String, IdentityError> {
         let mut out = String::with_capacity(self.prefix.len() + 24 * self.keys.len());
+        self.bk_canonical_into(row, &mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the BK canonical form to `out` (a page reuses one buffer for all its rows).
+    fn bk_canonical_into(&self, row: &Row, out: &mut String) -> Result<(), IdentityError> {
         out.push_str(&self.prefix);
         for (n, (field, prefix)) in self.keys.iter().enumerate() {
             let v = row
                 .get(field)
                 .ok_or_else(|| IdentityError::Missing(field.clone()))?;
-            let text = key_text(field, v)?;
             if n > 0 {
                 out.push('|');
             }
             out.push_str(prefix);
-            esc_into(&mut out, &text);
+            match v {
+                // An integer's key text needs no escaping: written in place, no temporary string.
+                Value::Int(i) => push_int(out, *i),
+                _ => esc_into(out, &key_text(field, v)?),
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     pub fn data_canonical(&self, row: &Row) -> String {
@@ -154,11 +168,23 @@ impl Identifier {
         erp_ref_str(row, &self.declared)
     }
 
-    fn identify_with(&self, row: &Row, plan: &DataPlan) -> Result<Identity, RowError> {
-        let bk = self.bk_canonical(row).map_err(|e| e.into_row_error(row))?;
+    /// Identity of one row with its data plan; the canonical forms are built in `buf` (cleared first), so a page
+    /// hashes every row without allocating a canonical string.
+    fn identify_with(
+        &self,
+        row: &Row,
+        plan: &DataPlan,
+        buf: &mut String,
+    ) -> Result<Identity, RowError> {
+        buf.clear();
+        self.bk_canonical_into(row, buf)
+            .map_err(|e| e.into_row_error(row))?;
+        let bk_hash = bk_hash_of(buf);
+        buf.clear();
+        plan.canonical_into(row, buf);
         Ok(Identity {
-            bk_hash: bk_hash_of(&bk),
-            data_hash: data_hash_of(&plan.canonical(row)),
+            bk_hash,
+            data_hash: data_hash_of(buf),
             rowversion: erp_rowversion(row, self.rowversion_field.as_deref()),
             ref_str: self.ref_str(row),
         })
@@ -167,13 +193,14 @@ impl Identifier {
     /// Identity of one row; a bad business key fails the row at stage `identity`.
     pub fn identify(&self, row: &Row) -> Result<Identity, RowError> {
         let plan = DataPlan::new(row, self.rowversion_field.as_deref(), &self.exclusions);
-        self.identify_with(row, &plan)
+        self.identify_with(row, &plan, &mut String::new())
     }
 
     /// Identity of every row of a page, in order. Rows of one page share their field names, so the data field
     /// order is worked out once and reused while the shape stays the same.
     pub fn identify_page(&self, rows: &[Row]) -> Vec<Result<Identity, RowError>> {
         let mut plan: Option<DataPlan> = None;
+        let mut buf = String::with_capacity(256);
         rows.iter()
             .map(|row| {
                 if !plan.as_ref().is_some_and(|p| p.fits(row)) {
@@ -183,7 +210,7 @@ impl Identifier {
                         &self.exclusions,
                     ));
                 }
-                self.identify_with(row, plan.as_ref().expect("plan was just set"))
+                self.identify_with(row, plan.as_ref().expect("plan was just set"), &mut buf)
             })
             .collect()
     }
@@ -191,21 +218,27 @@ impl Identifier {
 
 /// `field=value` for the business-key fields in declared order, NULLs and missing fields skipped: for people.
 pub fn erp_ref_str(row: &Row, business_key_fields: &[String]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(32 * business_key_fields.len());
     for f in business_key_fields {
-        let text = match row.get(f) {
+        let v = match row.get(f) {
             None | Some(Value::Null) => continue,
-            Some(Value::Json(j)) => j.to_string(),
-            Some(v) => key_text(f, v)
-                .map(|t| t.into_owned())
-                .unwrap_or_else(|_| v.display_text()),
+            Some(v) => v,
         };
         if !out.is_empty() {
             out.push('|');
         }
         out.push_str(f);
         out.push('=');
-        out.push_str(&text);
+        // Text and integers (the usual keys) are written in place; the rest goes through the general forms.
+        match v {
+            Value::Text(s) => out.push_str(s),
+            Value::Int(i) => push_int(&mut out, *i),
+            Value::Json(j) => out.push_str(&j.to_string()),
+            v => match key_text(f, v) {
+                Ok(t) => out.push_str(&t),
+                Err(_) => out.push_str(&v.display_text()),
+            },
+        }
     }
     out
 }

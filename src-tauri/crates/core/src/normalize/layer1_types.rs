@@ -3,7 +3,7 @@
 //! Strings go through layer 2 first; number text through layer 3; date text through layer 4.
 
 use super::config::{ColumnKind, NormalizeOptions};
-use super::layer2_strings::{clean, Cleaned};
+use super::layer2_strings::{clean, clean_slice, collapse_ascii, is_simple_ascii, Cleaned};
 use super::layer3_numbers::{auto_number, integral_float, parse_number, NumberProblem};
 use super::layer4_dates::{format_date, parse_date};
 use crate::value::{RowError, Stage, Value};
@@ -31,22 +31,97 @@ fn fail(field: &str, raw: &Json, why: &str) -> RowError {
     )
 }
 
-/// The cleaned text of a string, or `Err(Coerced)` when there is nothing left (NULL).
-fn cleaned(s: &str) -> Result<std::borrow::Cow<'_, str>, Coerced> {
+/// The cleaned text of a string, or `Err(Verdict)` when there is nothing left (NULL). Borrowed text is a slice of
+/// `s` (see `clean_slice`), so the caller can cut the raw string down in place.
+fn cleaned(s: &str) -> Result<std::borrow::Cow<'_, str>, Verdict> {
+    if let Some(t) = clean_slice(s) {
+        return Ok(std::borrow::Cow::Borrowed(t));
+    }
+    if is_simple_ascii(s) {
+        return Ok(std::borrow::Cow::Owned(collapse_ascii(s.to_owned())));
+    }
     match clean(s) {
         Cleaned::Unchanged => Ok(std::borrow::Cow::Borrowed(s)),
         Cleaned::Changed(c) => Ok(std::borrow::Cow::Owned(c)),
-        Cleaned::Null => Err(Coerced::New(Value::Null)),
+        Cleaned::Null => Err(Verdict::New(Value::Null)),
+    }
+}
+
+/// Layer 1's verdict as the normalizer uses it: besides keep / new value, "the raw string cut down to
+/// `start..end` (and ASCII-lowercased)", which the normalizer applies to the raw `String` it owns in place, so a
+/// space-padded CHAR or an upper-case hex value costs no copy.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Verdict {
+    Keep,
+    Slice {
+        start: usize,
+        end: usize,
+        lower: bool,
+    },
+    /// Simple ASCII text (`is_simple_ascii`) whose whitespace runs collapse in place (`collapse_ascii`).
+    Collapse,
+    New(Value),
+}
+
+impl Verdict {
+    /// The verdict for text that `cleaned` borrowed from `s` (optionally lowercased).
+    fn slice_of(s: &str, text: &str, lower: bool) -> Verdict {
+        let start = text.as_ptr() as usize - s.as_ptr() as usize;
+        if !lower && text.len() == s.len() {
+            return Verdict::Keep;
+        }
+        Verdict::Slice {
+            start,
+            end: start + text.len(),
+            lower,
+        }
+    }
+
+    /// Applies the verdict to the raw value it was given for, consuming it.
+    pub(crate) fn apply(self, raw: Json) -> Value {
+        match (self, raw) {
+            (Verdict::New(v), _) => v,
+            (Verdict::Collapse, Json::String(s)) => Value::Text(collapse_ascii(s)),
+            (Verdict::Slice { start, end, lower }, Json::String(mut s)) => {
+                s.truncate(end);
+                s.drain(..start);
+                if lower {
+                    s.make_ascii_lowercase();
+                }
+                Value::Text(s)
+            }
+            (_, raw) => Value::from_json(raw),
+        }
+    }
+
+    /// The public form: a slice becomes a new (copied) text value.
+    fn into_coerced(self, raw: &Json) -> Coerced {
+        match (self, raw) {
+            (Verdict::Keep, _) => Coerced::Keep,
+            (Verdict::New(v), _) => Coerced::New(v),
+            (Verdict::Slice { start, end, lower }, Json::String(s)) => {
+                let t = &s[start..end];
+                Coerced::New(Value::Text(if lower {
+                    t.to_ascii_lowercase()
+                } else {
+                    t.to_owned()
+                }))
+            }
+            (Verdict::Collapse, Json::String(s)) => {
+                Coerced::New(Value::Text(collapse_ascii(s.clone())))
+            }
+            (Verdict::Slice { .. } | Verdict::Collapse, _) => Coerced::Keep,
+        }
     }
 }
 
 /// A JSON number as a normalized number: integral floats become integers.
-fn number(n: &serde_json::Number) -> Coerced {
+fn number(n: &serde_json::Number) -> Verdict {
     match n.as_f64() {
         Some(f) if !n.is_i64() && !n.is_u64() && f.is_finite() && f.fract() == 0.0 => {
-            Coerced::New(integral_float(f))
+            Verdict::New(integral_float(f))
         }
-        _ => Coerced::Keep,
+        _ => Verdict::Keep,
     }
 }
 
@@ -72,20 +147,32 @@ pub fn coerce(
     raw: &Json,
     opts: &NormalizeOptions,
 ) -> Result<Coerced, RowError> {
+    Ok(coerce_verdict(kind, field, raw, opts)?.into_coerced(raw))
+}
+
+/// `coerce` for the normalizer, which owns the raw value and can apply a `Verdict::Slice` without a copy.
+pub(crate) fn coerce_verdict(
+    kind: ColumnKind,
+    field: &str,
+    raw: &Json,
+    opts: &NormalizeOptions,
+) -> Result<Verdict, RowError> {
     if raw.is_null() {
-        return Ok(Coerced::Keep);
+        return Ok(Verdict::Keep);
     }
     match kind {
         ColumnKind::Text => Ok(match raw {
+            // Text columns keep the cleaned string itself, so simple ASCII is collapsed later, in place.
+            Json::String(s) if clean_slice(s).is_none() && is_simple_ascii(s) => Verdict::Collapse,
             Json::String(s) => match cleaned(s) {
-                Ok(std::borrow::Cow::Borrowed(_)) => Coerced::Keep,
-                Ok(c) => Coerced::New(Value::Text(c.into_owned())),
+                Ok(std::borrow::Cow::Borrowed(t)) => Verdict::slice_of(s, t, false),
+                Ok(c) => Verdict::New(Value::Text(c.into_owned())),
                 Err(null) => null,
             },
-            Json::Number(n) => Coerced::New(Value::Text(number_text(n))),
+            Json::Number(n) => Verdict::New(Value::Text(number_text(n))),
             // `false` is a value, not NULL.
-            Json::Bool(b) => Coerced::New(Value::Text(b.to_string())),
-            other => Coerced::New(Value::Text(other.to_string())),
+            Json::Bool(b) => Verdict::New(Value::Text(b.to_string())),
+            other => Verdict::New(Value::Text(other.to_string())),
         }),
         ColumnKind::Number => match raw {
             Json::Number(n) => Ok(number(n)),
@@ -95,7 +182,7 @@ pub fn coerce(
                     Err(null) => return Ok(null),
                 };
                 match parse_number(&text, opts.decimal_separator) {
-                    Ok(v) => Ok(Coerced::New(v)),
+                    Ok(v) => Ok(Verdict::New(v)),
                     Err(NumberProblem::NotANumber) => Err(fail(field, raw, "is not a number")),
                     Err(NumberProblem::OutOfRange) => Err(fail(field, raw, "is out of range")),
                 }
@@ -111,26 +198,26 @@ pub fn coerce(
                 let parsed = parse_date(&text, opts.date_order)
                     .ok_or_else(|| fail(field, raw, "is not a date"))?;
                 let iso = format_date(parsed, opts);
-                Ok(if iso == **s {
-                    Coerced::Keep
+                Ok(if iso == *s {
+                    Verdict::Keep
                 } else {
-                    Coerced::New(Value::Text(iso))
+                    Verdict::New(Value::Text(iso))
                 })
             }
             _ => Err(fail(field, raw, "is not a date")),
         },
         ColumnKind::Boolean => match raw {
-            Json::Bool(_) => Ok(Coerced::Keep),
-            Json::Number(n) if n.as_i64() == Some(1) => Ok(Coerced::New(Value::Bool(true))),
-            Json::Number(n) if n.as_i64() == Some(0) => Ok(Coerced::New(Value::Bool(false))),
+            Json::Bool(_) => Ok(Verdict::Keep),
+            Json::Number(n) if n.as_i64() == Some(1) => Ok(Verdict::New(Value::Bool(true))),
+            Json::Number(n) if n.as_i64() == Some(0) => Ok(Verdict::New(Value::Bool(false))),
             Json::String(s) => {
                 let text = match cleaned(s) {
                     Ok(t) => t,
                     Err(null) => return Ok(null),
                 };
                 match text.to_ascii_uppercase().as_str() {
-                    "Y" | "YES" | "T" | "TRUE" | "1" => Ok(Coerced::New(Value::Bool(true))),
-                    "N" | "NO" | "F" | "FALSE" | "0" => Ok(Coerced::New(Value::Bool(false))),
+                    "Y" | "YES" | "T" | "TRUE" | "1" => Ok(Verdict::New(Value::Bool(true))),
+                    "N" | "NO" | "F" | "FALSE" | "0" => Ok(Verdict::New(Value::Bool(false))),
                     _ => Err(fail(
                         field,
                         raw,
@@ -153,11 +240,11 @@ pub fn coerce(
                 if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_hexdigit()) {
                     return Err(fail(field, raw, "is not hexadecimal"));
                 }
-                let lower = text.to_ascii_lowercase();
-                Ok(if lower == **s {
-                    Coerced::Keep
-                } else {
-                    Coerced::New(Value::Text(lower))
+                // Lowercasing and trimming happen in place on the raw string when the text is a slice of it.
+                let upper = text.bytes().any(|c| c.is_ascii_uppercase());
+                Ok(match text {
+                    std::borrow::Cow::Borrowed(t) => Verdict::slice_of(s, t, upper),
+                    std::borrow::Cow::Owned(t) => Verdict::New(Value::Text(t.to_ascii_lowercase())),
                 })
             }
             _ => Err(fail(field, raw, "is not hexadecimal")),
@@ -167,12 +254,14 @@ pub fn coerce(
             Json::String(s) => match cleaned(s) {
                 Err(null) => null,
                 Ok(text) => match auto_number(&text, opts.decimal_separator) {
-                    Some(v) => Coerced::New(v),
-                    None if matches!(text, std::borrow::Cow::Borrowed(_)) => Coerced::Keep,
-                    None => Coerced::New(Value::Text(text.into_owned())),
+                    Some(v) => Verdict::New(v),
+                    None => match text {
+                        std::borrow::Cow::Borrowed(t) => Verdict::slice_of(s, t, false),
+                        std::borrow::Cow::Owned(t) => Verdict::New(Value::Text(t)),
+                    },
                 },
             },
-            _ => Coerced::Keep,
+            _ => Verdict::Keep,
         }),
     }
 }
@@ -320,5 +409,30 @@ mod tests {
             coerce(Date, "F", &json!("2025-01-15T10:30:45"), &opts),
             Ok(Coerced::Keep)
         );
+    }
+
+    #[test]
+    fn in_place_verdicts_give_the_same_values_as_coerce() {
+        let opts = NormalizeOptions::default();
+        for (kind, raw) in [
+            (Text, json!("EA ")),
+            (Text, json!("  Widget   large 7  ")),
+            (Text, json!("a\t\tb")),
+            (Undeclared, json!("  two   words ")),
+            (Date, json!(" 15/01/2025   10:30:00 ")),
+            (Raw, json!("0x00000000000007D3")),
+            (Raw, json!(" 0xABcd ")),
+            (Raw, json!("00ff")),
+            (Undeclared, json!(" code ")),
+            (Undeclared, json!(" 12 ")),
+            (Date, json!(" 15/01/2025 ")),
+            (Number, json!(" 1,000.50 ")),
+        ] {
+            let want = coerce_value(kind, "F", &raw, &opts).unwrap();
+            let got = coerce_verdict(kind, "F", &raw, &opts)
+                .unwrap()
+                .apply(raw.clone());
+            assert_eq!(got, want, "{kind:?} {raw}");
+        }
     }
 }

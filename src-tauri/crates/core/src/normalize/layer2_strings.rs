@@ -64,6 +64,50 @@ fn is_clean_unicode(s: &str) -> bool {
     !prev_space
 }
 
+/// The cleaned form of `s` when it is a slice of `s` itself (already clean, or clean once its surrounding
+/// whitespace is trimmed: CHAR columns arrive space-padded), else `None` (take `clean`). Lets the normalizer cut
+/// the raw string down in place instead of copying it.
+pub(crate) fn clean_slice(s: &str) -> Option<&str> {
+    if is_clean(s) {
+        return Some(s);
+    }
+    // Every trimmed character is whitespace, which `clean` drops at line ends; a clean middle has no line breaks
+    // or control characters, so `clean(s)` is exactly this slice.
+    let t = s.trim_matches(is_space);
+    (!t.is_empty() && t.len() < s.len() && is_clean(t)).then_some(t)
+}
+
+/// True when `s` is one line of printable ASCII with spaces and tabs and at least one other character: then
+/// `clean(s)` is just "runs of spaces/tabs become one space, ends trimmed" (`collapse_ascii`), never NULL.
+pub(crate) fn is_simple_ascii(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().all(|&c| (0x20..0x7f).contains(&c) || c == b'\t') && b.iter().any(|&c| c > b' ')
+}
+
+/// `clean` for a string that `is_simple_ascii`, done in place on the owned string (the result is never longer):
+/// the common "  Widget   large  " value costs no new allocation.
+pub(crate) fn collapse_ascii(s: String) -> String {
+    let mut b = s.into_bytes();
+    let (mut w, mut pending) = (0, false);
+    for r in 0..b.len() {
+        let c = b[r];
+        if c == b' ' || c == b'\t' {
+            pending = w > 0;
+        } else {
+            if pending {
+                b[w] = b' ';
+                w += 1;
+                pending = false;
+            }
+            b[w] = c;
+            w += 1;
+        }
+    }
+    b.truncate(w);
+    // Only ASCII bytes were moved, so this cannot fail; `from_utf8` keeps the conversion safe and is cheap here.
+    String::from_utf8(b).unwrap_or_default()
+}
+
 /// Cleans one string per layer 2.
 pub fn clean(s: &str) -> Cleaned {
     if is_clean(s) {
@@ -181,5 +225,60 @@ mod tests {
     fn leaves_clean_strings_alone() {
         assert_eq!(clean("PART-123 Widget"), Cleaned::Unchanged);
         assert_eq!(clean("0"), Cleaned::Unchanged, "0 is a value, not NULL");
+    }
+
+    #[test]
+    fn the_slice_fast_path_agrees_with_clean() {
+        for s in [
+            "EA ",
+            "  x",
+            "a b",
+            " a  b ",
+            "\tA\t",
+            "A\r\n",
+            "\u{a0}Z\u{3000}",
+            "\x00A ",
+            " A\x07 ",
+            "   ",
+            "",
+            "سلام ",
+            " a\nb ",
+            "x\u{1f}",
+            "\u{1c}y",
+        ] {
+            let slow = clean_owned(s.to_owned());
+            if let Some(t) = clean_slice(s) {
+                assert_eq!(Some(t.to_owned()), slow, "{s:?}");
+            }
+        }
+        assert_eq!(clean_slice("EA "), Some("EA"));
+        assert_eq!(
+            clean_slice("  Widget   large "),
+            None,
+            "inner runs need the full clean"
+        );
+    }
+
+    #[test]
+    fn the_ascii_collapse_agrees_with_clean() {
+        for s in [
+            "  Widget   large 7  ",
+            "a\tb",
+            "\t a \t b \t",
+            "x",
+            "a  b  c",
+            " - ",
+            "A\t\tB ",
+        ] {
+            assert!(is_simple_ascii(s), "{s:?}");
+            assert_eq!(
+                Some(collapse_ascii(s.to_owned())),
+                clean_owned(s.to_owned()),
+                "{s:?}"
+            );
+        }
+        for s in ["   ", "\t", "", "a\nb", "a\rb", "é  x", "a\x07b", "a\x0bb"] {
+            assert!(!is_simple_ascii(s), "{s:?}");
+        }
     }
 }

@@ -40,7 +40,16 @@ pub fn parse_number(s: &str, sep: DecimalSeparator) -> Result<Value, NumberProbl
         negative ^= b[i] == b'-';
         i += 1;
     }
-    let mut digits: Vec<u8> = Vec::with_capacity(b.len());
+    // Digits go to a stack buffer for ordinary lengths: parsing a number allocates nothing but the result.
+    let mut stack = [0u8; 64];
+    let mut heap;
+    let buf: &mut [u8] = if b.len() <= stack.len() {
+        &mut stack
+    } else {
+        heap = vec![0u8; b.len()];
+        &mut heap
+    };
+    let mut digits = DigitBuf { buf, len: 0 };
     // Integer part, with thousands separators only in valid groups of three.
     let int_start = i;
     let mut group = 0usize;
@@ -100,7 +109,26 @@ pub fn parse_number(s: &str, sep: DecimalSeparator) -> Result<Value, NumberProbl
     if i != b.len() {
         return Err(NumberProblem::NotANumber);
     }
-    exact_from_digits(negative, &digits, exp - frac_len)
+    exact_from_digits(negative, digits.as_slice(), exp - frac_len)
+}
+
+/// A digit buffer on borrowed storage at least as long as the text being parsed (so it never overflows).
+struct DigitBuf<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl DigitBuf<'_> {
+    fn push(&mut self, c: u8) {
+        self.buf[self.len] = c;
+        self.len += 1;
+    }
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }
 
 /// The strict grammar for undeclared strings: `-?\d{1,3}(,\d{3})+(\.\d+)?` or `-?(0|[1-9]\d*)(\.\d+)?` (with the
@@ -170,7 +198,27 @@ pub(crate) fn exact_from_digits(
     if int_len > MAX_DIGITS || -exp > MAX_DIGITS {
         return Err(NumberProblem::OutOfRange);
     }
-    let mut s = String::with_capacity(d.len() + exp.unsigned_abs() as usize + 3);
+    if exp >= 0 && int_len <= 18 {
+        // Fast path: at most 18 digits always fit an i64; same value the text route below parses.
+        let mut n: i64 = 0;
+        for &c in d {
+            n = n * 10 + (c - b'0') as i64;
+        }
+        for _ in 0..exp {
+            n *= 10;
+        }
+        return Ok(Value::Int(if negative { -n } else { n }));
+    }
+    // Exact capacity, so `into_boxed_str` below does not reallocate.
+    let cap = negative as usize
+        + if exp >= 0 {
+            int_len as usize
+        } else if int_len > 0 {
+            d.len() + 1
+        } else {
+            2 + (-int_len) as usize + d.len()
+        };
+    let mut s = String::with_capacity(cap);
     if negative {
         s.push('-');
     }

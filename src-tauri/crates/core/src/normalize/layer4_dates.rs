@@ -166,7 +166,25 @@ pub fn format_date(p: ParsedDate, opts: &NormalizeOptions) -> String {
         local.second(),
         local.nanosecond(),
     );
-    let _ = write!(out, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}");
+    if (0..=9999).contains(&y) {
+        // Digits by hand: `write!` costs more than the whole parse for the common four-digit year.
+        let mut b = *b"0000-00-00T00:00:00";
+        let mut put = |at: usize, width: usize, mut v: u32| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(0, 4, y as u32);
+        put(5, 2, mo);
+        put(8, 2, d);
+        put(11, 2, h);
+        put(14, 2, mi);
+        put(17, 2, sec);
+        out.push_str(std::str::from_utf8(&b).unwrap_or_default());
+    } else {
+        let _ = write!(out, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}");
+    }
     if ns != 0 {
         let _ = write!(out, ".{:06}", ns / 1000);
     }

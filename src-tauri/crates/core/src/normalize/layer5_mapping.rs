@@ -14,6 +14,17 @@ impl Transformation {
         let Value::Text(s) = v else { return v };
         Value::Text(match self {
             Transformation::None => s,
+            // ASCII text (codes, keys) changes case in place: same result as the Unicode mapping, no copy.
+            Transformation::Uppercase if s.is_ascii() => {
+                let mut s = s;
+                s.make_ascii_uppercase();
+                s
+            }
+            Transformation::Lowercase if s.is_ascii() => {
+                let mut s = s;
+                s.make_ascii_lowercase();
+                s
+            }
             Transformation::Uppercase => s.to_uppercase(),
             Transformation::Lowercase => s.to_lowercase(),
             Transformation::Trim => s.trim_matches(is_space).to_owned(),

@@ -18,7 +18,7 @@ pub use config_check::{check_parent_cycles, validate_entity_config, ConfigError,
 pub use layer5_mapping::Mapper;
 
 use crate::value::{FieldName, Row, RowError, Value};
-use layer1_types::{coerce, Coerced};
+use layer1_types::{coerce_verdict, Verdict};
 use serde_json::{Map, Value as Json};
 use std::sync::Arc;
 
@@ -27,6 +27,15 @@ use std::sync::Arc;
 pub struct Rejected {
     pub error: RowError,
     pub raw: Map<String, Json>,
+}
+
+/// Working memory of `normalize`, reused across the rows of a page.
+#[derive(Default)]
+struct Scratch {
+    /// Per raw field: its declared column, layer 1's verdict, and whether it holds a non-NULL value.
+    verdicts: Vec<(Option<usize>, Verdict, bool)>,
+    /// Per declared column, its normalized value (column order).
+    slots: Vec<Option<Value>>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +56,8 @@ pub struct Normalizer {
     /// Mappings whose source is not a declared column (read from the row's extra fields).
     extra_maps: Vec<usize>,
     required: Vec<(usize, Option<usize>)>,
+    /// Fields a row with every declared column emits (a mapped column emits one field per mapping).
+    out_len: usize,
     opts: NormalizeOptions,
 }
 
@@ -77,7 +88,9 @@ impl Normalizer {
             .filter(|&i| mapper.required_error(i).is_some())
             .map(|i| (i, col_of(&mapper.plans[i].source)))
             .collect();
+        let out_len = plans.iter().map(|p| p.maps.len().max(1)).sum();
         Ok(Normalizer {
+            out_len,
             columns: plans,
             by_name,
             mapper,
@@ -112,25 +125,42 @@ impl Normalizer {
 
     /// Layers 1-5 on one raw row. Clean strings are moved, not copied; a refused row comes back as it was sent.
     pub fn normalize(&self, raw: Map<String, Json>) -> Result<Row, Rejected> {
+        self.normalize_with(raw, &mut Scratch::default())
+    }
+
+    /// `normalize` with working memory borrowed from the caller: a page reuses one `Scratch` for all its rows, so
+    /// the per-row cost is the output row and the values that really change, not bookkeeping vectors.
+    fn normalize_with(
+        &self,
+        raw: Map<String, Json>,
+        scratch: &mut Scratch,
+    ) -> Result<Row, Rejected> {
         // Phase 1 reads the raw row: every value's verdict, so any refusal leaves `raw` intact.
-        let mut verdicts: Vec<(Option<usize>, Coerced)> = Vec::with_capacity(raw.len());
+        let verdicts = &mut scratch.verdicts;
+        verdicts.clear();
         let mut cursor = 0;
         for (k, v) in raw.iter() {
             let col = self.column(k, &mut cursor);
-            match coerce(self.kind(col), k, v, &self.opts) {
-                Ok(c) => verdicts.push((col, c)),
+            match coerce_verdict(self.kind(col), k, v, &self.opts) {
+                Ok(c) => {
+                    let present = !v.is_null() && !matches!(c, Verdict::New(Value::Null));
+                    verdicts.push((col, c, present));
+                }
                 Err(error) => return Err(Rejected { error, raw }),
             }
         }
         for &(map, col) in &self.required {
-            let source = &self.mapper.plans[map].source;
-            let present = raw.iter().zip(&verdicts).any(|((k, v), (c, verdict))| {
-                let same = match col {
-                    Some(ci) => *c == Some(ci),
-                    None => k.as_str() == &**source,
-                };
-                same && !matches!(verdict, Coerced::New(Value::Null)) && !v.is_null()
-            });
+            let present = match col {
+                Some(ci) => verdicts
+                    .iter()
+                    .any(|&(c, _, present)| present && c == Some(ci)),
+                None => {
+                    let source = &self.mapper.plans[map].source;
+                    raw.keys()
+                        .zip(verdicts.iter())
+                        .any(|(k, &(_, _, present))| present && k.as_str() == &**source)
+                }
+            };
             if !present {
                 if let Some(error) = self.mapper.required_error(map) {
                     return Err(Rejected { error, raw });
@@ -138,20 +168,19 @@ impl Normalizer {
             }
         }
         // Phase 2 consumes it: declared columns into their slots, in column order; extras after them.
-        let mut slots: Vec<Option<Value>> = vec![None; self.columns.len()];
+        let slots = &mut scratch.slots;
+        slots.clear();
+        slots.resize_with(self.columns.len(), || None);
         let mut extras: Vec<(String, Value)> = Vec::new();
-        for ((k, v), (col, verdict)) in raw.into_iter().zip(verdicts) {
-            let value = match verdict {
-                Coerced::Keep => Value::from_json(v),
-                Coerced::New(n) => n,
-            };
+        for ((k, v), (col, verdict, _)) in raw.into_iter().zip(verdicts.drain(..)) {
+            let value = verdict.apply(v);
             match col {
                 Some(i) => slots[i] = Some(value),
                 None => extras.push((k, value)),
             }
         }
-        let mut out = Row::with_capacity(self.columns.len() + extras.len());
-        for (plan, slot) in self.columns.iter().zip(slots) {
+        let mut out = Row::with_capacity(self.out_len + extras.len());
+        for (plan, slot) in self.columns.iter().zip(slots.drain(..)) {
             match slot {
                 Some(v) => self.mapper.emit(&mut out, plan.name.clone(), v, &plan.maps),
                 None => plan
@@ -204,7 +233,10 @@ impl Normalizer {
 
     /// Normalizes a page, one result per raw row, in order.
     pub fn normalize_page(&self, page: Vec<Map<String, Json>>) -> Vec<Result<Row, Rejected>> {
-        page.into_iter().map(|r| self.normalize(r)).collect()
+        let mut scratch = Scratch::default();
+        page.into_iter()
+            .map(|r| self.normalize_with(r, &mut scratch))
+            .collect()
     }
 }
 

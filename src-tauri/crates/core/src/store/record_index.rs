@@ -54,29 +54,52 @@ fn bad(e: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
 }
 
+/// A text column borrowed from the row: hashes and the state are parsed in place, not copied into a `String`.
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexedRecord> {
-    let bk: String = r.get(0)?;
-    let data: String = r.get(1)?;
-    let state: String = r.get(4)?;
     Ok(IndexedRecord {
-        bk_hash: bk.parse().map_err(bad)?,
-        data_hash: data.parse().map_err(bad)?,
+        bk_hash: text(r, 0)?.parse().map_err(bad)?,
+        data_hash: text(r, 1)?.parse().map_err(bad)?,
         rowversion: r.get(2)?,
         target_uid: r.get(3)?,
-        active: state == "active",
+        active: text(r, 4)? == "active",
         last_seen_run: r.get(5)?,
     })
 }
 
+/// Lowercase hex of `bytes` in `buf` (twice as long), the stored form of a hash, without a `String` per hash.
+fn hex<'b>(bytes: &[u8], buf: &'b mut [u8]) -> &'b str {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, b) in bytes.iter().enumerate() {
+        buf[2 * i] = HEX[(b >> 4) as usize];
+        buf[2 * i + 1] = HEX[(b & 15) as usize];
+    }
+    std::str::from_utf8(&buf[..2 * bytes.len()]).unwrap_or_default()
+}
+
+fn bk_hex<'b>(bk: &BkHash, buf: &'b mut [u8; 32]) -> &'b str {
+    hex(&bk.0.to_be_bytes(), buf)
+}
+
+fn data_hex<'b>(data: &DataHash, buf: &'b mut [u8; 64]) -> &'b str {
+    hex(&data.0, buf)
+}
+
 fn json_list(bks: &[BkHash]) -> String {
     let mut s = String::with_capacity(bks.len() * 35 + 2);
+    let mut buf = [0u8; 32];
     s.push('[');
     for (i, b) in bks.iter().enumerate() {
         if i > 0 {
             s.push(',');
         }
         s.push('"');
-        s.push_str(&b.to_string());
+        s.push_str(bk_hex(b, &mut buf));
         s.push('"');
     }
     s.push(']');
@@ -120,16 +143,18 @@ pub fn upsert(
     let now = now_text();
     let run_text = run.to_string();
     let entity_text = entity.to_string();
+    // The per-row parameters that never change are bound once; each row rebinds only its own four, as text
+    // formatted on the stack (no allocation per row).
+    st.raw_bind_parameter(1, &entity_text)?;
+    st.raw_bind_parameter(6, &run_text)?;
+    st.raw_bind_parameter(7, &now)?;
+    let (mut bk_buf, mut data_buf) = ([0u8; 32], [0u8; 64]);
     for r in rows {
-        st.execute(params![
-            entity_text,
-            r.bk_hash.to_string(),
-            r.data_hash.to_string(),
-            r.rowversion,
-            r.target_uid,
-            run_text,
-            now
-        ])?;
+        st.raw_bind_parameter(2, bk_hex(&r.bk_hash, &mut bk_buf))?;
+        st.raw_bind_parameter(3, data_hex(&r.data_hash, &mut data_buf))?;
+        st.raw_bind_parameter(4, r.rowversion)?;
+        st.raw_bind_parameter(5, r.target_uid)?;
+        st.raw_execute()?;
     }
     Ok(rows.len())
 }
@@ -211,7 +236,7 @@ pub fn get(
         .query_row(
             "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run FROM record_index
              WHERE entity_id = ?1 AND bk_hash = ?2",
-            params![entity, bk.to_string()],
+            params![entity, bk_hex(&bk, &mut [0u8; 32])],
             record,
         )
         .optional()?)
