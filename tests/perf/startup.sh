@@ -32,6 +32,6 @@ kill "$pid"; wait "$pid" 2>/dev/null || true
 "$app" --hidden >/dev/null 2>&1 &
 pid=$!
 sleep 30
-echo "memory idle in the tray (started --hidden, after 30 s): $(( $(pss_kb $(family $pid)) / 1024 )) MiB PSS"
+echo "memory idle in the tray (started --hidden, after 30 s): $(( $(pss_kb $(family $pid)) / 1024 )) MiB PSS, of which the app process $(( $(pss_kb $pid) / 1024 )) MiB and WebKit's processes the rest"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 rm -rf "$data"
