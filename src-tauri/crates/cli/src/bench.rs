@@ -84,13 +84,16 @@ fn report(label: &str, o: &RunOutcome, wall: Duration) {
     );
     println!(
         "  stages (busy time; they overlap): fetch {} ms ({:.0} rows/s), normalize+identity {} ms ({:.0} rows/s), \
-         load {} ms ({:.0} rows/s), checkpoint {} ms ({:.0} rows/s)",
+         load {} ms ({:.0} rows/s) [delta {} ms, writes in flight {} ms, ScheduleHub writes {} ms], checkpoint {} ms ({:.0} rows/s)",
         s.fetch,
         rate(s.fetch),
         s.transform,
         rate(s.transform),
         s.load,
         rate(s.load),
+        s.delta,
+        s.in_flight,
+        s.writes,
         s.checkpoint,
         rate(s.checkpoint)
     );

@@ -43,6 +43,10 @@ pub struct PageResult {
     pub ends: Vec<RowEnd>,
     /// Readable keys of rows that lost to another row with the same key.
     pub duplicates: Vec<String>,
+    /// Milliseconds spent on delta (index lookup), noting writes in flight, and ScheduleHub's writes.
+    pub delta_ms: u64,
+    pub flight_ms: u64,
+    pub send_ms: u64,
 }
 
 fn failed_from(raw: &Map<String, Json>, bad: &Bad, next_retry: Option<String>) -> NewFailed {
@@ -131,6 +135,7 @@ pub async fn load_page(
             (g.id.bk_hash, g.id.data_hash, g.id.rowversion.clone())
         })
         .collect();
+    let t = std::time::Instant::now();
     let db = ctx.db.clone();
     let decisions = tokio::task::spawn_blocking(move || {
         let keys: Vec<RowKey<'_>> = owned
@@ -145,6 +150,7 @@ pub async fn load_page(
     })
     .await
     .map_err(|e| RunError::Internal(e.to_string()))??;
+    res.delta_ms = t.elapsed().as_millis() as u64;
 
     // Parent resolution for rows that would be sent.
     let to_send: Vec<usize> = goods
@@ -247,6 +253,7 @@ pub async fn load_page(
             }
         })
         .collect();
+    let t = std::time::Instant::now();
     if !in_flight.is_empty() {
         let db = ctx.db.clone();
         tokio::task::spawn_blocking(move || {
@@ -256,6 +263,8 @@ pub async fn load_page(
         .map_err(|e| RunError::Internal(e.to_string()))??;
     }
 
+    res.flight_ms = t.elapsed().as_millis() as u64;
+    let t = std::time::Instant::now();
     let load_failure = |i: usize, message: String, res: &mut PageResult| {
         let g = prepared[i].outcome.as_ref().expect("good");
         let bad = Bad {
@@ -330,5 +339,6 @@ pub async fn load_page(
             }
         }
     }
+    res.send_ms = t.elapsed().as_millis() as u64;
     Ok(res)
 }

@@ -365,6 +365,9 @@ async fn drive(
         let t = Instant::now();
         let mut result = load_page(ctx, run, &f.prepared, &mut parents, cancel).await?;
         report.stage_ms.load += t.elapsed().as_millis() as u64;
+        report.stage_ms.delta += result.delta_ms;
+        report.stage_ms.in_flight += result.flight_ms;
+        report.stage_ms.writes += result.send_ms;
         for p in &f.prepared {
             if let Some(rv) = &p.rowversion {
                 watermark.observe(rv);
