@@ -20,7 +20,7 @@ struct Args {
     #[arg(long, default_value_t = 100_000)]
     items: u64,
     /// Rows per APISmith page (at most 10,000).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 5_000)]
     page_size: u32,
     /// Share of rows changed before the incremental run.
     #[arg(long, default_value_t = 0.01)]

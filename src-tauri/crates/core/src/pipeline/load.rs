@@ -36,8 +36,8 @@ pub struct PageResult {
     /// Keys that exist in the source but did not load (failed, parked): a complete run must not delete them.
     pub seen: Vec<BkHash>,
     pub parked: Vec<Parked>,
-    /// Keys whose writes were recorded in flight.
-    pub sent: Vec<BkHash>,
+    /// The batch of writes noted in flight (cleared by the checkpoint).
+    pub flight_batch: Option<String>,
     pub counters: Counters,
     /// One entry per input row, in order.
     pub ends: Vec<RowEnd>,
@@ -245,7 +245,6 @@ pub async fn load_page(
             let g = prepared[i].outcome.as_ref().expect("good");
             InFlight {
                 bk_hash: g.id.bk_hash.to_string(),
-                run_id: run,
                 op: op.into(),
                 data_hash: g.id.data_hash.to_string(),
                 rowversion: g.id.rowversion.clone(),
@@ -256,11 +255,13 @@ pub async fn load_page(
     let t = std::time::Instant::now();
     if !in_flight.is_empty() {
         let db = ctx.db.clone();
-        tokio::task::spawn_blocking(move || {
-            db.write(|tx| writes_in_flight::record(tx, entity, run, &in_flight))
-        })
-        .await
-        .map_err(|e| RunError::Internal(e.to_string()))??;
+        res.flight_batch = Some(
+            tokio::task::spawn_blocking(move || {
+                db.write(|tx| writes_in_flight::record(tx, entity, run, &in_flight))
+            })
+            .await
+            .map_err(|e| RunError::Internal(e.to_string()))??,
+        );
     }
 
     res.flight_ms = t.elapsed().as_millis() as u64;
@@ -292,7 +293,6 @@ pub async fn load_page(
         for i in idx {
             let g = prepared[i].outcome.as_ref().expect("good");
             let h = g.id.bk_hash.to_string();
-            res.sent.push(g.id.bk_hash);
             if let Some(uid) = answers.uids.get(&h) {
                 res.ends[i] = RowEnd::Loaded;
                 res.counters.inserted += 1;
@@ -323,7 +323,6 @@ pub async fn load_page(
         .await?;
         for (i, uid) in idx {
             let g = prepared[i].outcome.as_ref().expect("good");
-            res.sent.push(g.id.bk_hash);
             match refused.get(&uid) {
                 None => {
                     res.ends[i] = RowEnd::Loaded;

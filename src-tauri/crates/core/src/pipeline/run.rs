@@ -40,7 +40,7 @@ pub struct RunOutcome {
 }
 
 /// Pages fetched but not yet transformed, and transformed but not yet loaded: memory stays a few pages.
-const FETCH_AHEAD: usize = 2;
+const FETCH_AHEAD: usize = 1;
 const TRANSFORM_AHEAD: usize = 1;
 
 struct Fetched {
