@@ -20,7 +20,7 @@ struct Args {
     #[arg(long, default_value_t = 100_000)]
     items: u64,
     /// Rows per APISmith page (at most 10,000).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 5_000)]
     page_size: u32,
     /// Share of rows changed before the incremental run.
     #[arg(long, default_value_t = 0.01)]
@@ -84,13 +84,16 @@ fn report(label: &str, o: &RunOutcome, wall: Duration) {
     );
     println!(
         "  stages (busy time; they overlap): fetch {} ms ({:.0} rows/s), normalize+identity {} ms ({:.0} rows/s), \
-         load {} ms ({:.0} rows/s), checkpoint {} ms ({:.0} rows/s)",
+         load {} ms ({:.0} rows/s) [delta {} ms, writes in flight {} ms, ScheduleHub writes {} ms], checkpoint {} ms ({:.0} rows/s)",
         s.fetch,
         rate(s.fetch),
         s.transform,
         rate(s.transform),
         s.load,
         rate(s.load),
+        s.delta,
+        s.in_flight,
+        s.writes,
         s.checkpoint,
         rate(s.checkpoint)
     );

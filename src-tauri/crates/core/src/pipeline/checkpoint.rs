@@ -73,7 +73,7 @@ pub fn commit(db: &Db, c: Checkpoint<'_>) -> Result<(), StoreError> {
                 }
             }
         }
-        writes_in_flight::clear(tx, c.entity, &r.sent)?;
+        writes_in_flight::clear(tx, c.entity, r.flight_batch.as_deref())?;
         runs::checkpoint(
             tx,
             c.run,

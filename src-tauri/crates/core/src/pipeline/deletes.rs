@@ -62,14 +62,14 @@ async fn send_deletes(
             .iter()
             .map(|r| InFlight {
                 bk_hash: r.bk_hash.to_string(),
-                run_id: run,
                 op: "delete".into(),
                 data_hash: r.data_hash.to_string(),
                 rowversion: r.rowversion.clone(),
                 target_uid: r.target_uid.clone(),
             })
             .collect();
-        ctx.db
+        let flight_batch = ctx
+            .db
             .write(|tx| writes_in_flight::record(tx, entity, run, &flight))?;
         let uids: Vec<String> = with_uid
             .iter()
@@ -85,10 +85,9 @@ async fn send_deletes(
             })
             .map(|r| r.bk_hash)
             .collect();
-        let all: Vec<BkHash> = batch.iter().map(|r| r.bk_hash).collect();
         ctx.db.write(|tx| {
             let n = record_index::mark_deleted(tx, entity, run, &done)?;
-            writes_in_flight::clear(tx, entity, &all)?;
+            writes_in_flight::clear(tx, entity, Some(&flight_batch))?;
             runs::checkpoint(
                 tx,
                 run,

@@ -104,6 +104,10 @@ pub struct StageTimes {
     pub fetch: u64,
     pub transform: u64,
     pub load: u64,
+    /// Parts of `load`: the index lookup, noting writes in flight, ScheduleHub's answers to the writes.
+    pub delta: u64,
+    pub in_flight: u64,
+    pub writes: u64,
     pub checkpoint: u64,
     pub deletes: u64,
 }

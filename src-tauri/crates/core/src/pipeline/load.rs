@@ -36,13 +36,17 @@ pub struct PageResult {
     /// Keys that exist in the source but did not load (failed, parked): a complete run must not delete them.
     pub seen: Vec<BkHash>,
     pub parked: Vec<Parked>,
-    /// Keys whose writes were recorded in flight.
-    pub sent: Vec<BkHash>,
+    /// The batch of writes noted in flight (cleared by the checkpoint).
+    pub flight_batch: Option<String>,
     pub counters: Counters,
     /// One entry per input row, in order.
     pub ends: Vec<RowEnd>,
     /// Readable keys of rows that lost to another row with the same key.
     pub duplicates: Vec<String>,
+    /// Milliseconds spent on delta (index lookup), noting writes in flight, and ScheduleHub's writes.
+    pub delta_ms: u64,
+    pub flight_ms: u64,
+    pub send_ms: u64,
 }
 
 fn failed_from(raw: &Map<String, Json>, bad: &Bad, next_retry: Option<String>) -> NewFailed {
@@ -131,6 +135,7 @@ pub async fn load_page(
             (g.id.bk_hash, g.id.data_hash, g.id.rowversion.clone())
         })
         .collect();
+    let t = std::time::Instant::now();
     let db = ctx.db.clone();
     let decisions = tokio::task::spawn_blocking(move || {
         let keys: Vec<RowKey<'_>> = owned
@@ -145,6 +150,7 @@ pub async fn load_page(
     })
     .await
     .map_err(|e| RunError::Internal(e.to_string()))??;
+    res.delta_ms = t.elapsed().as_millis() as u64;
 
     // Parent resolution for rows that would be sent.
     let to_send: Vec<usize> = goods
@@ -239,7 +245,6 @@ pub async fn load_page(
             let g = prepared[i].outcome.as_ref().expect("good");
             InFlight {
                 bk_hash: g.id.bk_hash.to_string(),
-                run_id: run,
                 op: op.into(),
                 data_hash: g.id.data_hash.to_string(),
                 rowversion: g.id.rowversion.clone(),
@@ -247,15 +252,20 @@ pub async fn load_page(
             }
         })
         .collect();
+    let t = std::time::Instant::now();
     if !in_flight.is_empty() {
         let db = ctx.db.clone();
-        tokio::task::spawn_blocking(move || {
-            db.write(|tx| writes_in_flight::record(tx, entity, run, &in_flight))
-        })
-        .await
-        .map_err(|e| RunError::Internal(e.to_string()))??;
+        res.flight_batch = Some(
+            tokio::task::spawn_blocking(move || {
+                db.write(|tx| writes_in_flight::record(tx, entity, run, &in_flight))
+            })
+            .await
+            .map_err(|e| RunError::Internal(e.to_string()))??,
+        );
     }
 
+    res.flight_ms = t.elapsed().as_millis() as u64;
+    let t = std::time::Instant::now();
     let load_failure = |i: usize, message: String, res: &mut PageResult| {
         let g = prepared[i].outcome.as_ref().expect("good");
         let bad = Bad {
@@ -283,7 +293,6 @@ pub async fn load_page(
         for i in idx {
             let g = prepared[i].outcome.as_ref().expect("good");
             let h = g.id.bk_hash.to_string();
-            res.sent.push(g.id.bk_hash);
             if let Some(uid) = answers.uids.get(&h) {
                 res.ends[i] = RowEnd::Loaded;
                 res.counters.inserted += 1;
@@ -314,7 +323,6 @@ pub async fn load_page(
         .await?;
         for (i, uid) in idx {
             let g = prepared[i].outcome.as_ref().expect("good");
-            res.sent.push(g.id.bk_hash);
             match refused.get(&uid) {
                 None => {
                     res.ends[i] = RowEnd::Loaded;
@@ -330,5 +338,6 @@ pub async fn load_page(
             }
         }
     }
+    res.send_ms = t.elapsed().as_millis() as u64;
     Ok(res)
 }

@@ -164,14 +164,14 @@ pub async fn retry_pending(
         )
         .map(|(p, r, op, uid)| writes_in_flight::InFlight {
             bk_hash: p.bk_hash.clone(),
-            run_id: RunId(uuid::Uuid::nil()),
             op: op.into(),
             data_hash: field(r, "erp_data_hash").unwrap_or_default(),
             rowversion: field(r, "erp_rowversion"),
             target_uid: uid,
         })
         .collect();
-    ctx.db
+    let batch = ctx
+        .db
         .write(|tx| writes_in_flight::record(tx, entity, RunId(uuid::Uuid::nil()), &in_flight))?;
     let answers = write::insert(
         &ctx.writer,
@@ -262,11 +262,7 @@ pub async fn retry_pending(
                 sweep.still_pending += 1;
             }
         }
-        let sent: Vec<BkHash> = in_flight
-            .iter()
-            .filter_map(|w| w.bk_hash.parse().ok())
-            .collect();
-        writes_in_flight::clear(tx, entity, &sent)?;
+        writes_in_flight::clear(tx, entity, Some(&batch))?;
         Ok(())
     })?;
     Ok(sweep)

@@ -40,7 +40,7 @@ pub struct RunOutcome {
 }
 
 /// Pages fetched but not yet transformed, and transformed but not yet loaded: memory stays a few pages.
-const FETCH_AHEAD: usize = 2;
+const FETCH_AHEAD: usize = 1;
 const TRANSFORM_AHEAD: usize = 1;
 
 struct Fetched {
@@ -365,6 +365,9 @@ async fn drive(
         let t = Instant::now();
         let mut result = load_page(ctx, run, &f.prepared, &mut parents, cancel).await?;
         report.stage_ms.load += t.elapsed().as_millis() as u64;
+        report.stage_ms.delta += result.delta_ms;
+        report.stage_ms.in_flight += result.flight_ms;
+        report.stage_ms.writes += result.send_ms;
         for p in &f.prepared {
             if let Some(rv) = &p.rowversion {
                 watermark.observe(rv);

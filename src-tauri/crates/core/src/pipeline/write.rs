@@ -68,8 +68,48 @@ fn clone_error(e: &crate::http::HttpError) -> crate::http::HttpError {
     }
 }
 
-/// Inserts `records` (each with `erp_key_hash`) exactly once each.
+/// Requests of one page's inserts sent at once: ScheduleHub parses one while we encode the next.
+const CONCURRENT_CHUNKS: usize = 3;
+
+/// Inserts `records` (each with `erp_key_hash`) exactly once each, a few chunks at a time.
 pub async fn insert(
+    writer: &ScheduleHubClient,
+    reader: &ScheduleHubClient,
+    entity: &str,
+    records: Vec<Record>,
+    cancel: &CancellationToken,
+) -> Result<Answers, RunError> {
+    let mut out = Answers::default();
+    let mut merge = |a: Answers| {
+        out.uids.extend(a.uids);
+        out.refused.extend(a.refused);
+    };
+    let mut set = tokio::task::JoinSet::new();
+    let mut rest = records;
+    while !rest.is_empty() {
+        let tail = rest.split_off(rest.len().min(crate::sink::schedulehub::MAX_BATCH));
+        let chunk = std::mem::replace(&mut rest, tail);
+        if set.len() >= CONCURRENT_CHUNKS {
+            if let Some(done) = set.join_next().await {
+                merge(done.map_err(|e| RunError::Internal(e.to_string()))??);
+            }
+        }
+        let (w, r, e, c) = (
+            writer.clone(),
+            reader.clone(),
+            entity.to_owned(),
+            cancel.clone(),
+        );
+        set.spawn(async move { insert_chunk(&w, &r, &e, chunk, &c).await });
+    }
+    // An error returns at once; dropping the set aborts the other requests, whose writes stay noted in flight.
+    while let Some(done) = set.join_next().await {
+        merge(done.map_err(|e| RunError::Internal(e.to_string()))??);
+    }
+    Ok(out)
+}
+
+async fn insert_chunk(
     writer: &ScheduleHubClient,
     reader: &ScheduleHubClient,
     entity: &str,

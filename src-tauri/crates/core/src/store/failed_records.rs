@@ -328,7 +328,11 @@ pub fn bump(tx: &Transaction<'_>, id: FailedRecordId, f: &NewFailed) -> Result<(
     tx.execute(
         "UPDATE failed_records SET attempts = attempts + 1, stage = ?2, error_type = ?3, message = ?4, field = ?5,
            value = ?6, normalized = COALESCE(?7, normalized), mapped = COALESCE(?8, mapped),
-           next_retry_at = CASE WHEN ?2 = 'load' THEN ?9 ELSE NULL END, updated_at = ?10
+           -- Before attempt n the automatic retry waits min(60·2^(n-1), 3600) s; `attempts` is the old count here.
+           next_retry_at = CASE WHEN ?2 = 'load' AND ?9 IS NOT NULL
+             THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || min(60 * (1 << (attempts + 1)), 3600) || ' seconds')
+             ELSE NULL END,
+           updated_at = ?10
          WHERE id = ?1",
         params![
             id,

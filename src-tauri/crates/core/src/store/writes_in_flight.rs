@@ -1,71 +1,58 @@
-//! The `writes_in_flight` table: writes recorded before they are sent and cleared in the checkpoint that records
-//! their answer. What is left here after a crash has an unknown outcome and is reconciled before anything is resent.
+//! The `writes_in_flight` table: writes recorded before they are sent (one row per batch, so noting 10,000 writes
+//! is one insert) and cleared in the checkpoint that records their answer. What is left here after a crash has an
+//! unknown outcome and is reconciled before anything is resent.
 
 use super::{now_text, StoreError};
-use crate::identity::BkHash;
 use crate::ids::{EntityId, RunId};
 use rusqlite::{params, Connection, Transaction};
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InFlight {
     pub bk_hash: String,
-    pub run_id: RunId,
     pub op: String,
     pub data_hash: String,
     pub rowversion: Option<String>,
     pub target_uid: Option<String>,
 }
 
+/// Notes a batch of writes; returns its id for `clear`.
 pub fn record(
     tx: &Transaction<'_>,
     entity: EntityId,
     run: RunId,
     writes: &[InFlight],
-) -> Result<(), StoreError> {
-    let mut st = tx.prepare_cached(
-        "INSERT OR REPLACE INTO writes_in_flight (entity_id, bk_hash, run_id, op, data_hash, rowversion, target_uid,
-                                                  created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    let now = now_text();
-    for w in writes {
-        st.execute(params![
-            entity,
-            w.bk_hash,
-            run,
-            w.op,
-            w.data_hash,
-            w.rowversion,
-            w.target_uid,
-            now
-        ])?;
-    }
-    Ok(())
-}
-
-pub fn list(conn: &Connection, entity: EntityId) -> Result<Vec<InFlight>, StoreError> {
-    let mut st = conn.prepare(
-        "SELECT bk_hash, run_id, op, data_hash, rowversion, target_uid FROM writes_in_flight WHERE entity_id = ?1",
-    )?;
-    let rows = st.query_map([entity], |r| {
-        Ok(InFlight {
-            bk_hash: r.get(0)?,
-            run_id: r.get(1)?,
-            op: r.get(2)?,
-            data_hash: r.get(3)?,
-            rowversion: r.get(4)?,
-            target_uid: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Clears the given keys (their answer is recorded in the same transaction).
-pub fn clear(tx: &Transaction<'_>, entity: EntityId, bks: &[BkHash]) -> Result<(), StoreError> {
-    let list: Vec<String> = bks.iter().map(|b| b.to_string()).collect();
+) -> Result<String, StoreError> {
+    let batch = uuid::Uuid::now_v7().to_string();
     tx.execute(
-        "DELETE FROM writes_in_flight WHERE entity_id = ?1 AND bk_hash IN (SELECT value FROM json_each(?2))",
-        params![entity, serde_json::to_string(&list)?],
+        "INSERT INTO writes_in_flight (entity_id, batch_id, run_id, writes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![entity, batch, run, serde_json::to_string(writes)?, now_text()],
     )?;
+    Ok(batch)
+}
+
+/// Every write of the entity still in flight.
+pub fn list(conn: &Connection, entity: EntityId) -> Result<Vec<InFlight>, StoreError> {
+    let mut st = conn.prepare("SELECT writes FROM writes_in_flight WHERE entity_id = ?1")?;
+    let mut out = Vec::new();
+    for w in st.query_map([entity], |r| r.get::<_, String>(0))? {
+        out.extend(serde_json::from_str::<Vec<InFlight>>(&w?)?);
+    }
+    Ok(out)
+}
+
+/// Clears a batch (its answer is recorded in the same transaction).
+pub fn clear(
+    tx: &Transaction<'_>,
+    entity: EntityId,
+    batch: Option<&str>,
+) -> Result<(), StoreError> {
+    if let Some(b) = batch {
+        tx.execute(
+            "DELETE FROM writes_in_flight WHERE entity_id = ?1 AND batch_id = ?2",
+            params![entity, b],
+        )?;
+    }
     Ok(())
 }
 

@@ -13,17 +13,15 @@ ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
 
 ALTER TABLE entities ADD COLUMN page_size INTEGER NOT NULL DEFAULT 5000;
 
--- Writes recorded BEFORE they are sent and cleared in the checkpoint that records their answer. A row left here
--- after a crash or a timeout has an unknown outcome: it is reconciled with ScheduleHub's batch/query by BK before
--- anything is sent again, so ScheduleHub never gets the same record twice.
+-- Writes recorded BEFORE they are sent, one row per batch (a JSON list of {bk_hash, op, data_hash, rowversion,
+-- target_uid}), and deleted in the checkpoint that records their answer. A batch left here after a crash or a
+-- timeout has an unknown outcome: it is reconciled with ScheduleHub's batch/query by BK before anything is sent
+-- again, so ScheduleHub never gets the same record twice.
 CREATE TABLE writes_in_flight (
     entity_id  TEXT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
-    bk_hash    TEXT NOT NULL,
+    batch_id   TEXT NOT NULL,
     run_id     TEXT NOT NULL,
-    op         TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
-    data_hash  TEXT NOT NULL,
-    rowversion TEXT,
-    target_uid TEXT,
+    writes     TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    PRIMARY KEY (entity_id, bk_hash)
+    PRIMARY KEY (entity_id, batch_id)
 ) WITHOUT ROWID;
