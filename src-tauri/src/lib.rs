@@ -5,6 +5,7 @@ mod demo;
 mod error;
 mod events;
 mod logging;
+mod scheduler;
 mod state;
 mod tray;
 
@@ -67,6 +68,17 @@ pub fn run() {
             let flow = SyncFlow::new(db.clone(), secrets).with_events(events::sink(app.handle().clone()));
             let state = AppState { db, paths, flow, demo: Arc::default() };
             app.manage(state.clone());
+            let for_scheduler = state.clone();
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                match scheduler::start(for_scheduler).await {
+                    // Managed, so the scheduler lives exactly as long as the app.
+                    Ok(sched) => {
+                        handle.manage(sched);
+                    }
+                    Err(e) => tracing::error!(error = %e, "the nightly scheduler could not start"),
+                }
+            });
             tauri::async_runtime::spawn(async move {
                 match demo::resume_if_enabled(&state.flow).await {
                     Ok(Some(sim)) => *state.demo.lock().await = Some(sim),

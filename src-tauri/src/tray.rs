@@ -49,6 +49,7 @@ pub fn build(app: &tauri::App) -> tauri::Result<()> {
             &quit,
         ],
     )?;
+    let pause_item = pause.clone();
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(include_bytes!(
             "../../icons/tray-idle.png"
@@ -56,9 +57,10 @@ pub fn build(app: &tauri::App) -> tauri::Result<()> {
         .tooltip("SyncFlow — idle")
         .menu(&menu)
         .show_menu_on_left_click(true)
-        .on_menu_event(|app, event| match event.id.as_ref() {
+        .on_menu_event(move |app, event| match event.id.as_ref() {
             "open" => show_main(app),
             "sync_all" => start_sync_all(app),
+            "pause" => toggle_pause(app, &pause_item),
             "quit" => {
                 tracing::info!("quit from the tray menu");
                 app.exit(0)
@@ -133,4 +135,31 @@ pub fn on_run_event(app: &AppHandle, event: &RunEvent) {
         let _ = tray.set_icon(Some(image));
     }
     let _ = tray.set_tooltip(Some(tooltip));
+}
+
+fn pause_label(paused: bool) -> &'static str {
+    if paused {
+        "Resume nightly syncs"
+    } else {
+        "Pause nightly syncs"
+    }
+}
+
+/// "Pause nightly syncs" stops the scheduler from starting runs (manual runs still work); the label flips.
+fn toggle_pause(app: &AppHandle, item: &MenuItem<tauri::Wry>) {
+    let db = app.state::<crate::state::AppState>().db.clone();
+    let key = crate::scheduler::PAUSED_KEY;
+    let paused = syncflow_core::store::settings::get(&db, key)
+        .ok()
+        .flatten()
+        .as_deref()
+        == Some("true");
+    let now_paused = !paused;
+    match syncflow_core::store::settings::set(&db, key, if now_paused { "true" } else { "false" }) {
+        Ok(()) => {
+            tracing::info!(paused = now_paused, "nightly syncs paused from the tray");
+            let _ = item.set_text(pause_label(now_paused));
+        }
+        Err(e) => tracing::error!(error = %e, "could not pause nightly syncs"),
+    }
 }

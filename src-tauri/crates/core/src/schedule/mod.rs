@@ -3,6 +3,7 @@
 //! because monotonic timers stop during suspend and fixed-offset cron jobs drift across DST changes.
 
 mod decide;
+pub mod state;
 mod window;
 
 pub use decide::{
