@@ -110,23 +110,8 @@ mod tests {
         schedule_sql: &str,
         runs: &[(&str, Option<u32>, &str)],
     ) -> (tempfile::TempDir, Db, EntityId) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path().join("s.db")).unwrap();
-        let entity = EntityId::new();
-        let now = crate::store::now_text();
+        let (dir, db, entity) = crate::store::test_db_with_entity();
         db.write(|tx| {
-            tx.execute(
-                "INSERT INTO connections (id, name, kind, base_url, created_at, updated_at)
-                 VALUES ('c1', 'erp', 'apismith', 'http://127.0.0.1:1', ?1, ?1),
-                        ('c2', 'plan', 'schedulehub', 'http://127.0.0.1:2', ?1, ?1)",
-                [&now],
-            )?;
-            tx.execute(
-                "INSERT INTO entities (id, name, source_connection_id, slug, target_connection_id, target_name,
-                                       business_keys, strategy, created_at, updated_at)
-                 VALUES (?1, 'sites', 'c1', 'sites', 'c2', 'sites', '[\"SITE_ID\"]', 'rowversion', ?2, ?2)",
-                rusqlite::params![entity, now],
-            )?;
             if !schedule_sql.is_empty() {
                 tx.execute(schedule_sql, [entity])?;
             }

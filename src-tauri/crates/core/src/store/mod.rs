@@ -19,3 +19,29 @@ pub use db::{Db, DbConn, StoreError};
 pub fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+/// A database file in a temp dir with two connections and one entity (`sites`), for store and scheduler tests.
+#[cfg(test)]
+pub(crate) fn test_db_with_entity() -> (tempfile::TempDir, Db, crate::ids::EntityId) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path().join("test.db")).unwrap();
+    let entity = crate::ids::EntityId::new();
+    let now = now_text();
+    db.write(|tx| {
+        tx.execute(
+            "INSERT INTO connections (id, name, kind, base_url, created_at, updated_at)
+             VALUES ('c1', 'erp', 'apismith', 'http://127.0.0.1:1', ?1, ?1),
+                    ('c2', 'plan', 'schedulehub', 'http://127.0.0.1:2', ?1, ?1)",
+            [&now],
+        )?;
+        tx.execute(
+            "INSERT INTO entities (id, name, source_connection_id, slug, target_connection_id, target_name,
+                                   business_keys, strategy, created_at, updated_at)
+             VALUES (?1, 'sites', 'c1', 'sites', 'c2', 'sites', '[\"SITE_ID\"]', 'rowversion', ?2, ?2)",
+            rusqlite::params![entity, now],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    (dir, db, entity)
+}
