@@ -4,7 +4,9 @@ mod commands;
 mod demo;
 mod error;
 mod events;
+mod i18n;
 mod logging;
+mod notify;
 mod scheduler;
 mod state;
 mod tray;
@@ -39,8 +41,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             schedules::schedules_save,
             dashboard::dashboard_summary,
             logs::logs_recent,
+            tray::tray_state,
+            autostart::settings_set_start_at_login,
         ])
-        .events(tauri_specta::collect_events![events::SyncEvent])
+        .events(tauri_specta::collect_events![events::SyncEvent, crate::tray::TrayEvent])
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()
 }
@@ -56,6 +60,11 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_main(app)))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
+        // Off until the planner turns it on in Settings; a login start goes straight to the tray.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--hidden"]),
+        ))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
@@ -63,18 +72,21 @@ pub fn run() {
             let guard = logging::init(&paths.log_dir)?;
             app.manage(LogGuard(Mutex::new(guard)));
             tracing::info!(data_dir = %paths.data_dir.display(), version = env!("CARGO_PKG_VERSION"), "SyncFlow starting");
+            scheduler::apply_clock_offset();
             let db = syncflow_core::store::Db::open(&paths.db_path)?;
             let secrets: Arc<dyn SecretStore> = Arc::new(KeyringStore::default());
             let flow = SyncFlow::new(db.clone(), secrets).with_events(events::sink(app.handle().clone()));
             let state = AppState { db, paths, flow, demo: Arc::default() };
             app.manage(state.clone());
+            app.manage(tray::Tray::default());
             let for_scheduler = state.clone();
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                match scheduler::start(for_scheduler).await {
+                match scheduler::start(handle.clone(), for_scheduler).await {
                     // Managed, so the scheduler lives exactly as long as the app.
-                    Ok(sched) => {
-                        handle.manage(sched);
+                    Ok((jobs, driver)) => {
+                        handle.manage(jobs);
+                        handle.manage(driver);
                     }
                     Err(e) => tracing::error!(error = %e, "the nightly scheduler could not start"),
                 }

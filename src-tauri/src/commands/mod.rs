@@ -1,6 +1,7 @@
 //! One file per domain; each command is a thin adapter named `domain_verb` over one core call.
 
 pub mod app;
+pub mod autostart;
 pub mod connections;
 pub mod dashboard;
 pub mod demo;
@@ -11,3 +12,4 @@ pub mod pending_children;
 pub mod runs;
 pub mod schedules;
 pub mod settings;
+pub mod tray;

@@ -16,6 +16,7 @@ fn manual(full: bool) -> RunOptions {
     RunOptions {
         full,
         trigger: "manual".into(),
+        row_budget: None,
     }
 }
 

@@ -7,7 +7,7 @@ use syncflow_core::store::schedules;
 #[specta::specta]
 pub async fn schedules_list(state: tauri::State<'_, AppState>) -> ApiResult<Vec<ScheduleSummary>> {
     let db = state.db.clone();
-    blocking(move || schedules::list(&db)).await
+    blocking(move || schedules::list(&db, syncflow_core::clock::now())).await
 }
 
 #[tauri::command]
@@ -17,5 +17,5 @@ pub async fn schedules_save(
     input: syncflow_core::model::ScheduleInput,
 ) -> ApiResult<ScheduleSummary> {
     let db = state.db.clone();
-    blocking(move || schedules::save(&db, &input, chrono::Utc::now())).await
+    blocking(move || schedules::save(&db, &input, syncflow_core::clock::now())).await
 }

@@ -167,6 +167,7 @@ fields = {{ SITE_ID = "SITE_ID" }}
         let opts = RunOptions {
             full: false,
             trigger: "bench".into(),
+            row_budget: None,
         };
         app.run("sites", opts.clone()).await?;
         let t = Instant::now();

@@ -83,7 +83,7 @@ fn stale(heartbeat: Option<&str>) -> bool {
     heartbeat
         .and_then(|h| chrono::DateTime::parse_from_rfc3339(h).ok())
         .is_none_or(|t| {
-            (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds() > STALE_AFTER_SECS
+            (crate::clock::now() - t.with_timezone(&chrono::Utc)).num_seconds() > STALE_AFTER_SECS
         })
 }
 
@@ -149,6 +149,7 @@ impl SyncFlow {
                             cursor: prev.cursor.clone(),
                             watermark_before: prev.watermark_before.clone(),
                             resumed_from: Some(prev.id),
+                            row_budget: opts.row_budget,
                         },
                     )?;
                     // Progress past the old run's start watermark is kept, and so are its "seen" marks.
@@ -171,6 +172,7 @@ impl SyncFlow {
                         cursor: None,
                         watermark_before: ctx.entity.watermark.clone(),
                         resumed_from: None,
+                        row_budget: opts.row_budget,
                     },
                 )?,
             }
@@ -256,7 +258,7 @@ impl SyncFlow {
     ) -> Result<(), RunError> {
         for child in crate::store::pending_children::children_of(&self.db, parent)? {
             let ctx = self.context(&child.to_string())?;
-            pipeline::retry_pending(&ctx, chrono::Utc::now(), true, cancel).await?;
+            pipeline::retry_pending(&ctx, crate::clock::now(), true, cancel).await?;
         }
         Ok(())
     }

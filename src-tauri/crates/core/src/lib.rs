@@ -2,6 +2,7 @@
 //! pipeline through this crate. Each module owns one concern; see the module headers.
 
 pub mod app;
+pub mod clock;
 pub mod config;
 pub mod config_file;
 pub mod discovery;

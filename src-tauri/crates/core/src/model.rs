@@ -243,8 +243,23 @@ dto!(
         pub window_start: String,
         pub window_end: String,
         pub days_to_complete: Option<u32>,
+        pub row_estimate: Option<u32>,
         pub paused: bool,
         pub next_run_at: Option<String>,
+        /// An initial load over several nights, while it is configured.
+        pub initial_load: Option<InitialLoadProgress>,
+    }
+);
+
+dto!(
+    pub struct InitialLoadProgress {
+        pub rows_read: u64,
+        pub rows_per_night: u64,
+        /// 0–100.
+        pub percent: u32,
+        pub complete: bool,
+        /// When the last nightly share should be read (RFC 3339), while not complete.
+        pub expected_finish_at: Option<String>,
     }
 );
 

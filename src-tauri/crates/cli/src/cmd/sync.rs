@@ -84,6 +84,7 @@ pub fn run(a: Args, db: &DbArg) -> anyhow::Result<()> {
     let opts = RunOptions {
         full: a.full,
         trigger: "cli".into(),
+        row_budget: None,
     };
     let rt = runtime()?;
     let mut failed = false;

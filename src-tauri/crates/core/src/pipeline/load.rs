@@ -170,7 +170,7 @@ pub async fn load_page(
         parents.ensure(ctx, wanted.collect(), cancel).await?;
     }
 
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let mut inserts: Vec<(usize, Record)> = Vec::new();
     let mut updates: Vec<(usize, String, Record)> = Vec::new();
     for (&i, d) in goods.iter().zip(&decisions.decisions) {

@@ -27,6 +27,9 @@ pub struct RunOptions {
     pub full: bool,
     /// `manual`, `schedule`, `cli`.
     pub trigger: String,
+    /// Read at most this many rows, then stop after the page that reaches it, at its checkpoint (status `cancelled`,
+    /// stopped by `row_budget`); the next run continues from the cursor. An initial load's nightly share.
+    pub row_budget: Option<u64>,
 }
 
 /// How a run ended.
@@ -87,7 +90,9 @@ pub async fn execute(
             };
             (status, None)
         }
-        Ok(Ending::Stopped) | Err(RunError::Cancelled) => (RunStatus::Cancelled, None),
+        Ok(Ending::Stopped | Ending::BudgetReached) | Err(RunError::Cancelled) => {
+            (RunStatus::Cancelled, None)
+        }
         Err(e) => (RunStatus::Failed, Some(e)),
     };
     let held = match &report.deletes {
@@ -106,7 +111,11 @@ pub async fn execute(
     }
     let summary = serde_json::to_string(&report).unwrap_or_default();
     let error_text = error.as_ref().map(|e| (e.code_text(), e.to_string()));
+    let budget_reached = matches!(result, Ok(Ending::BudgetReached));
     let finished = ctx.db.write(|tx| {
+        if budget_reached {
+            runs::mark_stopped_by_budget(tx, run_id)?;
+        }
         runs::finish(
             tx,
             run_id,
@@ -151,6 +160,8 @@ pub async fn execute(
 enum Ending {
     Complete { held: u64 },
     Stopped,
+    /// The run read its row budget (`RunOptions::row_budget`): stopped at a checkpoint, more to read next time.
+    BudgetReached,
 }
 
 /// Writes a crash or timeout left in flight: inserts ScheduleHub did apply are recorded in the index (as seen by no
@@ -404,6 +415,10 @@ async fn drive(
         report.counters.add(&result.counters);
         cursor = f.cursor;
         rows_done += result.counters.fetched;
+        // The page that reached the budget is committed above; stopping here leaves nothing half done.
+        if rec.row_budget.is_some_and(|b| rows_done >= b) && !cursor.done {
+            break Ending::BudgetReached;
+        }
         let now = Instant::now();
         let rate = rows_done as f64 / started.elapsed().as_secs_f64().max(1e-3);
         if now.duration_since(sampled) >= Duration::from_millis(500) {

@@ -42,7 +42,13 @@ pub struct EntityState {
     /// When the last run that reached an end finished (completed, with errors, failed or needs review).
     pub last_finished: Option<DateTime<Utc>>,
     pub initial_load: Option<InitialLoad>,
+    /// The last start could not read a credential (keychain locked or entry missing): no new attempt before this
+    /// instant. The run waits — it never falls back to anything but the keychain.
+    pub keychain_retry_at: Option<DateTime<Utc>>,
 }
+
+/// How long a scheduled run waits for a locked keychain before it tries again (inside its window).
+pub const KEYCHAIN_RETRY: Duration = Duration::minutes(5);
 
 /// The surroundings of the decision.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,14 +85,23 @@ pub struct Decision {
     pub start: Vec<StartRun>,
     /// When each entity will run next (None: not scheduled, or paused).
     pub next_run: Vec<(EntityId, Option<DateTime<Utc>>)>,
+    /// Entities that would start now but wait for the keychain (locked or missing credential).
+    pub waiting_for_keychain: Vec<EntityId>,
 }
 
 pub fn decide(plan: &Plan, entities: &[EntityState]) -> Decision {
     let mut decision = Decision::default();
     for e in entities {
         let (start, next) = decide_one(plan, e);
-        if let Some(s) = start {
-            decision.start.push(s);
+        match (start, e.keychain_retry_at) {
+            // Due, but the keychain refused a moment ago: wait and try again later in the window.
+            (Some(_), Some(retry)) if plan.now < retry => {
+                decision.waiting_for_keychain.push(e.entity_id);
+                decision.next_run.push((e.entity_id, Some(retry)));
+                continue;
+            }
+            (Some(s), _) => decision.start.push(s),
+            (None, _) => {}
         }
         decision.next_run.push((e.entity_id, next));
     }
@@ -180,6 +195,7 @@ mod tests {
             last_started: None,
             last_finished: None,
             initial_load: None,
+            keychain_retry_at: None,
         }
     }
 
@@ -383,5 +399,101 @@ mod tests {
         );
         let order: Vec<_> = d.start.iter().map(|s| s.entity_id).collect();
         assert_eq!(order, vec![parent.entity_id, child.entity_id]);
+    }
+
+    #[test]
+    fn a_locked_keychain_makes_the_run_wait_and_try_again_later_in_the_window() {
+        let mut e = nightly();
+        e.keychain_retry_at = Some(at(Istanbul, "2026-11-20 20:05"));
+        let waiting = decide(
+            &plan(Istanbul, "2026-11-20 20:01"),
+            std::slice::from_ref(&e),
+        );
+        assert!(waiting.start.is_empty(), "no start while the keychain refused a moment ago");
+        assert_eq!(waiting.waiting_for_keychain, vec![e.entity_id]);
+        assert_eq!(
+            waiting.next_run[0].1,
+            Some(at(Istanbul, "2026-11-20 20:05")),
+            "the next attempt is the next run"
+        );
+        let retry = decide(&plan(Istanbul, "2026-11-20 20:05"), std::slice::from_ref(&e));
+        assert_eq!(retry.start.len(), 1, "tries again once the wait is over");
+        assert!(retry.waiting_for_keychain.is_empty());
+        let after_window = decide(&plan(Istanbul, "2026-11-21 07:30"), &[e]);
+        assert!(
+            after_window.waiting_for_keychain.is_empty() && after_window.start.is_empty(),
+            "outside the window nothing is due, so nothing waits"
+        );
+    }
+
+    #[test]
+    fn an_initial_load_night_stopped_by_its_budget_waits_for_the_next_night_with_a_new_budget() {
+        // state::load reports a run stopped by its row budget as finished tonight and not interrupted.
+        let mut e = nightly();
+        e.initial_load = Some(InitialLoad {
+            row_estimate: 10_000,
+            days_to_complete: 2,
+            complete: false,
+        });
+        e.last_finished = Some(at(Istanbul, "2026-11-20 19:20"));
+        let same_night = decide(
+            &plan(Istanbul, "2026-11-21 01:00"),
+            std::slice::from_ref(&e),
+        );
+        assert!(same_night.start.is_empty(), "tonight's share is read");
+        assert_eq!(same_night.next_run[0].1, Some(at(Istanbul, "2026-11-21 19:00")));
+        let daytime = decide(&plan(Istanbul, "2026-11-21 12:00"), std::slice::from_ref(&e));
+        assert!(daytime.start.is_empty(), "nothing runs during the day");
+        let next_night = decide(&plan(Istanbul, "2026-11-21 19:00"), &[e]);
+        assert_eq!(next_night.start[0].reason, StartReason::Window);
+        assert_eq!(next_night.start[0].row_budget, Some(5_000));
+    }
+
+    #[test]
+    fn a_window_opening_inside_the_spring_forward_gap_starts_when_the_gap_ends() {
+        // Berlin 2026-03-29: 02:00 → 03:00. A 02:30–05:00 window opens at 03:00 that night.
+        let mut e = nightly();
+        e.mode = ScheduleMode::Nightly {
+            window: Window::parse("02:30", "05:00").unwrap(),
+        };
+        let before = decide(
+            &Plan {
+                now: at(Berlin, "2026-03-29 01:59"),
+                tz: Berlin,
+                automatic_paused: false,
+            },
+            std::slice::from_ref(&e),
+        );
+        assert!(before.start.is_empty());
+        assert_eq!(before.next_run[0].1, Some(at(Berlin, "2026-03-29 03:00")));
+        let at_three = decide(
+            &Plan {
+                now: at(Berlin, "2026-03-29 03:00"),
+                tz: Berlin,
+                automatic_paused: false,
+            },
+            &[e],
+        );
+        assert_eq!(at_three.start.len(), 1);
+        assert_eq!(at_three.start[0].stop_at, Some(at(Berlin, "2026-03-29 05:00")));
+    }
+
+    #[test]
+    fn waking_from_suspend_in_the_middle_of_a_window_starts_the_missed_run_on_the_next_tick() {
+        // Suspended at 18:00 before the window opened; the machine wakes at 23:47. The app ticks every 30 s, so the
+        // first tick after wake (well within 5 minutes) sees the open window and starts.
+        let mut e = nightly();
+        e.last_finished = Some(at(Istanbul, "2026-11-20 02:00"));
+        let wake = at(Istanbul, "2026-11-20 23:47") + Duration::seconds(30);
+        let d = decide(
+            &Plan {
+                now: wake,
+                tz: Istanbul,
+                automatic_paused: false,
+            },
+            &[e],
+        );
+        assert_eq!(d.start.len(), 1);
+        assert_eq!(d.start[0].reason, StartReason::Window);
     }
 }

@@ -3,12 +3,17 @@
 //! because monotonic timers stop during suspend and fixed-offset cron jobs drift across DST changes.
 
 mod decide;
+pub mod driver;
+mod progress;
 pub mod state;
 mod window;
 
 pub use decide::{
     decide, Decision, EntityState, InitialLoad, Plan, ScheduleMode, StartReason, StartRun,
+    KEYCHAIN_RETRY,
 };
+pub use driver::{NightSummary, Scheduler, TickReport};
+pub use progress::{initial_load_progress, LoadProgress};
 pub use window::{Occurrence, Window, WindowError};
 
 /// The workstation's time zone (IANA name from the OS, or `TZ`), for nightly windows; UTC when it cannot be told.

@@ -1,7 +1,7 @@
 //! What the scheduler decides on, read from SQLite: every enabled entity's schedule and the state of its runs, in
 //! parent-first order. Kept apart from the decision so the decision stays a pure function.
 
-use super::decide::{EntityState, ScheduleMode};
+use super::decide::{EntityState, InitialLoad, ScheduleMode};
 use super::window::Window;
 use crate::store::{entities, Db, StoreError};
 use chrono::{DateTime, Utc};
@@ -21,16 +21,32 @@ pub fn load(db: &Db, own_pid: u32) -> Result<Vec<EntityState>, StoreError> {
         .into_iter()
         .filter(|e| e.def.enabled)
     {
-        let schedule: Option<(String, Option<u32>, String, String, bool)> = conn
+        type Row = (String, Option<u32>, String, String, bool, Option<u32>, Option<i64>);
+        let schedule: Option<Row> = conn
             .query_row(
-                "SELECT mode, interval_minutes, window_start, window_end, paused FROM schedules WHERE entity_id = ?1",
+                "SELECT mode, interval_minutes, window_start, window_end, paused, days_to_complete, row_estimate
+                 FROM schedules WHERE entity_id = ?1",
                 [e.id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
             )
             .optional()?;
+        let nights = schedule.as_ref().and_then(|s| match (s.5, s.6) {
+            (Some(days), Some(rows)) if days > 0 && rows > 0 => Some((days, rows as u64)),
+            _ => None,
+        });
         let (mode, paused) = match schedule {
             None => (ScheduleMode::Off, false),
-            Some((mode, minutes, start, end, paused)) => {
+            Some((mode, minutes, start, end, paused, _, _)) => {
                 let mode = match (mode.as_str(), minutes) {
                     ("interval", Some(m)) => ScheduleMode::Interval { minutes: m },
                     ("nightly", _) => match Window::parse(&start, &end) {
@@ -42,19 +58,24 @@ pub fn load(db: &Db, own_pid: u32) -> Result<Vec<EntityState>, StoreError> {
                 (mode, paused)
             }
         };
-        let last: Option<(String, Option<u32>, String)> = conn
+        let last: Option<(String, Option<u32>, String, Option<String>)> = conn
             .query_row(
-                "SELECT status, owner_pid, trigger FROM runs WHERE entity_id = ?1 ORDER BY started_at DESC LIMIT 1",
+                "SELECT status, owner_pid, trigger, stopped_by FROM runs WHERE entity_id = ?1 AND trigger <> 'retry'
+                 ORDER BY started_at DESC, id DESC LIMIT 1",
                 [e.id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
         let (running, interrupted) = match &last {
-            Some((status, owner, _)) if status == "running" || status == "pending" => {
+            Some((status, owner, _, _)) if status == "running" || status == "pending" => {
                 let ours = *owner == Some(own_pid);
                 (ours, !ours)
             }
-            Some((status, _, trigger)) => (false, status == "cancelled" && trigger == "schedule"),
+            // A run that read its nightly share is done for the night, not interrupted.
+            Some((status, _, trigger, stopped_by)) => (
+                false,
+                status == "cancelled" && trigger == "schedule" && stopped_by.is_none(),
+            ),
             None => (false, false),
         };
         let last_started = instant(conn.query_row(
@@ -64,10 +85,25 @@ pub fn load(db: &Db, own_pid: u32) -> Result<Vec<EntityState>, StoreError> {
         )?);
         let last_finished = instant(conn.query_row(
             "SELECT MAX(finished_at) FROM runs WHERE entity_id = ?1
-               AND status IN ('completed', 'completed_with_errors', 'failed', 'needs_review')",
+               AND (status IN ('completed', 'completed_with_errors', 'failed', 'needs_review')
+                    OR stopped_by = 'row_budget')",
             [e.id],
             |r| r.get(0),
         )?);
+        // The initial load is over once a run read the source to its end; from then on runs are incremental.
+        let initial_load = match nights {
+            Some((days, rows)) => Some(InitialLoad {
+                row_estimate: rows,
+                days_to_complete: days,
+                complete: conn.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM runs WHERE entity_id = ?1
+                       AND status IN ('completed', 'completed_with_errors', 'needs_review'))",
+                    [e.id],
+                    |r| r.get(0),
+                )?,
+            }),
+            None => None,
+        };
         out.push(EntityState {
             entity_id: e.id,
             mode,
@@ -76,8 +112,8 @@ pub fn load(db: &Db, own_pid: u32) -> Result<Vec<EntityState>, StoreError> {
             interrupted,
             last_started,
             last_finished,
-            // Spreading a first load over nights needs a row budget in the pipeline, which it does not have yet.
-            initial_load: None,
+            initial_load,
+            keychain_retry_at: None,
         });
     }
     Ok(out)

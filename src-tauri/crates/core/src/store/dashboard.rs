@@ -30,7 +30,7 @@ pub fn summary(db: &Db) -> Result<DashboardSummary, StoreError> {
 /// Rows synced (inserted + updated + deleted) and failed per UTC day, oldest first, one entry for each of the last
 /// `days` days including days without runs (a chart needs the gaps).
 fn daily(db: &Db, days: i64) -> Result<Vec<DailyStat>, StoreError> {
-    let today = Utc::now().date_naive();
+    let today = crate::clock::now().date_naive();
     let first = today - Duration::days(days - 1);
     let conn = db.conn()?;
     let mut st = conn.prepare(
@@ -69,7 +69,7 @@ mod tests {
         assert_eq!(s.daily.len(), 30);
         assert_eq!(
             s.daily.last().unwrap().day,
-            Utc::now().date_naive().to_string()
+            crate::clock::now().date_naive().to_string()
         );
         assert!(s.daily.iter().all(|d| d.synced == 0 && d.failed == 0));
         assert_eq!(

@@ -17,7 +17,7 @@ pub use db::{Db, DbConn, StoreError};
 
 /// The current time as the RFC 3339 UTC text every timestamp column holds.
 pub fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    crate::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A database file in a temp dir with two connections and one entity (`sites`), for store and scheduler tests.

@@ -109,11 +109,13 @@ pub struct RunRecord {
     pub owner_pid: Option<u32>,
     pub resumed_from: Option<RunId>,
     pub held_deletes: u64,
+    /// Rows this run reads at most (an initial load's nightly share).
+    pub row_budget: Option<u64>,
 }
 
 const RECORD_COLUMNS: &str = "id, entity_id, status, trigger, full_refresh, started_at, finished_at, heartbeat_at,
     cursor, watermark_before, watermark_after, fetched, inserted, updated, deleted, skipped, failed, pending,
-    duplicates, pages, bytes, error_message, summary, owner_pid, resumed_from, held_deletes";
+    duplicates, pages, bytes, error_message, summary, owner_pid, resumed_from, held_deletes, row_budget";
 
 fn u(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
     Ok(r.get::<_, i64>(i)?.max(0) as u64)
@@ -149,6 +151,7 @@ fn run_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
         owner_pid: r.get(23)?,
         resumed_from: r.get(24)?,
         held_deletes: u(r, 25)?,
+        row_budget: r.get::<_, Option<i64>>(26)?.map(|b| b.max(0) as u64),
     })
 }
 
@@ -201,6 +204,7 @@ pub struct NewRun {
     pub cursor: Option<String>,
     pub watermark_before: Option<String>,
     pub resumed_from: Option<RunId>,
+    pub row_budget: Option<u64>,
 }
 
 /// Creates a run in status `pending`, owned by this process.
@@ -209,8 +213,8 @@ pub fn create(db: &Db, entity: EntityId, new: &NewRun) -> Result<RunId, StoreErr
     db.write(|tx| {
         tx.execute(
             "INSERT INTO runs (id, entity_id, status, trigger, full_refresh, started_at, heartbeat_at, cursor,
-                               watermark_before, watermark_after, owner_pid, resumed_from)
-             VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?5, ?6, ?7, ?7, ?8, ?9)",
+                               watermark_before, watermark_after, owner_pid, resumed_from, row_budget)
+             VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?5, ?6, ?7, ?7, ?8, ?9, ?10)",
             params![
                 id,
                 entity,
@@ -220,7 +224,8 @@ pub fn create(db: &Db, entity: EntityId, new: &NewRun) -> Result<RunId, StoreErr
                 new.cursor,
                 new.watermark_before,
                 std::process::id(),
-                new.resumed_from
+                new.resumed_from,
+                new.row_budget.map(|b| b as i64)
             ],
         )?;
         Ok(id)
@@ -304,6 +309,15 @@ pub fn finish(
             summary,
             held_deletes as i64
         ],
+    )?;
+    Ok(())
+}
+
+/// Marks a `cancelled` run as stopped by its row budget (done for the night), not by a cancellation.
+pub fn mark_stopped_by_budget(tx: &Transaction<'_>, id: RunId) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE runs SET stopped_by = 'row_budget' WHERE id = ?1",
+        [id],
     )?;
     Ok(())
 }

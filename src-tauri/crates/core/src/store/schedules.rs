@@ -2,34 +2,84 @@
 
 use super::{Db, StoreError};
 use crate::ids::EntityId;
-use crate::model::{ScheduleInput, ScheduleMode, ScheduleSummary};
+use crate::model::{InitialLoadProgress, ScheduleInput, ScheduleMode, ScheduleSummary};
 use crate::schedule::{self, EntityState, Plan, Window};
 use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 
-/// Every entity, with its schedule or the default (off, 19:00–07:00) when none was saved yet.
-pub fn list(db: &Db) -> Result<Vec<ScheduleSummary>, StoreError> {
-    let conn = db.conn()?;
-    let mut st = conn.prepare(
-        "SELECT e.id, e.name, COALESCE(s.mode, 'off'), s.interval_minutes, COALESCE(s.window_start, '19:00'),
-                COALESCE(s.window_end, '07:00'), s.days_to_complete, COALESCE(s.paused, 0), s.next_run_at
-         FROM entities e LEFT JOIN schedules s ON s.entity_id = e.id
-         ORDER BY e.name",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok(ScheduleSummary {
-            entity_id: r.get(0)?,
-            entity_name: r.get(1)?,
-            mode: r.get(2)?,
-            interval_minutes: r.get(3)?,
-            window_start: r.get(4)?,
-            window_end: r.get(5)?,
-            days_to_complete: r.get(6)?,
-            paused: r.get(7)?,
-            next_run_at: r.get(8)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// Every entity, with its schedule or the default (off, 19:00–07:00) when none was saved yet, and the progress of an
+/// initial load spread over several nights as of `now`.
+pub fn list(db: &Db, now: DateTime<Utc>) -> Result<Vec<ScheduleSummary>, StoreError> {
+    let mut out: Vec<ScheduleSummary> = {
+        let conn = db.conn()?;
+        let mut st = conn.prepare(
+            "SELECT e.id, e.name, COALESCE(s.mode, 'off'), s.interval_minutes, COALESCE(s.window_start, '19:00'),
+                    COALESCE(s.window_end, '07:00'), s.days_to_complete, s.row_estimate, COALESCE(s.paused, 0),
+                    s.next_run_at
+             FROM entities e LEFT JOIN schedules s ON s.entity_id = e.id
+             ORDER BY e.name",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(ScheduleSummary {
+                entity_id: r.get(0)?,
+                entity_name: r.get(1)?,
+                mode: r.get(2)?,
+                interval_minutes: r.get(3)?,
+                window_start: r.get(4)?,
+                window_end: r.get(5)?,
+                days_to_complete: r.get(6)?,
+                row_estimate: r.get(7)?,
+                paused: r.get(8)?,
+                next_run_at: r.get(9)?,
+                initial_load: None,
+            })
+        })?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let tz = schedule::local_tz();
+    let states = schedule::state::load(db, std::process::id())?;
+    for summary in &mut out {
+        let Some(state) = states
+            .iter()
+            .find(|s| s.entity_id.to_string() == summary.entity_id)
+        else {
+            continue;
+        };
+        let Some(load) = state.initial_load else {
+            continue;
+        };
+        let rows_read: i64 = db.conn()?.query_row(
+            "SELECT COALESCE(SUM(fetched), 0) FROM runs WHERE entity_id = ?1 AND trigger <> 'retry'",
+            [state.entity_id],
+            |r| r.get(0),
+        )?;
+        let window = match state.mode {
+            schedule::ScheduleMode::Nightly { window } => Some(window),
+            _ => None,
+        };
+        let done_this_opening = window
+            .and_then(|w| w.current(now, tz))
+            .is_some_and(|open| state.last_finished.is_some_and(|f| open.contains(f)));
+        let p = schedule::initial_load_progress(
+            &load,
+            rows_read.max(0) as u64,
+            window,
+            summary.interval_minutes,
+            done_this_opening,
+            now,
+            tz,
+        );
+        summary.initial_load = Some(InitialLoadProgress {
+            rows_read: p.rows_read,
+            rows_per_night: load.rows_per_night(),
+            percent: p.percent,
+            complete: load.complete,
+            expected_finish_at: p
+                .expected_finish
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        });
+    }
+    Ok(out)
 }
 
 pub fn next_run(db: &Db) -> Result<Option<String>, StoreError> {
@@ -121,7 +171,7 @@ pub fn save(
         )?;
         Ok(())
     })?;
-    list(db)?
+    list(db, now)?
         .into_iter()
         .find(|s| s.entity_id == input.entity_id)
         .ok_or_else(|| StoreError::NotFound(format!("entity {entity} does not exist")))
@@ -150,6 +200,7 @@ fn computed_next_run(
         last_started: None,
         last_finished: None,
         initial_load: None,
+        keychain_retry_at: None,
     };
     let plan = Plan {
         now,
@@ -240,7 +291,7 @@ mod tests {
             "a paused schedule has no next run"
         );
         assert_eq!(
-            list(&db).unwrap().len(),
+            list(&db, now).unwrap().len(),
             1,
             "saving again replaces, never duplicates"
         );

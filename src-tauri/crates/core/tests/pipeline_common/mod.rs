@@ -103,6 +103,7 @@ pub fn opts(full: bool) -> RunOptions {
     RunOptions {
         full,
         trigger: "test".into(),
+        row_budget: None,
     }
 }
 
