@@ -15,6 +15,7 @@ import type {
   RunFilter,
   RunSummary,
   ScheduleSummary,
+  TrayStatus,
   Settings,
   Stage,
 } from "@/bindings";
@@ -239,8 +240,10 @@ export const schedules: ScheduleSummary[] = [
     windowStart: "19:00",
     windowEnd: "07:00",
     daysToComplete: null,
+    rowEstimate: null,
     paused: false,
     nextRunAt: iso(20),
+    initialLoad: null,
   },
   {
     entityId: items.id,
@@ -250,8 +253,10 @@ export const schedules: ScheduleSummary[] = [
     windowStart: "19:00",
     windowEnd: "07:00",
     daysToComplete: 3,
+    rowEstimate: 1_200_000,
     paused: false,
     nextRunAt: iso(120),
+    initialLoad: { rowsRead: 400_000, rowsPerNight: 400_000, percent: 33, complete: false, expectedFinishAt: iso(60 * 50) },
   },
   {
     entityId: orders.id,
@@ -261,10 +266,21 @@ export const schedules: ScheduleSummary[] = [
     windowStart: "19:00",
     windowEnd: "07:00",
     daysToComplete: null,
+    rowEstimate: null,
     paused: true,
     nextRunAt: null,
+    initialLoad: null,
   },
 ];
+
+export const trayStatus: TrayStatus = {
+  state: "idle",
+  tooltip: "SyncFlow — last run sites: Completed — 50 new, 0 changed, 0 failed",
+  lastRun: "sites: Completed — 50 new, 0 changed, 0 failed",
+  keychainWait: null,
+  automaticPaused: false,
+  lastNotification: null,
+};
 
 const LOG_ORDER: LogLevel[] = ["error", "warn", "info", "debug"];
 

@@ -18,6 +18,8 @@ export function defaultHandlers(): CommandHandlers {
     settings_get: () => settings,
     settings_set_language: (a) => (settings = { ...settings, language: a.language as Language }),
     settings_set_theme: (a) => (settings = { ...settings, theme: a.theme as Theme }),
+    settings_set_start_at_login: (a) => (settings = { ...settings, startAtLogin: a.enabled as boolean }),
+    tray_state: () => fx.trayStatus,
     app_info: () => fx.appInfo,
     connections_list: () => fx.connections,
     entities_list: () => fx.entities,

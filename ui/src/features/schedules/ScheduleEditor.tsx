@@ -5,25 +5,12 @@ import { Button } from "@/components/Button";
 import { Drawer } from "@/components/Drawer";
 import { Field, Select, inputClass } from "@/components/Field";
 import { ApiException } from "@/lib/result";
-import { useSaveSchedule } from "./queries";
-
-function toInput(s: ScheduleSummary): ScheduleInput {
-  return {
-    entityId: s.entityId,
-    mode: s.mode,
-    intervalMinutes: s.intervalMinutes ?? 60,
-    windowStart: s.windowStart,
-    windowEnd: s.windowEnd,
-    daysToComplete: s.daysToComplete,
-    rowEstimate: null,
-    paused: s.paused,
-  };
-}
+import { toScheduleInput, useSaveSchedule } from "./queries";
 
 /** Edits one entity's schedule. Rust validates it; a refusal shows the backend's message next to the form. */
 export function ScheduleEditor({ schedule, onClose }: { schedule: ScheduleSummary; onClose: () => void }) {
   const { t } = useTranslation();
-  const [draft, setDraft] = useState<ScheduleInput>(() => toInput(schedule));
+  const [draft, setDraft] = useState<ScheduleInput>(() => toScheduleInput(schedule));
   const [spread, setSpread] = useState(schedule.daysToComplete !== null);
   const save = useSaveSchedule();
   const set = (patch: Partial<ScheduleInput>) => setDraft((d) => ({ ...d, ...patch }));

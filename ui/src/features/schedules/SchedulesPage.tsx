@@ -1,15 +1,17 @@
 import { useState } from "react";
-import { CalendarClock, Moon, Pause, Pencil, Timer } from "lucide-react";
+import { CalendarClock, Moon, Pause, Pencil, Play, PlayCircle, Timer } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { ScheduleSummary } from "@/bindings";
 import { Button, ComingSoonButton } from "@/components/Button";
 import { Page } from "@/components/Page";
-import { EmptyState, QueryView } from "@/components/States";
+import { EmptyState, ErrorState, QueryView } from "@/components/States";
 import { Pill } from "@/components/StatusBadge";
 import { Table, Td, Th } from "@/components/Table";
 import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
-import { useSchedules } from "./queries";
+import { useSchedules, useSetSchedulePaused } from "./queries";
+import { RunNowConfirm } from "./RunNowConfirm";
 import { ScheduleEditor } from "./ScheduleEditor";
+import { TrayStatusArea } from "./TrayStatusArea";
 
 function ModeCell({ schedule }: { schedule: ScheduleSummary }) {
   const { t, i18n } = useTranslation();
@@ -29,11 +31,56 @@ function ModeCell({ schedule }: { schedule: ScheduleSummary }) {
   );
 }
 
+/** An initial load spread over nights: how much is read, and the night it should be done. */
+function InitialLoadCell({ schedule }: { schedule: ScheduleSummary }) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  const p = schedule.initialLoad;
+  if (!p) return <>{"—"}</>;
+  if (p.complete)
+    return (
+      <span className="text-emerald-700 dark:text-emerald-300" data-testid="initial-load-complete">
+        {t("schedules.initialComplete")}
+      </span>
+    );
+  return (
+    <div className="min-w-40" data-testid="initial-load-progress">
+      <div className="flex items-center justify-between gap-2 text-xs">
+        <span>{t("schedules.progress", { percent: formatNumber(p.percent, lang) })}</span>
+        {p.expectedFinishAt ? (
+          <span className="text-slate-500">
+            {t("schedules.expectedFinish", { date: formatDateTime(p.expectedFinishAt, lang) })}
+          </span>
+        ) : null}
+      </div>
+      <div
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={p.percent}
+        aria-label={t("schedules.initialLoad")}
+        className="mt-1 h-1.5 overflow-hidden rounded-full bg-slate-100 dark:bg-slate-800"
+      >
+        <div className="h-full bg-indigo-500" style={{ width: `${p.percent}%` }} />
+      </div>
+      <div className="mt-1 text-xs text-slate-500">
+        {t("schedules.rowsRead", {
+          read: formatNumber(p.rowsRead, lang),
+          estimate: formatNumber(schedule.rowEstimate ?? 0, lang),
+          perNight: formatNumber(p.rowsPerNight, lang),
+        })}
+      </div>
+    </div>
+  );
+}
+
 export function SchedulesPage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const schedules = useSchedules();
   const [editing, setEditing] = useState<ScheduleSummary | null>(null);
+  const [runNow, setRunNow] = useState<ScheduleSummary | null>(null);
+  const setPaused = useSetSchedulePaused();
   return (
     <Page
       name="schedules"
@@ -47,6 +94,8 @@ export function SchedulesPage() {
         ) : undefined
       }
     >
+      <TrayStatusArea />
+      {setPaused.error ? <ErrorState error={setPaused.error} /> : null}
       <QueryView query={schedules}>
         {(list) =>
           list.length === 0 ? (
@@ -87,7 +136,12 @@ export function SchedulesPage() {
                       )}
                     </Td>
                     <Td>
-                      {s.daysToComplete ? t("schedules.nights", { n: formatNumber(s.daysToComplete, lang) }) : "—"}
+                      {s.daysToComplete ? (
+                        <div className="text-xs text-slate-500">
+                          {t("schedules.nights", { n: formatNumber(s.daysToComplete, lang) })}
+                        </div>
+                      ) : null}
+                      <InitialLoadCell schedule={s} />
                     </Td>
                     <Td className="whitespace-nowrap">
                       {s.nextRunAt && !s.paused && s.mode !== "off" ? (
@@ -108,7 +162,34 @@ export function SchedulesPage() {
                         <Pill tone="emerald">{t("schedules.active")}</Pill>
                       )}
                     </Td>
-                    <Td className="text-end">
+                    <Td className="text-end whitespace-nowrap">
+                      {s.mode !== "off" ? (
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          data-testid="schedule-pause"
+                          disabled={setPaused.isPending}
+                          onClick={() => setPaused.mutate(s, !s.paused)}
+                          icon={
+                            s.paused ? (
+                              <Play className="size-3.5" aria-hidden="true" />
+                            ) : (
+                              <Pause className="size-3.5" aria-hidden="true" />
+                            )
+                          }
+                        >
+                          {s.paused ? t("schedules.resumeOne") : t("schedules.pauseOne")}
+                        </Button>
+                      ) : null}
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        data-testid="schedule-run-now"
+                        onClick={() => setRunNow(s)}
+                        icon={<PlayCircle className="size-3.5" aria-hidden="true" />}
+                      >
+                        {t("schedules.runNow")}
+                      </Button>
                       <Button
                         size="sm"
                         variant="ghost"
@@ -127,6 +208,7 @@ export function SchedulesPage() {
         }
       </QueryView>
       {editing ? <ScheduleEditor schedule={editing} onClose={() => setEditing(null)} /> : null}
+      {runNow ? <RunNowConfirm schedule={runNow} onClose={() => setRunNow(null)} /> : null}
     </Page>
   );
 }

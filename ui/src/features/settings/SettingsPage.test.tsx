@@ -46,9 +46,28 @@ describe("Settings", () => {
     expect(screen.getByTestId("settings-language")).toHaveValue("en");
   });
 
-  it("shows the data folder from app_info and a start-at-login switch that is not wired yet", async () => {
+  it("shows the data folder from app_info", async () => {
     await renderApp("/settings");
     expect(await screen.findByTestId("settings-data-dir")).toHaveTextContent(appInfo.dataDir);
-    expect(screen.getByTestId("settings-start-at-login")).toBeDisabled();
+  });
+
+  it("turns start at login on through settings_set_start_at_login; it is off by default", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/settings");
+    const toggle = await screen.findByTestId("settings-start-at-login");
+    expect(toggle).not.toBeChecked();
+    await user.click(toggle);
+    expect(backend.calls).toContainEqual({ cmd: "settings_set_start_at_login", args: { enabled: true } });
+    await waitFor(() => expect(screen.getByTestId("settings-start-at-login")).toBeChecked());
+  });
+
+  it("leaves start at login as it was and says why when the login item cannot be written", async () => {
+    const user = userEvent.setup();
+    await renderApp("/settings", {
+      settings_set_start_at_login: () => fail("internal", "could not turn on start at login: permission denied"),
+    });
+    await user.click(await screen.findByTestId("settings-start-at-login"));
+    expect(await screen.findByTestId("settings-start-at-login-error")).toHaveTextContent("permission denied");
+    expect(screen.getByTestId("settings-start-at-login")).not.toBeChecked();
   });
 });

@@ -6,6 +6,7 @@ import { Card } from "@/components/Field";
 import { Select } from "@/components/Field";
 import { Page } from "@/components/Page";
 import { ErrorState, LoadingState, QueryView } from "@/components/States";
+import { AutostartSection } from "./AutostartSection";
 import { useAppInfo, useSetLanguage, useSetTheme, useSettings } from "./queries";
 
 const THEMES: readonly Theme[] = ["system", "light", "dark"];
@@ -145,31 +146,10 @@ export function SettingsPage() {
                   ))}
                 </Select>
               </Row>
-              <Row
-                label={t("settings.startAtLogin")}
-                hint={t("settings.startAtLoginHint")}
-                htmlFor="settings-start-at-login"
-              >
-                <span className="group relative inline-flex items-center gap-2">
-                  <input
-                    id="settings-start-at-login"
-                    data-testid="settings-start-at-login"
-                    type="checkbox"
-                    role="switch"
-                    checked={current.startAtLogin}
-                    disabled
-                    aria-describedby="start-at-login-note"
-                    className="size-4 accent-indigo-600 disabled:cursor-not-allowed"
-                    readOnly
-                  />
-                  <span id="start-at-login-note" className="text-xs text-slate-500 dark:text-slate-400">
-                    {t("common.comingSoon")}
-                  </span>
-                </span>
-              </Row>
             </Section>
           )}
         </QueryView>
+        <AutostartSection />
         <Storage />
       </div>
     </Page>

@@ -51,3 +51,8 @@ export function useStartDemo() {
     onSuccess: () => queryClient.invalidateQueries(),
   });
 }
+
+/** Start at login: the backend registers or removes the login item, then answers with the stored settings. */
+export function useSetStartAtLogin() {
+  return useSettingsMutation((enabled: boolean) => unwrap(commands.settingsSetStartAtLogin(enabled)));
+}

@@ -1,0 +1,65 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import type { ScheduleInput } from "@/bindings";
+import { schedules, trayStatus } from "@/dev/fixtures";
+import { renderApp } from "@/test/renderApp";
+
+const itemsRow = async () => {
+  const rows = await screen.findAllByTestId("schedule-row");
+  const row = rows.find((r) => r.textContent?.includes(schedules[1]!.entityName));
+  if (!row) throw new Error("no row for the items schedule");
+  return row;
+};
+
+describe("Schedules", () => {
+  it("shows an initial load's progress and the night it should be done", async () => {
+    await renderApp("/schedules");
+    const progress = within(await itemsRow()).getByTestId("initial-load-progress");
+    expect(progress).toHaveTextContent("33% read");
+    expect(progress).toHaveTextContent("Done by");
+    expect(progress).toHaveTextContent("400,000 of about 1,200,000 rows");
+    expect(within(progress).getByRole("progressbar")).toHaveAttribute("aria-valuenow", "33");
+  });
+
+  it("shows the tray's state and last run in the status area", async () => {
+    await renderApp("/schedules", { tray_state: () => ({ ...trayStatus, state: "attention", keychainWait: "the keychain is locked" }) });
+    const area = await screen.findByTestId("tray-status");
+    expect(area).toHaveAttribute("data-state", "attention");
+    expect(area).toHaveTextContent("Needs attention");
+    expect(within(area).getByTestId("tray-last-run")).toHaveTextContent(trayStatus.lastRun!);
+    expect(within(area).getByTestId("tray-keychain")).toHaveTextContent("the keychain is locked");
+  });
+
+  it("runs an entity now only after the confirmation", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/schedules", { runs_start: () => "01890000-0000-7000-8000-000000000001" });
+    await user.click(within(await itemsRow()).getByTestId("schedule-run-now"));
+    const confirm = await screen.findByTestId("run-now-confirm");
+    expect(confirm).toHaveTextContent("Its window is closed now");
+    expect(backend.calls.some((c) => c.cmd === "runs_start")).toBe(false);
+    await user.click(within(confirm).getByTestId("run-now-confirm-button"));
+    await waitFor(() => expect(screen.queryByTestId("run-now-confirm")).not.toBeInTheDocument());
+    expect(backend.calls).toContainEqual({ cmd: "runs_start", args: { entityId: schedules[1]!.entityId, full: false } });
+  });
+
+  it("pauses one schedule, keeping the rest of it (nights and row estimate) as it was", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/schedules", {
+      schedules_save: (args) => ({ ...schedules[1]!, ...(args.input as ScheduleInput) }),
+    });
+    await user.click(within(await itemsRow()).getByTestId("schedule-pause"));
+    await waitFor(() => expect(backend.calls.some((c) => c.cmd === "schedules_save")).toBe(true));
+    const call = backend.calls.find((c) => c.cmd === "schedules_save");
+    expect(call?.args.input).toEqual({
+      entityId: schedules[1]!.entityId,
+      mode: "nightly",
+      intervalMinutes: 60,
+      windowStart: "19:00",
+      windowEnd: "07:00",
+      daysToComplete: 3,
+      rowEstimate: 1_200_000,
+      paused: true,
+    });
+  });
+});
