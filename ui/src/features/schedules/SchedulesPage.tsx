@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { CalendarClock, Moon, Pause, Pencil, Play, PlayCircle, Timer } from "lucide-react";
+import { CalendarClock, Moon, Pause, Pencil, Play, CirclePlay, Timer } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { ScheduleSummary } from "@/bindings";
 import { Button, ComingSoonButton } from "@/components/Button";
@@ -186,7 +186,7 @@ export function SchedulesPage() {
                         variant="ghost"
                         data-testid="schedule-run-now"
                         onClick={() => setRunNow(s)}
-                        icon={<PlayCircle className="size-3.5" aria-hidden="true" />}
+                        icon={<CirclePlay className="size-3.5" aria-hidden="true" />}
                       >
                         {t("schedules.runNow")}
                       </Button>

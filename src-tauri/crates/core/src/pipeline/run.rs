@@ -79,6 +79,7 @@ pub async fn execute(
     .await;
     report.duration_ms = started.elapsed().as_millis() as u64;
     let secs = started.elapsed().as_secs_f64().max(1e-3);
+    let budget_reached = matches!(result, Ok(Ending::BudgetReached));
     let (status, error) = match result {
         Ok(Ending::Complete { held }) => {
             let status = if held > 0 {
@@ -111,7 +112,6 @@ pub async fn execute(
     }
     let summary = serde_json::to_string(&report).unwrap_or_default();
     let error_text = error.as_ref().map(|e| (e.code_text(), e.to_string()));
-    let budget_reached = matches!(result, Ok(Ending::BudgetReached));
     let finished = ctx.db.write(|tx| {
         if budget_reached {
             runs::mark_stopped_by_budget(tx, run_id)?;
