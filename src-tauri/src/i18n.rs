@@ -55,10 +55,7 @@ mod tests {
         let text = t(
             Language::En,
             "notifications.runFailed",
-            &[
-                ("entity", "sites".into()),
-                ("message", "boom".into()),
-            ],
+            &[("entity", "sites".into()), ("message", "boom".into())],
         );
         assert!(text.contains("sites") && text.contains("boom"), "{text}");
         assert_eq!(t(Language::Tr, "no.such.key", &[]), "no.such.key");

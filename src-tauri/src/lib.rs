@@ -44,7 +44,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             tray::tray_state,
             autostart::settings_set_start_at_login,
         ])
-        .events(tauri_specta::collect_events![events::SyncEvent, crate::tray::TrayEvent])
+        .events(tauri_specta::collect_events![
+            events::SyncEvent,
+            crate::tray::TrayEvent
+        ])
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()
 }

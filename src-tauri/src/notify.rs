@@ -63,7 +63,10 @@ pub fn run_failed(app: &AppHandle, entity: &str, message: &str) {
         t(
             lang,
             "notifications.runFailed",
-            &[("entity", entity.to_owned()), ("message", message.to_owned())],
+            &[
+                ("entity", entity.to_owned()),
+                ("message", message.to_owned()),
+            ],
         ),
     );
 }
@@ -76,7 +79,10 @@ pub fn keychain_waiting(app: &AppHandle, entity: &str, message: &str) {
         t(
             lang,
             "notifications.keychainBody",
-            &[("entity", entity.to_owned()), ("message", message.to_owned())],
+            &[
+                ("entity", entity.to_owned()),
+                ("message", message.to_owned()),
+            ],
         ),
     );
 }

@@ -194,7 +194,10 @@ pub fn build(app: &tauri::App) -> tauri::Result<()> {
         ],
     )?;
     let tray = app.state::<Tray>();
-    tray.model.lock().expect("tray state poisoned").automatic_paused = is_paused;
+    tray.model
+        .lock()
+        .expect("tray state poisoned")
+        .automatic_paused = is_paused;
     *tray.items.lock().expect("tray state poisoned") = Some(Items {
         last_run,
         sync_all,
@@ -311,7 +314,10 @@ pub fn on_run_event(app: &AppHandle, event: &RunEvent) {
                 "tray.runSummary",
                 &[
                     ("entity", name),
-                    ("status", t(lang, &format!("status.{}", status.as_str()), &[])),
+                    (
+                        "status",
+                        t(lang, &format!("status.{}", status.as_str()), &[]),
+                    ),
                     ("inserted", summary.inserted.to_string()),
                     ("updated", summary.updated.to_string()),
                     ("failed", summary.failed.to_string()),
@@ -396,14 +402,25 @@ mod tests {
     #[test]
     fn the_tooltip_carries_the_last_run_summary_once_there_is_one() {
         let mut m = Model::default();
-        assert_eq!(m.status(Language::En).tooltip, t(Language::En, "tray.idle", &[]));
+        assert_eq!(
+            m.status(Language::En).tooltip,
+            t(Language::En, "tray.idle", &[])
+        );
         m.last_run = Some("sites: Completed — 3 new".into());
         let s = m.status(Language::En);
-        assert!(s.tooltip.contains("sites: Completed — 3 new"), "{}", s.tooltip);
+        assert!(
+            s.tooltip.contains("sites: Completed — 3 new"),
+            "{}",
+            s.tooltip
+        );
         assert_eq!(s.state, TrayIconState::Idle);
         m.running.insert(RunId::new(), "inventory_items".into());
         let running = m.status(Language::En);
         assert_eq!(running.state, TrayIconState::Running);
-        assert!(running.tooltip.contains("inventory_items"), "{}", running.tooltip);
+        assert!(
+            running.tooltip.contains("inventory_items"),
+            "{}",
+            running.tooltip
+        );
     }
 }

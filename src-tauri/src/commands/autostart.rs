@@ -23,12 +23,19 @@ pub async fn settings_set_start_at_login(
     changed.map_err(|e| {
         ApiError::new(
             ErrorCode::Internal,
-            format!("could not {} start at login: {e}", if enabled { "turn on" } else { "turn off" }),
+            format!(
+                "could not {} start at login: {e}",
+                if enabled { "turn on" } else { "turn off" }
+            ),
         )
     })?;
     let db = state.db.clone();
     blocking(move || {
-        settings::set(&db, "start_at_login", if enabled { "true" } else { "false" })?;
+        settings::set(
+            &db,
+            "start_at_login",
+            if enabled { "true" } else { "false" },
+        )?;
         settings::typed::load(&db)
     })
     .await

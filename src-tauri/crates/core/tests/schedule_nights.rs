@@ -124,23 +124,25 @@ async fn an_initial_load_over_two_nights_reads_half_each_night_then_runs_increme
         "stopped after the page that reached the budget"
     );
     assert_eq!(h.target_count("inventory_items"), 5_000);
-    let stopped_by: Option<String> = h
-        .db
-        .conn()
-        .unwrap()
-        .query_row(
-            "SELECT stopped_by FROM runs WHERE id = ?1",
-            [r1[0].id],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let stopped_by: Option<String> =
+        h.db.conn()
+            .unwrap()
+            .query_row(
+                "SELECT stopped_by FROM runs WHERE id = ?1",
+                [r1[0].id],
+                |r| r.get(0),
+            )
+            .unwrap();
     assert_eq!(stopped_by.as_deref(), Some("row_budget"));
-    let list = schedules::list(&h.db, clock::now()).unwrap();
+    let list = schedules::list_in(&h.db, clock::now(), Istanbul).unwrap();
     let items = list
         .iter()
         .find(|s| s.entity_name == "inventory_items")
         .unwrap();
-    let progress = items.initial_load.as_ref().expect("an initial load is shown");
+    let progress = items
+        .initial_load
+        .as_ref()
+        .expect("an initial load is shown");
     assert_eq!((progress.rows_read, progress.percent), (5_000, 50));
     assert_eq!(
         progress.expected_finish_at.as_deref(),
@@ -177,13 +179,10 @@ async fn an_initial_load_over_two_nights_reads_half_each_night_then_runs_increme
         Some(r1[0].id),
         "continues the first night's cursor"
     );
-    assert_eq!(
-        r2[1].counters.fetched, 5_000,
-        "reads only the second half"
-    );
+    assert_eq!(r2[1].counters.fetched, 5_000, "reads only the second half");
     assert_eq!(h.target_count("inventory_items"), 10_000);
     assert_eq!(h.target_duplicates("inventory_items"), 0);
-    let done = schedules::list(&h.db, clock::now()).unwrap();
+    let done = schedules::list_in(&h.db, clock::now(), Istanbul).unwrap();
     let progress = done
         .iter()
         .find(|s| s.entity_name == "inventory_items")
@@ -284,7 +283,11 @@ async fn a_scheduled_run_waits_for_a_locked_keychain_and_starts_once_it_is_unloc
     let unlocked = open + Duration::minutes(10);
     clock::set_now(unlocked);
     let r = sched.tick(unlocked).await.unwrap();
-    assert_eq!(r.started.len(), 1, "starts at the next attempt after unlocking");
+    assert_eq!(
+        r.started.len(),
+        1,
+        "starts at the next attempt after unlocking"
+    );
     assert!(r.waiting_for_keychain.is_empty());
     assert!(sched.keychain_waits().is_empty());
     wait_for_end(&h, r.started[0].1).await;

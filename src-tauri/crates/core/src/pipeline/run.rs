@@ -158,7 +158,9 @@ pub async fn execute(
 }
 
 enum Ending {
-    Complete { held: u64 },
+    Complete {
+        held: u64,
+    },
     Stopped,
     /// The run read its row budget (`RunOptions::row_budget`): stopped at a checkpoint, more to read next time.
     BudgetReached,

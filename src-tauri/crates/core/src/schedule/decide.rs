@@ -409,14 +409,20 @@ mod tests {
             &plan(Istanbul, "2026-11-20 20:01"),
             std::slice::from_ref(&e),
         );
-        assert!(waiting.start.is_empty(), "no start while the keychain refused a moment ago");
+        assert!(
+            waiting.start.is_empty(),
+            "no start while the keychain refused a moment ago"
+        );
         assert_eq!(waiting.waiting_for_keychain, vec![e.entity_id]);
         assert_eq!(
             waiting.next_run[0].1,
             Some(at(Istanbul, "2026-11-20 20:05")),
             "the next attempt is the next run"
         );
-        let retry = decide(&plan(Istanbul, "2026-11-20 20:05"), std::slice::from_ref(&e));
+        let retry = decide(
+            &plan(Istanbul, "2026-11-20 20:05"),
+            std::slice::from_ref(&e),
+        );
         assert_eq!(retry.start.len(), 1, "tries again once the wait is over");
         assert!(retry.waiting_for_keychain.is_empty());
         let after_window = decide(&plan(Istanbul, "2026-11-21 07:30"), &[e]);
@@ -441,8 +447,14 @@ mod tests {
             std::slice::from_ref(&e),
         );
         assert!(same_night.start.is_empty(), "tonight's share is read");
-        assert_eq!(same_night.next_run[0].1, Some(at(Istanbul, "2026-11-21 19:00")));
-        let daytime = decide(&plan(Istanbul, "2026-11-21 12:00"), std::slice::from_ref(&e));
+        assert_eq!(
+            same_night.next_run[0].1,
+            Some(at(Istanbul, "2026-11-21 19:00"))
+        );
+        let daytime = decide(
+            &plan(Istanbul, "2026-11-21 12:00"),
+            std::slice::from_ref(&e),
+        );
         assert!(daytime.start.is_empty(), "nothing runs during the day");
         let next_night = decide(&plan(Istanbul, "2026-11-21 19:00"), &[e]);
         assert_eq!(next_night.start[0].reason, StartReason::Window);
@@ -475,7 +487,10 @@ mod tests {
             &[e],
         );
         assert_eq!(at_three.start.len(), 1);
-        assert_eq!(at_three.start[0].stop_at, Some(at(Berlin, "2026-03-29 05:00")));
+        assert_eq!(
+            at_three.start[0].stop_at,
+            Some(at(Berlin, "2026-03-29 05:00"))
+        );
     }
 
     #[test]

@@ -21,7 +21,15 @@ pub fn load(db: &Db, own_pid: u32) -> Result<Vec<EntityState>, StoreError> {
         .into_iter()
         .filter(|e| e.def.enabled)
     {
-        type Row = (String, Option<u32>, String, String, bool, Option<u32>, Option<i64>);
+        type Row = (
+            String,
+            Option<u32>,
+            String,
+            String,
+            bool,
+            Option<u32>,
+            Option<i64>,
+        );
         let schedule: Option<Row> = conn
             .query_row(
                 "SELECT mode, interval_minutes, window_start, window_end, paused, days_to_complete, row_estimate

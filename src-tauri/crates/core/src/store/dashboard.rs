@@ -4,7 +4,7 @@ use super::{
     connections, entities, failed_records, pending_children, runs, schedules, Db, StoreError,
 };
 use crate::model::{DailyStat, DashboardSummary, RunFilter};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use std::collections::HashMap;
 
 pub fn summary(db: &Db) -> Result<DashboardSummary, StoreError> {

@@ -8,8 +8,17 @@ use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 
 /// Every entity, with its schedule or the default (off, 19:00–07:00) when none was saved yet, and the progress of an
-/// initial load spread over several nights as of `now`.
+/// initial load spread over several nights as of `now`, windows read in the workstation's time zone.
 pub fn list(db: &Db, now: DateTime<Utc>) -> Result<Vec<ScheduleSummary>, StoreError> {
+    list_in(db, now, schedule::local_tz())
+}
+
+/// `list` with the time zone given (tests).
+pub fn list_in(
+    db: &Db,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<Vec<ScheduleSummary>, StoreError> {
     let mut out: Vec<ScheduleSummary> = {
         let conn = db.conn()?;
         let mut st = conn.prepare(
@@ -36,7 +45,6 @@ pub fn list(db: &Db, now: DateTime<Utc>) -> Result<Vec<ScheduleSummary>, StoreEr
         })?;
         rows.collect::<Result<_, _>>()?
     };
-    let tz = schedule::local_tz();
     let states = schedule::state::load(db, std::process::id())?;
     for summary in &mut out {
         let Some(state) = states
