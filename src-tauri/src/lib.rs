@@ -41,7 +41,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             schedules::schedules_save,
             dashboard::dashboard_summary,
             logs::logs_recent,
-            tray::tray_state,
+            commands::tray::tray_state,
             autostart::settings_set_start_at_login,
         ])
         .events(tauri_specta::collect_events![

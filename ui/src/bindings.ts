@@ -34,11 +34,19 @@ export const commands = {
 	schedulesSave: (input: ScheduleInput) => typedError<ScheduleSummary, ApiError>(__TAURI_INVOKE("schedules_save", { input })),
 	dashboardSummary: () => typedError<DashboardSummary, ApiError>(__TAURI_INVOKE("dashboard_summary")),
 	logsRecent: (level: LogLevel, limit: number) => typedError<LogLine[], ApiError>(__TAURI_INVOKE("logs_recent", { level, limit })),
+	/**  What the tray shows now (icon state, tooltip, last run, keychain wait): the UI's status area and tests read it. */
+	trayState: () => __TAURI_INVOKE<TrayStatus>("tray_state"),
+	/**
+	 *  Start at login (off by default): registers or removes SyncFlow's login item (it starts hidden in the tray), then
+	 *  records the choice.
+	 */
+	settingsSetStartAtLogin: (enabled: boolean) => typedError<Settings, ApiError>(__TAURI_INVOKE("settings_set_start_at_login", { enabled })),
 };
 
 /** Events */
 export const events = {
 	syncEvent: makeEvent<SyncEvent, SyncEvent>("sync-event"),
+	trayEvent: makeEvent<TrayEvent, TrayEvent>("tray-event"),
 };
 
 /* Types */
@@ -177,6 +185,16 @@ export type FailedRecordSummary = {
 	resolvedAt: string | null,
 };
 
+export type InitialLoadProgress = {
+	rowsRead: number,
+	rowsPerNight: number,
+	/**  0–100. */
+	percent: number,
+	complete: boolean,
+	/**  When the last nightly share should be read (RFC 3339), while not complete. */
+	expectedFinishAt: string | null,
+};
+
 export type Language = "en" | "fa" | "ar" | "tr";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
@@ -267,8 +285,11 @@ export type ScheduleSummary = {
 	windowStart: string,
 	windowEnd: string,
 	daysToComplete: number | null,
+	rowEstimate: number | null,
 	paused: boolean,
 	nextRunAt: string | null,
+	/**  An initial load over several nights, while it is configured. */
+	initialLoad: InitialLoadProgress | null,
 };
 
 export type Settings = {
@@ -286,6 +307,24 @@ export type Strategy = "rowversion" | "hash" | "full";
 export type SyncEvent = RunEvent;
 
 export type Theme = "light" | "dark" | "system";
+
+/**  Broadcast whenever the tray's state changes. */
+export type TrayEvent = TrayStatus;
+
+export type TrayIconState = "idle" | "running" | "attention";
+
+/**  What the tray shows, as the web view receives it. */
+export type TrayStatus = {
+	state: TrayIconState,
+	tooltip: string,
+	/**  The last run's result in one line ("sites: completed — 3 new, 1 changed, 0 failed"). */
+	lastRun: string | null,
+	/**  A scheduled run waits for the keychain (locked, or the credential is missing): the keychain's message. */
+	keychainWait: string | null,
+	automaticPaused: boolean,
+	/**  The text of the last desktop notification SyncFlow decided to show. */
+	lastNotification: string | null,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

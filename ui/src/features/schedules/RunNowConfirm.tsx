@@ -6,12 +6,21 @@ import { ErrorState } from "@/components/States";
 import { useStartRun } from "@/features/runs/queries";
 
 /** "Run now" asks first: a nightly entity run by day reads from the ERP during working hours. */
-export function RunNowConfirm({ schedule, onClose }: { schedule: ScheduleSummary; onClose: () => void }) {
+export function RunNowConfirm({
+  schedule,
+  askedAt,
+  onClose,
+}: {
+  schedule: ScheduleSummary;
+  /** When the planner clicked "Run now" (ms since the epoch). */
+  askedAt: number;
+  onClose: () => void;
+}) {
   const { t } = useTranslation();
   const start = useStartRun();
   const next = schedule.nextRunAt ? Date.parse(schedule.nextRunAt) : null;
   // The scheduler marks an entity due now (next run ≈ now) only while its window is open.
-  const windowClosed = schedule.mode !== "interval" && (next === null || next > Date.now() + 60_000);
+  const windowClosed = schedule.mode !== "interval" && (next === null || next > askedAt + 60_000);
   return (
     <Drawer
       title={t("schedules.runNowTitle", { entity: schedule.entityName })}

@@ -79,7 +79,7 @@ export function SchedulesPage() {
   const lang = i18n.language;
   const schedules = useSchedules();
   const [editing, setEditing] = useState<ScheduleSummary | null>(null);
-  const [runNow, setRunNow] = useState<ScheduleSummary | null>(null);
+  const [runNow, setRunNow] = useState<{ schedule: ScheduleSummary; at: number } | null>(null);
   const setPaused = useSetSchedulePaused();
   return (
     <Page
@@ -185,7 +185,7 @@ export function SchedulesPage() {
                         size="sm"
                         variant="ghost"
                         data-testid="schedule-run-now"
-                        onClick={() => setRunNow(s)}
+                        onClick={() => setRunNow({ schedule: s, at: Date.now() })}
                         icon={<CirclePlay className="size-3.5" aria-hidden="true" />}
                       >
                         {t("schedules.runNow")}
@@ -208,7 +208,9 @@ export function SchedulesPage() {
         }
       </QueryView>
       {editing ? <ScheduleEditor schedule={editing} onClose={() => setEditing(null)} /> : null}
-      {runNow ? <RunNowConfirm schedule={runNow} onClose={() => setRunNow(null)} /> : null}
+      {runNow ? (
+        <RunNowConfirm schedule={runNow.schedule} askedAt={runNow.at} onClose={() => setRunNow(null)} />
+      ) : null}
     </Page>
   );
 }
