@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Europe::Istanbul;
 use pipeline_common::*;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use syncflow_core::app::SyncFlow;
 use syncflow_core::clock;
 use syncflow_core::model::{ScheduleInput, ScheduleMode};
@@ -17,7 +17,7 @@ use syncflow_core::secrets::{MemoryStore, Secret, SecretError, SecretStore};
 use syncflow_core::store::{entities, runs, schedules};
 
 /// The clock is process-wide: one test at a time moves it.
-static CLOCK: Mutex<()> = Mutex::new(());
+static CLOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn local(s: &str) -> DateTime<Utc> {
     use chrono::TimeZone;
@@ -95,7 +95,7 @@ fn items_runs(h: &Harness) -> Vec<runs::RunRecord> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_initial_load_over_two_nights_reads_half_each_night_then_runs_incrementally() {
-    let _clock = CLOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _clock = CLOCK.lock().await;
     // 10,000 items in pages of 2,500: two nights of 5,000 rows, two pages each.
     let h = harness(10_000, 0.0, "").await;
     clock::set_now(local("2026-11-20 12:00"));
@@ -235,7 +235,7 @@ impl SecretStore for Lockable {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scheduled_run_waits_for_a_locked_keychain_and_starts_once_it_is_unlocked() {
-    let _clock = CLOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _clock = CLOCK.lock().await;
     let h = harness(500, 0.0, "").await;
     let store = Arc::new(Lockable {
         inner: MemoryStore::default(),
