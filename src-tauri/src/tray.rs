@@ -286,6 +286,9 @@ fn update(app: &AppHandle, change: impl FnOnce(&mut Model)) {
 /// Keeps the tray in step with runs: running while any run is, attention after a run that needs the planner (failed,
 /// errors, deletes to review), idle otherwise. A failed run also gets a desktop notification.
 pub fn on_run_event(app: &AppHandle, event: &RunEvent) {
+    if matches!(event, RunEvent::Progress { .. }) {
+        return; // A few times a second: nothing the tray shows.
+    }
     let lang = i18n::language(&app.state::<crate::state::AppState>().db);
     match event {
         RunEvent::Started {
