@@ -17,6 +17,7 @@ const quiet: DashboardSummary = {
     failed: 0,
   })),
   nextScheduledRun: null,
+  connectionHealth: [],
 };
 
 describe("Dashboard", () => {

@@ -6,6 +6,7 @@ import { Card } from "@/components/Field";
 import { Select } from "@/components/Field";
 import { Page } from "@/components/Page";
 import { ErrorState, LoadingState, QueryView } from "@/components/States";
+import { DemoDataSection } from "./DemoDataSection";
 import { useAppInfo, useSetLanguage, useSetTheme, useSettings } from "./queries";
 
 const THEMES: readonly Theme[] = ["system", "light", "dark"];
@@ -171,6 +172,7 @@ export function SettingsPage() {
           )}
         </QueryView>
         <Storage />
+        {settings.data?.demoMode ? <DemoDataSection /> : null}
       </div>
     </Page>
   );

@@ -51,3 +51,12 @@ export function useStartDemo() {
     onSuccess: () => queryClient.invalidateQueries(),
   });
 }
+
+/** Removes demo data; every cached list (connections, entities, runs, …) is stale after. */
+export function useRemoveDemo() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(commands.demoRemove()),
+    onSuccess: () => queryClient.invalidateQueries(),
+  });
+}

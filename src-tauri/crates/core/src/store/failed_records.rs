@@ -381,3 +381,82 @@ pub fn count_open_for(db: &Db, entity: EntityId) -> Result<u64, StoreError> {
         |r| r.get::<_, i64>(0),
     )? as u64)
 }
+
+/// The open records matching the filter (its paging ignored), with their entity, oldest first: "retry all
+/// matching". Resolved records are never retried, whatever `include_resolved` says.
+pub fn open_matching(
+    db: &Db,
+    filter: &FailedRecordFilter,
+) -> Result<Vec<(FailedRecordId, crate::ids::EntityId)>, StoreError> {
+    let conn = db.conn()?;
+    let mut st = conn.prepare(&format!(
+        "SELECT f.id, f.entity_id FROM failed_records f {WHERE} AND f.resolved_at IS NULL ORDER BY f.created_at, f.id"
+    ))?;
+    let rows = st.query_map(
+        params![
+            filter.entity_id,
+            filter.run_id,
+            filter.stage,
+            filter.error_type,
+            like_pattern(&filter.search),
+            false,
+        ],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The entity of each of the given records (unknown ids are left out).
+pub fn entities_of(
+    db: &Db,
+    ids: &[FailedRecordId],
+) -> Result<Vec<(FailedRecordId, crate::ids::EntityId)>, StoreError> {
+    let conn = db.conn()?;
+    let mut st = conn.prepare(
+        "SELECT f.id, f.entity_id FROM failed_records f WHERE f.id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows = st.query_map([serde_json::to_string(&ids)?], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Where one record stands after a retry.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct RecordOutcome {
+    pub id: String,
+    pub erp_ref_str: Option<String>,
+    pub resolved_at: Option<String>,
+    pub resolved_by: Option<String>,
+    pub attempts: u32,
+    /// The latest error (the one that stays when the retry failed again).
+    pub message: String,
+}
+
+/// The state of the given records (in the order asked; unknown ids are left out).
+pub fn outcomes(db: &Db, ids: &[FailedRecordId]) -> Result<Vec<RecordOutcome>, StoreError> {
+    let conn = db.conn()?;
+    let mut st = conn.prepare_cached(
+        "SELECT id, erp_ref_str, resolved_at, resolved_by, attempts, message FROM failed_records WHERE id = ?1",
+    )?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row = st
+            .query_row([id], |r| {
+                Ok(RecordOutcome {
+                    id: r.get(0)?,
+                    erp_ref_str: r.get(1)?,
+                    resolved_at: r.get(2)?,
+                    resolved_by: r.get(3)?,
+                    attempts: r.get(4)?,
+                    message: r.get(5)?,
+                })
+            })
+            .optional()?;
+        out.extend(row);
+    }
+    Ok(out)
+}
