@@ -30,6 +30,15 @@ describe("Dashboard", () => {
     expect(await screen.findByTestId("throughput-chart")).toBeInTheDocument();
   });
 
+  it("shows each connection's health with the failing one's error", async () => {
+    await renderApp("/");
+    const rows = await screen.findAllByTestId("health-row");
+    expect(rows.map((r) => r.dataset.health)).toEqual(dashboard.connectionHealth.map((c) => c.health));
+    expect(rows[0]).toHaveTextContent("Working");
+    expect(rows[1]).toHaveTextContent("Failing");
+    expect(rows[1]).toHaveTextContent("ScheduleHub is unreachable");
+  });
+
   it("says so plainly when nothing has happened yet (all-zero days, no runs, nothing scheduled)", async () => {
     await renderApp("/", { dashboard_summary: () => quiet });
     expect(await screen.findByText("No rows were synced in the last 30 days")).toBeInTheDocument();

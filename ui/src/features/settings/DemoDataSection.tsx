@@ -16,13 +16,17 @@ export function DemoDataSection() {
   const [confirming, setConfirming] = useState(false);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const openerRef = useRef<HTMLButtonElement>(null);
+  // Focus goes to the confirmation's default button, and back to the opener when the question is dismissed.
+  const asked = useRef(false);
   useEffect(() => {
-    if (confirming) confirmRef.current?.focus();
+    if (confirming) {
+      asked.current = true;
+      confirmRef.current?.focus();
+    } else if (asked.current) {
+      openerRef.current?.focus();
+    }
   }, [confirming]);
-  const cancel = () => {
-    setConfirming(false);
-    openerRef.current?.focus();
-  };
+  const cancel = () => setConfirming(false);
   return (
     <Card>
       <h2 className="mb-4 flex items-center gap-2 text-xs font-semibold tracking-wider text-slate-500 uppercase dark:text-slate-400">
