@@ -24,13 +24,14 @@ export function LiveRuns() {
             key={r.runId}
             data-testid="live-run"
             data-status={r.status}
+            data-entity={r.entityName}
             className="rounded-xl border border-slate-200 bg-white p-4 shadow-xs dark:border-slate-800 dark:bg-slate-900"
           >
             <div className="flex items-center justify-between gap-3">
               <div className="flex items-center gap-2">
                 <span className="font-medium">{r.entityName}</span>
                 <StatusBadge status={r.status} />
-                <span className="text-xs text-slate-500" data-testid="live-run-stage">
+                <span className="text-xs text-slate-500" data-testid="live-run-stage" data-stage={r.stage}>
                   {r.stage === "fetch" || r.stage === "load" || r.stage === "deletes" || r.stage === "done"
                     ? t(`runs.stageNames.${r.stage}`)
                     : r.stage}

@@ -37,7 +37,7 @@ function RunRow({ run }: { run: RunSummary }) {
   const running = run.status === "running" || run.status === "pending";
   return (
     <>
-      <tr data-testid="run-row" data-run-id={run.id}>
+      <tr data-testid="run-row" data-run-id={run.id} data-status={run.status} data-entity={run.entityName}>
         <Td>
           <Link
             to="/runs/$runId"

@@ -104,4 +104,44 @@ mod tests {
             (0, 0, 0, 0)
         );
     }
+
+    #[test]
+    fn a_connection_is_judged_by_the_last_finished_run_that_used_it() {
+        let (_dir, db, entity) = super::super::test_db_with_entity();
+        let health = |db: &Db| -> Vec<(String, Health)> {
+            summary(db)
+                .unwrap()
+                .connection_health
+                .into_iter()
+                .map(|c| (c.name, c.health))
+                .collect()
+        };
+        assert_eq!(
+            health(&db),
+            [("erp".into(), Health::Unknown), ("plan".into(), Health::Unknown)],
+            "no run has used them yet"
+        );
+        let finish = |status: &str, at: &str, error: Option<&str>| {
+            let run = runs::create(&db, entity, &runs::NewRun::default()).unwrap();
+            db.write(|tx| {
+                tx.execute(
+                    "UPDATE runs SET status = ?2, finished_at = ?3, error_message = ?4 WHERE id = ?1",
+                    rusqlite::params![run, status, at, error],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        };
+        finish("completed", "2026-01-01T10:00:00.000Z", None);
+        assert!(health(&db).iter().all(|(_, h)| *h == Health::Ok));
+        finish("failed", "2026-01-02T10:00:00.000Z", Some("APISmith is unreachable"));
+        // A cancelled run says nothing about the connection.
+        finish("cancelled", "2026-01-03T10:00:00.000Z", None);
+        let s = summary(&db).unwrap();
+        assert!(s.connection_health.iter().all(|c| c.health == Health::Failing));
+        assert_eq!(
+            s.connection_health[0].last_error.as_deref(),
+            Some("APISmith is unreachable")
+        );
+    }
 }
