@@ -382,7 +382,7 @@ impl SyncFlow {
         };
         let asked: &[FailedRecordId] = match sel {
             RetrySelection::One(id) => std::slice::from_ref(id),
-            RetrySelection::Some(ids) => ids,
+            RetrySelection::Some(ids) => ids.as_slice(),
             _ => &[],
         };
         if let Some(id) = asked.iter().find(|id| !pairs.iter().any(|(p, _)| p == *id)) {

@@ -118,7 +118,10 @@ mod tests {
         };
         assert_eq!(
             health(&db),
-            [("erp".into(), Health::Unknown), ("plan".into(), Health::Unknown)],
+            [
+                ("erp".to_string(), Health::Unknown),
+                ("plan".to_string(), Health::Unknown)
+            ],
             "no run has used them yet"
         );
         let finish = |status: &str, at: &str, error: Option<&str>| {
