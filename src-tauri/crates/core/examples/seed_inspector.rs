@@ -28,6 +28,10 @@ source = "erp"
 slug = "inventory-items"
 target = "plan"
 business_keys = ["ITEM_ID"]
+strategy = "hash"
+[[entities.inventory_items.mappings]]
+source = "ITEM_ID"
+target = "ITEM_ID"
 "#;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -11,7 +11,7 @@ export default function RunRateChart({ samples }: { samples: RunSample[] }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const rtl = isLanguage(lang) && directionOf(lang) === "rtl";
-  const data = samples.map((s) => ({ seconds: s.elapsedMs / 1000, rate: Math.round(s.rowsPerSec) }));
+  const data = samples.map((s) => ({ seconds: s.elapsedMs / 1000, rate: Math.round(s.rowsPerSec ?? 0) }));
   return (
     <div className="h-64 text-slate-400 dark:text-slate-500" data-testid="run-rate-chart">
       <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 640, height: 256 }}>
