@@ -100,7 +100,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             filter.stage = Some(Stage::Load);
             filter.clone()
         }),
-        ("page 2,000 (offset 49,975)", {
+        ("page 2,000 of the unfiltered view (offset 49,975)", {
+            filter.entity_id = None;
+            filter.stage = None;
             filter.offset = 49_975;
             filter.clone()
         }),

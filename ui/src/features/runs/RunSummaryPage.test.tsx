@@ -34,7 +34,7 @@ describe("Run summary", () => {
 
   it("says when a run has no samples and no errors", async () => {
     await renderApp(`/runs/${runs[2]!.id}`, { runs_samples: () => [] });
-    expect(await screen.findByTestId("run-no-errors")).toHaveTextContent("The run ended without errors.");
+    expect(await screen.findByTestId("run-no-errors")).toHaveTextContent("No run errors");
     expect(await screen.findByText("No throughput samples")).toBeInTheDocument();
     expect(screen.queryByTestId("run-rate-chart")).not.toBeInTheDocument();
   });

@@ -57,7 +57,7 @@ function Details({ detail }: { detail: RunDetail }) {
           {run.fullRefresh ? <Pill tone="amber">{t("runs.fullRefresh")}</Pill> : null}
           {detail.resumedFrom ? <Pill tone="indigo">{t("runSummary.resumed")}</Pill> : null}
           <span className="text-sm text-slate-500">
-            {formatDateTime(run.startedAt, lang)} → {formatDateTime(run.finishedAt, lang)}
+            {formatDateTime(run.startedAt, lang)} – {formatDateTime(run.finishedAt, lang)}
           </span>
         </div>
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-8" data-testid="run-summary-counts">
