@@ -1,7 +1,7 @@
 use crate::error::{blocking, ApiError, ApiResult};
+use crate::state::AppState;
 use syncflow_core::app::{PendingRetryReport, PendingSelection};
 use syncflow_core::error::ErrorCode;
-use crate::state::AppState;
 use syncflow_core::model::PendingChild;
 use syncflow_core::store::pending_children;
 

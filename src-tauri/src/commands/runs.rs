@@ -73,7 +73,10 @@ pub async fn runs_cancel(state: tauri::State<'_, AppState>, run_id: String) -> A
 /// One run's summary: counts, duration, watermarks and the report (errors included) it stored when it ended.
 #[tauri::command]
 #[specta::specta]
-pub async fn runs_detail(state: tauri::State<'_, AppState>, run_id: String) -> ApiResult<RunDetail> {
+pub async fn runs_detail(
+    state: tauri::State<'_, AppState>,
+    run_id: String,
+) -> ApiResult<RunDetail> {
     let run = self::run_id(&run_id)?;
     let db = state.db.clone();
     blocking(move || runs::detail(&db, run)).await

@@ -36,31 +36,66 @@ target = "ITEM_ID"
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let dir = std::path::PathBuf::from(args.next().ok_or("usage: seed_inspector DATA_DIR [FAILED] [INDEXED]")?);
-    let failed: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
-    let indexed: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1_000_000);
+    let dir = std::path::PathBuf::from(
+        args.next()
+            .ok_or("usage: seed_inspector DATA_DIR [FAILED] [INDEXED]")?,
+    );
+    let failed: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(100_000);
+    let indexed: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(1_000_000);
     std::fs::create_dir_all(&dir)?;
     let db = Db::open(dir.join("syncflow.db"))?;
     let file: ConfigFile = toml::from_str(CONFIG)?;
     for (name, c) in &file.connections {
         connections::save(&db, &c.to_def(name)?)?;
     }
-    let (entity, _) = entities::save(&db, &file.entities["inventory_items"].to_def("inventory_items", None))?;
-    let run = runs::create(&db, entity, &NewRun { trigger: "cli".into(), ..NewRun::default() })?;
+    let (entity, _) = entities::save(
+        &db,
+        &file.entities["inventory_items"].to_def("inventory_items", None),
+    )?;
+    let run = runs::create(
+        &db,
+        entity,
+        &NewRun {
+            trigger: "cli".into(),
+            ..NewRun::default()
+        },
+    )?;
 
     let t = Instant::now();
-    let hash = |i: u64| BkHash(u128::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835));
+    let hash =
+        |i: u64| BkHash(u128::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835));
     for chunk in (0..indexed).collect::<Vec<_>>().chunks(50_000) {
         let rows: Vec<IndexUpsert<'_>> = chunk
             .iter()
-            .map(|&i| IndexUpsert { bk_hash: hash(i), data_hash: DataHash([i as u8; 32]), rowversion: None, target_uid: Some("uid") })
+            .map(|&i| IndexUpsert {
+                bk_hash: hash(i),
+                data_hash: DataHash([i as u8; 32]),
+                rowversion: None,
+                target_uid: Some("uid"),
+            })
             .collect();
         db.write(|tx| record_index::upsert(tx, entity, run, &rows).map(|_| ()))?;
     }
-    println!("record index: {indexed} rows in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "record index: {indexed} rows in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let t = Instant::now();
-    let stages = [Stage::Normalize, Stage::Validate, Stage::Resolve, Stage::Load];
+    let stages = [
+        Stage::Normalize,
+        Stage::Validate,
+        Stage::Resolve,
+        Stage::Load,
+    ];
     for chunk in (0..failed).collect::<Vec<_>>().chunks(5_000) {
         let rows: Vec<NewFailed> = chunk
             .iter()
@@ -80,7 +115,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         db.write(|tx| failed_records::record(tx, entity, run, &rows))?;
     }
-    println!("failed records: {failed} rows in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "failed records: {failed} rows in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     // The inspector's first page (no filter), then a filtered, searched and deep page.
     let mut filter = FailedRecordFilter {
@@ -114,7 +152,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         let t = Instant::now();
         let page = failed_records::list(&db, &f)?;
-        println!("list {what}: {} of {} in {:.1} ms", page.items.len(), page.total, t.elapsed().as_secs_f64() * 1e3);
+        println!(
+            "list {what}: {} of {} in {:.1} ms",
+            page.items.len(),
+            page.total,
+            t.elapsed().as_secs_f64() * 1e3
+        );
     }
     Ok(())
 }

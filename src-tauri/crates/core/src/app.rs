@@ -478,10 +478,12 @@ impl SyncFlow {
                 }
                 vec![(*entity, false)]
             }
-            PendingSelection::All => crate::store::pending_children::entities_with_pending(&self.db)?
-                .into_iter()
-                .map(|e| (e, true))
-                .collect(),
+            PendingSelection::All => {
+                crate::store::pending_children::entities_with_pending(&self.db)?
+                    .into_iter()
+                    .map(|e| (e, true))
+                    .collect()
+            }
         };
         for (entity, force) in targets {
             if busy(entity)? {

@@ -46,7 +46,9 @@ async fn a_run_records_throughput_samples_at_its_checkpoints_and_a_summary() {
         assert!(w[1].rows_done >= w[0].rows_done, "rows only grow: {w:?}");
     }
     assert!(
-        samples.iter().all(|s| s.rows_per_sec.is_finite() && s.rows_per_sec >= 0.0),
+        samples
+            .iter()
+            .all(|s| s.rows_per_sec.is_finite() && s.rows_per_sec >= 0.0),
         "{samples:?}"
     );
     assert!(
@@ -66,31 +68,54 @@ async fn a_run_records_throughput_samples_at_its_checkpoints_and_a_summary() {
     assert_eq!(u64::from(d.run.fetched), out.report.counters.fetched);
     assert_eq!(u64::from(d.run.failed), out.report.counters.failed);
     assert_eq!(d.pages, 24, "12,000 rows in pages of 500");
-    assert!(d.duration_ms >= 24 * 60, "at least the injected latency: {}", d.duration_ms);
+    assert!(
+        d.duration_ms >= 24 * 60,
+        "at least the injected latency: {}",
+        d.duration_ms
+    );
     assert_eq!(d.watermark_after, out.report.watermark_after);
-    assert!(d.watermark_after.is_some(), "a rowversion entity has a watermark");
+    assert!(
+        d.watermark_after.is_some(),
+        "a rowversion entity has a watermark"
+    );
     let report = d.report.expect("a finished run stores its report");
     assert_eq!(report.counters, out.report.counters);
-    assert_eq!(report.errors, out.report.errors, "the run's errors as stored");
+    assert_eq!(
+        report.errors, out.report.errors,
+        "the run's errors as stored"
+    );
 
     // The history filters: by trigger and by day.
     let today = chrono::Utc::now().date_naive().to_string();
     let mut f = syncflow_core::model::RunFilter::newest(50);
     f.since = Some(today.clone());
     f.until = Some(today);
-    assert_eq!(runs::list(&h.db, &f).unwrap().len(), 2, "both of today's runs");
+    assert_eq!(
+        runs::list(&h.db, &f).unwrap().len(),
+        2,
+        "both of today's runs"
+    );
     f.trigger = Some("manual".into());
-    assert!(runs::list(&h.db, &f).unwrap().is_empty(), "the harness's runs are not manual");
+    assert!(
+        runs::list(&h.db, &f).unwrap().is_empty(),
+        "the harness's runs are not manual"
+    );
     f.trigger = Some("nightly".into());
     let err = runs::list(&h.db, &f).unwrap_err().to_string();
-    assert!(err.contains("trigger") && err.contains("'nightly'"), "{err}");
+    assert!(
+        err.contains("trigger") && err.contains("'nightly'"),
+        "{err}"
+    );
     f.trigger = None;
     f.since = Some("2001-02-30".into());
     let err = runs::list(&h.db, &f).unwrap_err().to_string();
     assert!(err.contains("since") && err.contains("2001-02-30"), "{err}");
     f.since = Some("2999-01-01".into());
     f.until = None;
-    assert!(runs::list(&h.db, &f).unwrap().is_empty(), "no run starts in 2999");
+    assert!(
+        runs::list(&h.db, &f).unwrap().is_empty(),
+        "no run starts in 2999"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,7 +145,10 @@ async fn retry_all_matching_a_filter_reports_progress_and_each_records_outcome()
         })
         .await
         .unwrap();
-    assert_eq!(report.asked, matching, "paging is ignored: every match is retried");
+    assert_eq!(
+        report.asked, matching,
+        "paging is ignored: every match is retried"
+    );
     assert_eq!(
         report.resolved + report.failed_again + report.parked,
         matching
@@ -166,21 +194,24 @@ async fn retry_now_tries_waiting_children_whose_parents_still_do_not_exist() {
     let waiting = h.count("SELECT COUNT(*) FROM pending_children");
     assert!(waiting > 0, "children of sites that do not exist wait");
 
-    let all = h.app.retry_pending_now(PendingSelection::All).await.unwrap();
+    let all = h
+        .app
+        .retry_pending_now(PendingSelection::All)
+        .await
+        .unwrap();
     assert_eq!(all.loaded, 0, "their parents still do not exist");
     assert_eq!(all.still_pending + all.failed, waiting);
     assert!(all.one.is_none());
 
-    let (entity, bk): (String, String) = h
-        .db
-        .conn()
-        .unwrap()
-        .query_row(
-            "SELECT entity_id, bk_hash FROM pending_children LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let (entity, bk): (String, String) =
+        h.db.conn()
+            .unwrap()
+            .query_row(
+                "SELECT entity_id, bk_hash FROM pending_children LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
     let one = h
         .app
         .retry_pending_now(PendingSelection::One {
@@ -193,16 +224,15 @@ async fn retry_now_tries_waiting_children_whose_parents_still_do_not_exist() {
         one.one,
         Some(syncflow_core::app::PendingOutcome::StillPending)
     );
-    let attempts: u32 = h
-        .db
-        .conn()
-        .unwrap()
-        .query_row(
-            "SELECT attempts FROM pending_children WHERE bk_hash = ?1",
-            [&bk],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let attempts: u32 =
+        h.db.conn()
+            .unwrap()
+            .query_row(
+                "SELECT attempts FROM pending_children WHERE bk_hash = ?1",
+                [&bk],
+                |r| r.get(0),
+            )
+            .unwrap();
     assert!(attempts >= 2, "each retry counts: {attempts}");
 
     let err = h
@@ -221,12 +251,24 @@ async fn retry_now_tries_waiting_children_whose_parents_still_do_not_exist() {
 async fn removing_connections_deletes_their_entities_and_all_their_state() {
     let h = harness(2_000, 0.02, "page_size = 500").await;
     h.sync_all().await;
-    for table in ["runs", "record_index", "failed_records", "pending_children", "run_samples"] {
-        assert!(h.count(&format!("SELECT COUNT(*) FROM {table}")) > 0, "{table} has rows to remove");
+    for table in [
+        "runs",
+        "record_index",
+        "failed_records",
+        "pending_children",
+        "run_samples",
+    ] {
+        assert!(
+            h.count(&format!("SELECT COUNT(*) FROM {table}")) > 0,
+            "{table} has rows to remove"
+        );
     }
     let removed = removal::remove_connections(&h.db, &["erp", "plan", "not-there"]).unwrap();
     assert_eq!((removed.connections, removed.entities), (2, 3));
-    assert!(removed.runs >= 3 && removed.failed_records > 0, "{removed:?}");
+    assert!(
+        removed.runs >= 3 && removed.failed_records > 0,
+        "{removed:?}"
+    );
     for table in [
         "connections",
         "entities",
@@ -240,6 +282,10 @@ async fn removing_connections_deletes_their_entities_and_all_their_state() {
         "parent_refs",
         "writes_in_flight",
     ] {
-        assert_eq!(h.count(&format!("SELECT COUNT(*) FROM {table}")), 0, "{table} is empty");
+        assert_eq!(
+            h.count(&format!("SELECT COUNT(*) FROM {table}")),
+            0,
+            "{table} is empty"
+        );
     }
 }

@@ -48,7 +48,11 @@ fn connection_health(db: &Db) -> Result<Vec<ConnectionHealth>, StoreError> {
             kind: r.get(1)?,
             health,
             last_run_at: r.get(3)?,
-            last_error: if health == Health::Failing { r.get(4)? } else { None },
+            last_error: if health == Health::Failing {
+                r.get(4)?
+            } else {
+                None
+            },
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -137,11 +141,18 @@ mod tests {
         };
         finish("completed", "2026-01-01T10:00:00.000Z", None);
         assert!(health(&db).iter().all(|(_, h)| *h == Health::Ok));
-        finish("failed", "2026-01-02T10:00:00.000Z", Some("APISmith is unreachable"));
+        finish(
+            "failed",
+            "2026-01-02T10:00:00.000Z",
+            Some("APISmith is unreachable"),
+        );
         // A cancelled run says nothing about the connection.
         finish("cancelled", "2026-01-03T10:00:00.000Z", None);
         let s = summary(&db).unwrap();
-        assert!(s.connection_health.iter().all(|c| c.health == Health::Failing));
+        assert!(s
+            .connection_health
+            .iter()
+            .all(|c| c.health == Health::Failing));
         assert_eq!(
             s.connection_health[0].last_error.as_deref(),
             Some("APISmith is unreachable")

@@ -7,7 +7,10 @@ use crate::model::{FailedRecordFilter, FailedRecordPage, FailedRecordSummary};
 /// The filter's conditions, only those it sets, with their parameters in order. Built per call rather than as
 /// `(?1 IS NULL OR …)` so SQLite can use the open-record indexes: with 100,000 records the default view (open ones,
 /// newest first) reads 25 index entries instead of scanning and sorting the table.
-fn where_clause(filter: &FailedRecordFilter, open_only: bool) -> (String, Vec<rusqlite::types::Value>) {
+fn where_clause(
+    filter: &FailedRecordFilter,
+    open_only: bool,
+) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
     let mut terms: Vec<&str> = Vec::new();
     let mut values: Vec<Value> = Vec::new();
@@ -25,7 +28,11 @@ fn where_clause(filter: &FailedRecordFilter, open_only: bool) -> (String, Vec<ru
         terms.push(
             "(f.message LIKE ? ESCAPE '\\' OR f.erp_ref_str LIKE ? ESCAPE '\\' OR f.value LIKE ? ESCAPE '\\')",
         );
-        values.extend([Value::Text(p.clone()), Value::Text(p.clone()), Value::Text(p)]);
+        values.extend([
+            Value::Text(p.clone()),
+            Value::Text(p.clone()),
+            Value::Text(p),
+        ]);
     }
     if open_only || !filter.include_resolved {
         terms.push("f.resolved_at IS NULL");

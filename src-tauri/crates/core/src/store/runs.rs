@@ -36,10 +36,13 @@ fn day_bound(field: &str, day: Option<&str>, next: bool) -> Result<Option<String
     let Some(day) = day.map(str::trim).filter(|d| !d.is_empty()) else {
         return Ok(None);
     };
-    let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| {
-        StoreError::Invalid(format!("{field}: '{day}' is not a date (YYYY-MM-DD)"))
-    })?;
-    let d = if next { d + chrono::Duration::days(1) } else { d };
+    let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map_err(|_| StoreError::Invalid(format!("{field}: '{day}' is not a date (YYYY-MM-DD)")))?;
+    let d = if next {
+        d + chrono::Duration::days(1)
+    } else {
+        d
+    };
     Ok(Some(format!("{d}T00:00:00")))
 }
 
@@ -66,7 +69,14 @@ pub fn list(db: &Db, filter: &RunFilter) -> Result<Vec<RunSummary>, StoreError> 
     let mut st = conn.prepare(&sql)?;
     let limit = filter.limit.clamp(1, 500);
     let rows = st.query_map(
-        rusqlite::params![filter.entity_id, filter.status, filter.trigger, since, until, limit],
+        rusqlite::params![
+            filter.entity_id,
+            filter.status,
+            filter.trigger,
+            since,
+            until,
+            limit
+        ],
         summary,
     )?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -101,10 +111,15 @@ pub fn detail(db: &Db, id: RunId) -> Result<RunDetail, StoreError> {
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("no run with id {id}")))?;
     let rec = get(db, id)?;
-    let report: Option<crate::pipeline::RunReport> =
-        rec.summary.as_deref().and_then(|s| serde_json::from_str(s).ok());
+    let report: Option<crate::pipeline::RunReport> = rec
+        .summary
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok());
     let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
-    let measured = match (parse(&rec.started_at), rec.finished_at.as_deref().map(parse)) {
+    let measured = match (
+        parse(&rec.started_at),
+        rec.finished_at.as_deref().map(parse),
+    ) {
         (Some(s), Some(Some(f))) => (f - s).num_milliseconds(),
         (Some(s), None) => (chrono::Utc::now() - s.with_timezone(&chrono::Utc)).num_milliseconds(),
         _ => 0,
@@ -393,7 +408,8 @@ fn record_sample(
         Some(p) => p,
         None => (0, 0),
     };
-    let rate = (rows_done - since_rows).max(0) as f64 * 1000.0 / (elapsed_ms - since_ms).max(1) as f64;
+    let rate =
+        (rows_done - since_rows).max(0) as f64 * 1000.0 / (elapsed_ms - since_ms).max(1) as f64;
     tx.execute(
         "INSERT OR IGNORE INTO run_samples (run_id, elapsed_ms, rows_done, rows_per_sec) VALUES (?1, ?2, ?3, ?4)",
         params![id, elapsed_ms, rows_done, rate],
