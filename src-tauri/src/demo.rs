@@ -9,6 +9,8 @@ use syncflow_sim::{SimConfig, SimHandle};
 
 const PASSWORD_ENV: &str = "SYNCFLOW_DEMO_PASSWORD";
 const DEMO_PASSWORD: &str = "sync";
+/// The connections demo mode creates (see `config_text`).
+const DEMO_CONNECTIONS: [&str; 2] = ["demo-erp", "demo-plan"];
 /// Small enough to sync in seconds on a laptop, large enough to page and to carry some deliberately bad rows.
 const DEMO_ITEMS: u64 = 5_000;
 
@@ -106,4 +108,24 @@ pub async fn resume_if_enabled(flow: &SyncFlow) -> anyhow::Result<Option<SimHand
         return Ok(None);
     }
     start(flow).await.map(Some)
+}
+
+/// The demo's own settings: the mode flag (it shows the banner) and the simulators' last ports.
+const DEMO_SETTINGS: [&str; 3] = ["demo_mode", "demo_apismith_port", "demo_schedulehub_port"];
+
+/// Removes demo data: stops the simulators (`sim` is dropped), deletes the demo connections, their entities and all
+/// their state, and turns demo mode (and its banner) off. Refused while a demo entity is syncing.
+pub fn remove(
+    db: &Db,
+    sim: &mut Option<SimHandle>,
+) -> Result<syncflow_core::store::removal::Removed, syncflow_core::store::StoreError> {
+    let removed = syncflow_core::store::removal::remove_connections(db, &DEMO_CONNECTIONS)?;
+    for key in DEMO_SETTINGS {
+        settings::delete(db, key)?;
+    }
+    if sim.take().is_some() {
+        tracing::info!("demo simulators stopped");
+    }
+    tracing::info!(?removed, "demo data removed");
+    Ok(removed)
 }

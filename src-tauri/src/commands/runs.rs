@@ -2,9 +2,9 @@ use crate::error::{blocking, ApiError, ApiResult};
 use crate::state::AppState;
 use syncflow_core::error::Coded;
 use syncflow_core::ids::RunId;
-use syncflow_core::model::{RunFilter, RunSummary};
+use syncflow_core::model::{RunFilter, RunSample, RunSummary};
 use syncflow_core::pipeline::{RunError, RunOptions};
-use syncflow_core::store::runs;
+use syncflow_core::store::runs::{self, RunDetail};
 
 impl From<RunError> for ApiError {
     fn from(e: RunError) -> Self {
@@ -55,14 +55,42 @@ pub async fn runs_sync_all(state: tauri::State<'_, AppState>, full: bool) -> Api
     Ok(())
 }
 
+fn run_id(text: &str) -> ApiResult<RunId> {
+    text.parse().map_err(|_| {
+        ApiError::new(
+            syncflow_core::error::ErrorCode::Validation,
+            format!("run_id: '{text}' is not a run id"),
+        )
+    })
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn runs_cancel(state: tauri::State<'_, AppState>, run_id: String) -> ApiResult<bool> {
-    let run: RunId = run_id.parse().map_err(|_| {
-        ApiError::new(
-            syncflow_core::error::ErrorCode::Validation,
-            format!("run_id: '{run_id}' is not a run id"),
-        )
-    })?;
+    let run = self::run_id(&run_id)?;
     Ok(state.flow.cancel(run)?)
+}
+
+/// One run's summary: counts, duration, watermarks and the report (errors included) it stored when it ended.
+#[tauri::command]
+#[specta::specta]
+pub async fn runs_detail(
+    state: tauri::State<'_, AppState>,
+    run_id: String,
+) -> ApiResult<RunDetail> {
+    let run = self::run_id(&run_id)?;
+    let db = state.db.clone();
+    blocking(move || runs::detail(&db, run)).await
+}
+
+/// The run's rows/s samples, oldest first (recorded at its page checkpoints).
+#[tauri::command]
+#[specta::specta]
+pub async fn runs_samples(
+    state: tauri::State<'_, AppState>,
+    run_id: String,
+) -> ApiResult<Vec<RunSample>> {
+    let run = self::run_id(&run_id)?;
+    let db = state.db.clone();
+    blocking(move || runs::samples(&db, run)).await
 }

@@ -46,6 +46,7 @@ describe("App shell", () => {
         lastRuns: [],
         daily: [],
         nextScheduledRun: null,
+        connectionHealth: [],
       }),
     });
     await waitFor(() => expect(screen.getByTestId("nav-failed")).toHaveTextContent("12"));

@@ -16,6 +16,7 @@ import { LogsPage } from "@/features/logs/LogsPage";
 import { MappingsPage } from "@/features/mappings/MappingsPage";
 import { PendingChildrenPage } from "@/features/pending/PendingChildrenPage";
 import { RunsPage } from "@/features/runs/RunsPage";
+import { RunSummaryPage } from "@/features/runs/RunSummaryPage";
 import { SchedulesPage } from "@/features/schedules/SchedulesPage";
 import { SettingsPage } from "@/features/settings/SettingsPage";
 import { AppShell } from "./AppShell";
@@ -36,6 +37,7 @@ const routes = [
   createRoute({ getParentRoute: () => rootRoute, path: "/entities", component: EntitiesPage }),
   createRoute({ getParentRoute: () => rootRoute, path: "/mappings", component: MappingsPage }),
   createRoute({ getParentRoute: () => rootRoute, path: "/runs", component: RunsPage }),
+  createRoute({ getParentRoute: () => rootRoute, path: "/runs/$runId", component: RunSummaryPage }),
   createRoute({ getParentRoute: () => rootRoute, path: "/failed", component: FailedRecordsPage }),
   createRoute({ getParentRoute: () => rootRoute, path: "/pending", component: PendingChildrenPage }),
   createRoute({ getParentRoute: () => rootRoute, path: "/schedules", component: SchedulesPage }),

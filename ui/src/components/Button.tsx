@@ -1,4 +1,4 @@
-import type { ButtonHTMLAttributes, ReactNode } from "react";
+import type { ButtonHTMLAttributes, ReactNode, Ref } from "react";
 import { useId } from "react";
 import { useTranslation } from "react-i18next";
 
@@ -21,6 +21,8 @@ export function buttonClass(variant: Variant = "secondary", size: "sm" | "md" = 
 }
 
 interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
+  /** React 19 passes `ref` as a prop: focus management (e.g. a confirmation's default button). */
+  ref?: Ref<HTMLButtonElement>;
   variant?: Variant;
   size?: "sm" | "md";
   icon?: ReactNode;

@@ -13,7 +13,8 @@ export type PageName =
   | "logs";
 
 interface PageProps {
-  name: PageName;
+  /** A screen of the navigation, or a detail screen below one (`run`: one run's summary). */
+  name: PageName | "run";
   title: string;
   subtitle?: string;
   actions?: ReactNode;

@@ -12,7 +12,9 @@ import type {
   LogLevel,
   LogLine,
   PendingChild,
+  RunDetail,
   RunFilter,
+  RunSample,
   RunSummary,
   ScheduleSummary,
   TrayStatus,
@@ -203,7 +205,10 @@ export function queryRuns(all: RunSummary[], filter: RunFilter): RunSummary[] {
     .filter(
       (r) =>
         (filter.entityId === null || r.entityId === filter.entityId) &&
-        (filter.status === null || r.status === filter.status),
+        (filter.status === null || r.status === filter.status) &&
+        (filter.trigger === null || r.trigger === filter.trigger) &&
+        (filter.since === null || r.startedAt.slice(0, 10) >= filter.since) &&
+        (filter.until === null || r.startedAt.slice(0, 10) <= filter.until),
     )
     .slice(0, filter.limit);
 }
@@ -336,4 +341,70 @@ export const dashboard: DashboardSummary = {
   lastRuns: runs.slice(0, 5),
   daily,
   nextScheduledRun: iso(20),
+  connectionHealth: [
+    { name: "erp-prod", kind: "apismith", health: "ok", lastRunAt: iso(-30), lastError: null },
+    {
+      name: "schedulehub",
+      kind: "schedulehub",
+      health: "failing",
+      lastRunAt: iso(-90),
+      lastError: "ScheduleHub is unreachable: connection refused (after 5 attempts)",
+    },
+  ],
 };
+
+/** Throughput samples of a run, for the run summary chart. */
+export const runSamples: RunSample[] = Array.from({ length: 12 }, (_, i) => ({
+  elapsedMs: (i + 1) * 500,
+  rowsDone: (i + 1) * 900,
+  rowsPerSec: 1600 + ((i * 211) % 500),
+}));
+
+export function runDetail(run: RunSummary): RunDetail {
+  return {
+    run,
+    pages: 12,
+    bytes: 1_200_000,
+    durationMs: 6000,
+    watermarkBefore: "0x00000000000003E8",
+    watermarkAfter: "0x00000000000007D3",
+    resumedFrom: null,
+    heldDeletes: 0,
+    report: run.finishedAt
+      ? {
+          counters: {
+            fetched: run.fetched,
+            inserted: run.inserted,
+            updated: run.updated,
+            deleted: run.deleted,
+            skipped: run.skipped,
+            failed: run.failed,
+            pending: run.pending,
+            duplicates: run.duplicates,
+            pages: 12,
+            bytes: 1_200_000,
+          },
+          durationMs: 6000,
+          rowsPerSec: 1800,
+          watermarkBefore: "0x00000000000003E8",
+          watermarkAfter: "0x00000000000007D3",
+          errors: run.failed > 0 ? ["page 7: APISmith answered 503 three times, then the page went through"] : [],
+          duplicates: [],
+          throughput: [],
+          stageMs: {
+            fetch: 0,
+            transform: 0,
+            load: 0,
+            delta: 0,
+            inFlight: 0,
+            writes: 0,
+            checkpoint: 0,
+            deletes: 0,
+          },
+          deletes: null,
+          schemaDrift: null,
+          resumed: false,
+        }
+      : null,
+  };
+}

@@ -1,6 +1,17 @@
 // An in-memory stand-in for the Rust commands, behind Tauri's own IPC mock. Each command can be overridden.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { ApiError, FailedRecordFilter, Language, LogLevel, RunFilter, Settings, Theme } from "@/bindings";
+import type { Channel } from "@tauri-apps/api/core";
+import type {
+  ApiError,
+  FailedRecordFilter,
+  Language,
+  LogLevel,
+  RetryProgress,
+  RetryReport,
+  RunFilter,
+  Settings,
+  Theme,
+} from "@/bindings";
 import * as fx from "./fixtures";
 
 type Args = Record<string, unknown>;
@@ -24,6 +35,52 @@ export function defaultHandlers(): CommandHandlers {
     connections_list: () => fx.connections,
     entities_list: () => fx.entities,
     runs_list: (a) => fx.queryRuns(fx.runs, a.filter as RunFilter),
+    runs_detail: (a) => {
+      const run = fx.runs.find((r) => r.id === a.runId);
+      if (!run) return fail("not_found", `no run with id ${String(a.runId)}`);
+      return fx.runDetail(run);
+    },
+    runs_samples: () => fx.runSamples,
+    runs_cancel: () => true,
+    failed_records_retry: (a) => {
+      const ids = a.ids as string[];
+      const chosen =
+        ids.length > 0
+          ? fx.failedRecords.filter((r) => ids.includes(r.id))
+          : fx.queryFailedRecords(fx.failedRecords, { ...(a.filter as FailedRecordFilter), offset: 0, limit: 1e9 })
+              .items;
+      const progress = a.onProgress as Channel<RetryProgress> | undefined;
+      progress?.onmessage({ done: 0, total: chosen.length });
+      progress?.onmessage({ done: chosen.length, total: chosen.length });
+      // Even ones go through, odd ones fail again: both outcomes show.
+      const outcomes = chosen.map((r, i) => ({
+        id: r.id,
+        erpRefStr: r.erpRefStr,
+        resolvedAt: i % 2 === 0 ? new Date().toISOString() : null,
+        resolvedBy: i % 2 === 0 ? "retry run r-mock" : null,
+        attempts: r.attempts + 1,
+        message: r.message,
+      }));
+      const resolved = outcomes.filter((o) => o.resolvedAt !== null).length;
+      return {
+        asked: chosen.length,
+        resolved,
+        failedAgain: chosen.length - resolved,
+        parked: 0,
+        outcomes,
+      } satisfies RetryReport;
+    },
+    failed_records_export: (a) =>
+      fx.queryFailedRecords(fx.failedRecords, { ...(a.filter as FailedRecordFilter), offset: 0, limit: 1e9 }).total,
+    "plugin:dialog|save": () => "/home/planner/failed-records.csv",
+    pending_children_retry: (a) =>
+      a.entityId
+        ? { loaded: 0, stillPending: 1, failed: 0, skippedRunning: [], one: "still_pending" }
+        : { loaded: 1, stillPending: fx.pendingChildren.length - 1, failed: 0, skippedRunning: [], one: null },
+    demo_remove: () => {
+      settings = { ...settings, demoMode: false };
+      return { connections: 2, entities: 3, runs: 4, failedRecords: 57 };
+    },
     failed_records_list: (a) => fx.queryFailedRecords(fx.failedRecords, a.filter as FailedRecordFilter),
     failed_records_detail: (a) => {
       const r = fx.failedRecords.find((f) => f.id === a.id);

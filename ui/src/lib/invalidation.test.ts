@@ -31,7 +31,7 @@ function clientWithEverythingCached() {
     settingsKeys.settings(),
     connectionKeys.list(),
     entityKeys.list(),
-    runKeys.list({ entityId: null, status: null, limit: 50 }),
+    runKeys.list({ entityId: null, status: null, trigger: null, since: null, until: null, limit: 50 }),
     failedRecordKeys.list({
       entityId: null,
       runId: null,
@@ -70,6 +70,21 @@ describe("run events → stale queries", () => {
     expect(
       await staleAfter({ type: "progress", ...ids, stage: "load", rowsDone: 400, rowsTotal: 500, rowsPerSec: 90 }),
     ).toEqual(["runs"]);
+  });
+
+  it("progress refreshes the open run summary too (its counts and throughput samples grow)", async () => {
+    const client = clientWithEverythingCached();
+    client.setQueryData(runKeys.detail("r1"), "cached");
+    await invalidateForRunEvent(client, {
+      type: "progress",
+      ...ids,
+      stage: "load",
+      rowsDone: 400,
+      rowsTotal: 500,
+      rowsPerSec: 90,
+    });
+    expect(client.getQueryState(runKeys.detail("r1"))?.isInvalidated).toBe(true);
+    expect(client.getQueryState(dashboardKeys.summary())?.isInvalidated).toBe(false);
   });
 
   it("started refreshes runs, entities (last status), schedules (next run) and the dashboard", async () => {

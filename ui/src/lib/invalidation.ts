@@ -16,8 +16,8 @@ export function staleKeysForRunEvent(event: RunEvent): QueryKey[] {
       // schedule's next run moves once a scheduled run has begun.
       return [runKeys.all, entityKeys.all, dashboardKeys.all, scheduleKeys.all];
     case "progress":
-      // Only the counters of the run change. Progress comes a few times a second at most.
-      return [runKeys.lists()];
+      // Only the counters of the run change (and its summary's samples). Progress comes a few times a second at most.
+      return [runKeys.lists(), runKeys.details()];
     case "finished":
       // A finished run checkpointed failed records and pending children and moved the entity's last status.
       return [

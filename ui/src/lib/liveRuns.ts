@@ -17,7 +17,8 @@ export interface LiveRun {
 
 let runs: LiveRun[] = [];
 const listeners = new Set<() => void>();
-const KEEP_FINISHED_MS = 8000;
+/** Long enough to open a finished run's summary from its bar; `dismissLiveRun` removes it sooner. */
+const KEEP_FINISHED_MS = 60_000;
 
 function publish(next: LiveRun[]) {
   runs = next;
@@ -59,11 +60,17 @@ export function applyRunEvent(event: RunEvent): void {
       });
       break;
     case "finished":
-      update(event.runId, { status: event.status, rowsDone: event.summary.fetched, rowsTotal: event.summary.fetched });
+      // The run is over: no stage is in progress any more (the badge says how it ended).
+      update(event.runId, {
+        status: event.status,
+        stage: "done",
+        rowsDone: event.summary.fetched,
+        rowsTotal: event.summary.fetched,
+      });
       forgetLater(event.runId);
       break;
     case "failed":
-      update(event.runId, { status: "failed", message: event.message });
+      update(event.runId, { status: "failed", stage: "done", message: event.message });
       forgetLater(event.runId);
       break;
   }
@@ -76,6 +83,11 @@ function subscribe(listener: () => void) {
 
 export function useLiveRuns(): LiveRun[] {
   return useSyncExternalStore(subscribe, () => runs);
+}
+
+/** Takes a finished run's bar away (the planner read it). */
+export function dismissLiveRun(runId: string): void {
+  publish(runs.filter((r) => r.runId !== runId));
 }
 
 /** For tests. */

@@ -9,7 +9,7 @@ use crate::ids::{EntityId, FailedRecordId, RunId};
 use crate::model::{FailedRecordFilter, RunStatus};
 use crate::pipeline::context::{client_config, RunContext};
 use crate::pipeline::events::no_events;
-use crate::pipeline::retry::{retry_records, RetryOutcome};
+use crate::pipeline::retry::{retry_records, retry_records_with, RetryOutcome};
 use crate::pipeline::{self, EventSink, PendingSweep, RunError, RunOptions, RunOutcome};
 use crate::secrets::SecretStore;
 use crate::sink::schedulehub::ScheduleHubClient;
@@ -36,6 +36,63 @@ pub enum RetrySelection {
     Some(Vec<FailedRecordId>),
     /// Every open record of the entity (name or id).
     Entity(String),
+    /// Every open record the inspector's filter matches (its paging ignored).
+    Matching(FailedRecordFilter),
+}
+
+/// What a retry did: the totals, and where each record stands now (the first `RetryReport::MAX_OUTCOMES`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct RetryReport {
+    pub asked: u64,
+    pub resolved: u64,
+    pub failed_again: u64,
+    pub parked: u64,
+    pub outcomes: Vec<failed_records::RecordOutcome>,
+}
+
+impl RetryReport {
+    pub const MAX_OUTCOMES: usize = 1000;
+}
+
+/// How far a retry has got: records done out of the records asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct RetryProgress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Which parked children to retry now.
+#[derive(Debug, Clone)]
+pub enum PendingSelection {
+    One { entity: EntityId, bk_hash: String },
+    All,
+}
+
+/// What a "retry now" of parked children did; `one` says where the one asked for stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PendingRetryReport {
+    pub loaded: u64,
+    pub still_pending: u64,
+    pub failed: u64,
+    /// Entities skipped because a run of theirs is in progress (it retries its children itself).
+    pub skipped_running: Vec<String>,
+    pub one: Option<PendingOutcome>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum PendingOutcome {
+    /// Its parent exists now: it was loaded (or, failing at load, became a failed record).
+    Loaded,
+    /// Its parent still does not exist: it waits for the next try.
+    StillPending,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -300,24 +357,158 @@ impl SyncFlow {
     /// Retries failed records through the current configuration (one retry run per entity).
     pub async fn retry_failed(&self, sel: RetrySelection) -> Result<Vec<RetryOutcome>, RunError> {
         let cancel = CancellationToken::new();
-        let ids: Vec<FailedRecordId> = match &sel {
-            RetrySelection::One(id) => vec![*id],
-            RetrySelection::Some(ids) => ids.clone(),
-            RetrySelection::Entity(e) => {
-                failed_records::open_ids(&self.db, entities::find(&self.db, e)?.id, None)?
-            }
-        };
-        let mut by_entity: HashMap<String, Vec<FailedRecordId>> = HashMap::new();
-        for id in ids {
-            let d = failed_records::detail(&self.db, id)?;
-            by_entity.entry(d.entity_id).or_default().push(id);
-        }
         let mut out = Vec::new();
-        for (entity, ids) in by_entity {
-            let ctx = self.context(&entity)?;
+        for (entity, ids) in self.retry_groups(&sel)? {
+            let ctx = self.context(&entity.to_string())?;
             out.push(retry_records(&ctx, &ids, &cancel).await?);
         }
         Ok(out)
+    }
+
+    /// The records a selection names, grouped by entity (in the order first met).
+    fn retry_groups(
+        &self,
+        sel: &RetrySelection,
+    ) -> Result<Vec<(EntityId, Vec<FailedRecordId>)>, RunError> {
+        let pairs = match sel {
+            RetrySelection::One(id) => failed_records::entities_of(&self.db, &[*id])?,
+            RetrySelection::Some(ids) => failed_records::entities_of(&self.db, ids)?,
+            RetrySelection::Entity(e) => {
+                let entity = entities::find(&self.db, e)?.id;
+                failed_records::open_ids(&self.db, entity, None)?
+                    .into_iter()
+                    .map(|id| (id, entity))
+                    .collect()
+            }
+            RetrySelection::Matching(filter) => failed_records::open_matching(&self.db, filter)?,
+        };
+        let asked: &[FailedRecordId] = match sel {
+            RetrySelection::One(id) => std::slice::from_ref(id),
+            RetrySelection::Some(ids) => ids.as_slice(),
+            _ => &[],
+        };
+        if let Some(id) = asked.iter().find(|id| !pairs.iter().any(|(p, _)| p == *id)) {
+            return Err(StoreError::NotFound(format!("ids: no failed record with id {id}")).into());
+        }
+        let mut groups: Vec<(EntityId, Vec<FailedRecordId>)> = Vec::new();
+        for (id, entity) in pairs {
+            match groups.iter_mut().find(|(e, _)| *e == entity) {
+                Some((_, ids)) => ids.push(id),
+                None => groups.push((entity, vec![id])),
+            }
+        }
+        Ok(groups)
+    }
+
+    /// `retry_failed` with the outcome of every record, telling `progress` how far it has got after each chunk.
+    pub async fn retry_failed_reporting(
+        &self,
+        sel: RetrySelection,
+        progress: &(dyn Fn(RetryProgress) + Send + Sync),
+    ) -> Result<RetryReport, RunError> {
+        let cancel = CancellationToken::new();
+        let groups = self.retry_groups(&sel)?;
+        let total: u64 = groups.iter().map(|(_, ids)| ids.len() as u64).sum();
+        let mut report = RetryReport {
+            asked: total,
+            ..RetryReport::default()
+        };
+        progress(RetryProgress { done: 0, total });
+        let mut done_before = 0u64;
+        for (entity, ids) in &groups {
+            let ctx = self.context(&entity.to_string())?;
+            let on_chunk = |o: &RetryOutcome| {
+                progress(RetryProgress {
+                    done: done_before + o.resolved + o.failed_again + o.parked,
+                    total,
+                })
+            };
+            let o = retry_records_with(&ctx, ids, &cancel, &on_chunk).await?;
+            report.resolved += o.resolved;
+            report.failed_again += o.failed_again;
+            report.parked += o.parked;
+            done_before += ids.len() as u64;
+        }
+        progress(RetryProgress { done: total, total });
+        let shown: Vec<FailedRecordId> = groups
+            .iter()
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .take(RetryReport::MAX_OUTCOMES)
+            .collect();
+        report.outcomes = failed_records::outcomes(&self.db, &shown)?;
+        Ok(report)
+    }
+
+    /// "Retry now" for parked children: their parents are looked up again and the children whose parent exists
+    /// now are loaded, whatever their backoff says. Entities with a run in progress are skipped (the run retries
+    /// its children when it ends); asking for one child of such an entity is refused.
+    pub async fn retry_pending_now(
+        &self,
+        sel: PendingSelection,
+    ) -> Result<PendingRetryReport, RunError> {
+        let cancel = CancellationToken::new();
+        let now = crate::clock::now();
+        let mut report = PendingRetryReport::default();
+        let busy = |entity: EntityId| -> Result<bool, RunError> {
+            let local = self
+                .active
+                .lock()
+                .expect("run registry poisoned")
+                .contains_key(&entity);
+            Ok(local || runs::active(&self.db, entity)?.is_some())
+        };
+        let targets = match &sel {
+            PendingSelection::One { entity, bk_hash } => {
+                if busy(*entity)? {
+                    let name = entities::find(&self.db, &entity.to_string())?.def.name;
+                    return Err(StoreError::Conflict(format!(
+                        "entity '{name}' is syncing: its run retries its waiting children when it ends"
+                    ))
+                    .into());
+                }
+                // Due now, so the sweep below takes it (and whatever else of the entity was due anyway).
+                if !crate::store::pending_children::make_due(
+                    &self.db,
+                    *entity,
+                    bk_hash,
+                    &pipeline_text(now),
+                )? {
+                    return Err(StoreError::NotFound(format!(
+                        "no waiting child with key hash {bk_hash}: it was loaded or failed meanwhile"
+                    ))
+                    .into());
+                }
+                vec![(*entity, false)]
+            }
+            PendingSelection::All => {
+                crate::store::pending_children::entities_with_pending(&self.db)?
+                    .into_iter()
+                    .map(|e| (e, true))
+                    .collect()
+            }
+        };
+        for (entity, force) in targets {
+            if busy(entity)? {
+                report
+                    .skipped_running
+                    .push(entities::find(&self.db, &entity.to_string())?.def.name);
+                continue;
+            }
+            let ctx = self.context(&entity.to_string())?;
+            let p = pipeline::retry_pending(&ctx, now, force, &cancel).await?;
+            report.loaded += p.loaded;
+            report.still_pending += p.still_pending;
+            report.failed += p.failed;
+        }
+        if let PendingSelection::One { entity, bk_hash } = &sel {
+            let parked = crate::store::pending_children::is_parked(&self.db, *entity, bk_hash)?;
+            report.one = Some(if parked {
+                PendingOutcome::StillPending
+            } else {
+                PendingOutcome::Loaded
+            });
+        }
+        Ok(report)
     }
 
     pub fn failed_detail(&self, id: FailedRecordId) -> Result<FailedRecordDetail, StoreError> {

@@ -157,7 +157,36 @@ dto!(
     pub struct RunFilter {
         pub entity_id: Option<String>,
         pub status: Option<RunStatus>,
+        /// `manual`, `schedule`, `cli` or `retry`.
+        pub trigger: Option<String>,
+        /// Runs started on or after this day (`YYYY-MM-DD`, UTC).
+        pub since: Option<String>,
+        /// Runs started on or before this day (`YYYY-MM-DD`, UTC).
+        pub until: Option<String>,
         pub limit: u32,
+    }
+);
+
+impl RunFilter {
+    /// The newest `limit` runs, unfiltered.
+    pub fn newest(limit: u32) -> RunFilter {
+        RunFilter {
+            entity_id: None,
+            status: None,
+            trigger: None,
+            since: None,
+            until: None,
+            limit,
+        }
+    }
+}
+
+dto!(
+    /// One point of a run's throughput chart.
+    pub struct RunSample {
+        pub elapsed_ms: u64,
+        pub rows_done: u64,
+        pub rows_per_sec: f64,
     }
 );
 
@@ -281,6 +310,32 @@ dto!(
         pub last_runs: Vec<RunSummary>,
         pub daily: Vec<DailyStat>,
         pub next_scheduled_run: Option<String>,
+        /// Each connection's health, judged by the last finished run that used it.
+        pub connection_health: Vec<ConnectionHealth>,
+    }
+);
+
+/// How a connection fared in its last finished run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// The last run that used it got through (with or without record errors).
+    Ok,
+    /// The last run that used it failed as a whole (network, credentials, schema, …).
+    Failing,
+    /// No run has used it yet.
+    Unknown,
+}
+
+dto!(
+    pub struct ConnectionHealth {
+        pub name: String,
+        pub kind: ConnectionKind,
+        pub health: Health,
+        pub last_run_at: Option<String>,
+        /// The failed run's error, when `health` is `failing`.
+        pub last_error: Option<String>,
     }
 );
 

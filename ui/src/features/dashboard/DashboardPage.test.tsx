@@ -17,6 +17,7 @@ const quiet: DashboardSummary = {
     failed: 0,
   })),
   nextScheduledRun: null,
+  connectionHealth: [],
 };
 
 describe("Dashboard", () => {
@@ -27,6 +28,15 @@ describe("Dashboard", () => {
     expect(within(screen.getByTestId("last-runs")).getAllByRole("listitem")).toHaveLength(dashboard.lastRuns.length);
     expect(screen.getByTestId("next-run")).not.toHaveTextContent("Nothing is scheduled");
     expect(await screen.findByTestId("throughput-chart")).toBeInTheDocument();
+  });
+
+  it("shows each connection's health with the failing one's error", async () => {
+    await renderApp("/");
+    const rows = await screen.findAllByTestId("health-row");
+    expect(rows.map((r) => r.dataset.health)).toEqual(dashboard.connectionHealth.map((c) => c.health));
+    expect(rows[0]).toHaveTextContent("Working");
+    expect(rows[1]).toHaveTextContent("Failing");
+    expect(rows[1]).toHaveTextContent("ScheduleHub is unreachable");
   });
 
   it("says so plainly when nothing has happened yet (all-zero days, no runs, nothing scheduled)", async () => {

@@ -13,6 +13,7 @@ import { LiveRuns } from "@/features/runs/LiveRuns";
 import { useSyncAll } from "@/features/runs/queries";
 import { useStartDemo } from "@/features/settings/queries";
 import { ApiException } from "@/lib/result";
+import { ConnectionHealthCard } from "./ConnectionHealth";
 import { useDashboardSummary } from "./queries";
 
 /** First launch with nothing configured: offer the demo (simulators inside the app) instead of an empty screen. */
@@ -178,6 +179,8 @@ function Overview({ summary }: { summary: DashboardSummary }) {
         </Card>
       </div>
 
+      <ConnectionHealthCard connections={summary.connectionHealth} />
+
       <Card>
         <CardTitle
           action={
@@ -199,7 +202,13 @@ function Overview({ summary }: { summary: DashboardSummary }) {
               <li key={run.id} className="flex items-center gap-4 py-3">
                 <StatusBadge status={run.status} />
                 <div className="min-w-0 flex-1">
-                  <div className="truncate font-medium text-slate-900 dark:text-slate-100">{run.entityName}</div>
+                  <Link
+                    to="/runs/$runId"
+                    params={{ runId: run.id }}
+                    className={`block truncate rounded font-medium text-slate-900 hover:underline dark:text-slate-100 ${focusRing}`}
+                  >
+                    {run.entityName}
+                  </Link>
                   <div className="text-xs text-slate-500 dark:text-slate-400">
                     {formatDateTime(run.startedAt, lang)}
                   </div>

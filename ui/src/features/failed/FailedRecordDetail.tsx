@@ -1,10 +1,11 @@
 import type { ReactNode } from "react";
 import { FileJson, RotateCcw } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import type { FailedRecordSummary } from "@/bindings";
+import type { FailedRecordSummary, RecordOutcome } from "@/bindings";
 import { Button } from "@/components/Button";
 import { ApiException } from "@/lib/result";
 import { useFailedRecordDetail, useRetryFailed } from "./queries";
+import { outcomeKind } from "./RetryResult";
 import { Drawer } from "@/components/Drawer";
 import { Pill } from "@/components/StatusBadge";
 import { formatDateTime, formatNumber } from "@/lib/format";
@@ -77,26 +78,41 @@ function RetryOne({ id }: { id: string }) {
         variant="primary"
         data-testid="failed-retry-one"
         disabled={retry.isPending}
-        onClick={() => retry.mutate({ ids: [id], entityId: null })}
+        onClick={() => retry.mutate({ ids: [id], filter: null })}
         icon={<RotateCcw className="size-4" aria-hidden="true" />}
       >
         {t("failed.retry")}
       </Button>
-      {retry.data ? (
-        <p role="status" data-testid="failed-retry-result" className="text-sm text-slate-600 dark:text-slate-300">
-          {t("failed.retryDone", {
-            resolved: retry.data.resolved,
-            failed: retry.data.failedAgain,
-            parked: retry.data.parked,
-          })}
-        </p>
-      ) : null}
+      {retry.data ? <OneOutcome outcome={retry.data.outcomes[0]} /> : null}
       {retry.error ? (
         <p role="alert" className="text-sm text-rose-600">
           {retry.error instanceof ApiException ? retry.error.message : String(retry.error)}
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** Where the record stands after its retry: resolved, waiting for its parent, or failed again with the new error. */
+function OneOutcome({ outcome }: { outcome: RecordOutcome | undefined }) {
+  const { t } = useTranslation();
+  if (!outcome) return null;
+  const kind = outcomeKind(outcome);
+  return (
+    <p
+      role="status"
+      data-testid="failed-retry-outcome"
+      data-outcome={kind}
+      className={`text-sm ${kind === "failed" ? "text-rose-700 dark:text-rose-300" : "text-slate-600 dark:text-slate-300"}`}
+    >
+      {t(`failed.outcome.${kind}`)}
+      {kind === "failed" ? (
+        <>
+          {": "}
+          <span dir="auto">{outcome.message}</span>
+        </>
+      ) : null}
+    </p>
   );
 }
 

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { FailedRecordFilter } from "@/bindings";
 import { failedRecords } from "@/dev/fixtures";
+import { fail } from "@/dev/mockBackend";
 import { renderApp } from "@/test/renderApp";
 
 const open = failedRecords.filter((r) => r.resolvedAt === null);
@@ -119,5 +120,92 @@ describe("Failed record snapshots", () => {
     await waitFor(() => expect(snapshots).toHaveTextContent("As received"));
     expect(snapshots.querySelector("pre")?.textContent).toContain("{");
     expect(within(snapshots).getAllByText("The row failed before this stage")).toHaveLength(2);
+  });
+});
+
+describe("Failed records: retry and export", () => {
+  it("retries a keyboard selection and shows each record's outcome", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/failed");
+    const rows = await screen.findAllByTestId("failed-row");
+    expect(screen.getByTestId("failed-retry-selected")).toBeDisabled();
+    within(rows[0]!).getByTestId("failed-select").focus();
+    await user.keyboard(" ");
+    await user.click(within(rows[1]!).getByTestId("failed-select"));
+    expect(screen.getByTestId("failed-retry-selected")).toHaveTextContent("Retry selected (2)");
+
+    await user.click(screen.getByTestId("failed-retry-selected"));
+    await waitFor(() =>
+      expect(backend.calls.find((c) => c.cmd === "failed_records_retry")?.args).toMatchObject({
+        ids: [open[0]!.id, open[1]!.id],
+        filter: null,
+      }),
+    );
+    const result = await screen.findByTestId("failed-retry-result");
+    expect(within(result).getByTestId("failed-retry-summary")).toHaveTextContent(
+      "1 resolved, 1 still failing, 0 waiting for a parent",
+    );
+    const outcomes = within(result).getAllByTestId("retry-outcome");
+    expect(outcomes.map((o) => o.dataset.outcome)).toEqual(["resolved", "failed"]);
+    expect(outcomes[1]).toHaveTextContent(open[1]!.message);
+    // The selection is cleared once the retry is done.
+    expect(screen.getByTestId("failed-retry-selected")).toBeDisabled();
+  });
+
+  it("retries every record matching the filter (not just this page) and reports the total", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/failed");
+    await screen.findAllByTestId("failed-row");
+    await user.selectOptions(screen.getByTestId("failed-stage-filter"), "load");
+    const loadOpen = open.filter((r) => r.stage === "load");
+    await waitFor(() => expect(screen.getByTestId("failed-retry-all")).toHaveTextContent(`(${loadOpen.length})`));
+    await user.click(screen.getByTestId("failed-retry-all"));
+    await waitFor(() => {
+      const call = backend.calls.find((c) => c.cmd === "failed_records_retry");
+      expect(call?.args.ids).toEqual([]);
+      expect(call?.args.filter).toMatchObject({ stage: "load", includeResolved: false });
+    });
+    const result = await screen.findByTestId("failed-retry-result");
+    expect(within(result).getAllByTestId("retry-outcome")).toHaveLength(loadOpen.length);
+  });
+
+  it("shows a retry's error instead of an outcome", async () => {
+    const user = userEvent.setup();
+    await renderApp("/failed", {
+      failed_records_retry: () => fail("network", "ScheduleHub is unreachable: connection refused"),
+    });
+    const rows = await screen.findAllByTestId("failed-row");
+    await user.click(within(rows[0]!).getByTestId("failed-row-retry"));
+    expect(await screen.findByTestId("failed-retry-error")).toHaveTextContent("ScheduleHub is unreachable");
+    expect(screen.queryByTestId("failed-retry-result")).not.toBeInTheDocument();
+  });
+
+  it("exports the current filter (all pages) to the file picked in the save dialog", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/failed");
+    await screen.findAllByTestId("failed-row");
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    await waitFor(() => expect(lastFilter(backend.calls).offset).toBe(25));
+    await user.click(screen.getByTestId("failed-export-csv"));
+    expect(await screen.findByTestId("failed-export-result")).toHaveTextContent(
+      `${open.length} records exported to /home/planner/failed-records.csv`,
+    );
+    const dialog = backend.calls.find((c) => c.cmd === "plugin:dialog|save");
+    expect(JSON.stringify(dialog?.args)).toContain("csv");
+    expect(backend.calls.find((c) => c.cmd === "failed_records_export")?.args).toMatchObject({
+      format: "csv",
+      path: "/home/planner/failed-records.csv",
+      filter: { offset: 25, includeResolved: false },
+    });
+  });
+
+  it("writes nothing when the save dialog is closed", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/failed", { "plugin:dialog|save": () => null });
+    await screen.findAllByTestId("failed-row");
+    await user.click(screen.getByTestId("failed-export-json"));
+    await waitFor(() => expect(backend.calls.some((c) => c.cmd === "plugin:dialog|save")).toBe(true));
+    expect(backend.calls.some((c) => c.cmd === "failed_records_export")).toBe(false);
+    expect(screen.queryByTestId("failed-export-result")).not.toBeInTheDocument();
   });
 });

@@ -1,8 +1,15 @@
 import { useCallback, useMemo, useState } from "react";
 import { ChevronLeft, ChevronRight, Download, PartyPopper, RotateCcw, SearchIcon } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import type { FailedRecordFilter, FailedRecordSummary, Stage } from "@/bindings";
-import { Button, ComingSoonButton } from "@/components/Button";
+import type {
+  ExportKind,
+  FailedRecordFilter,
+  FailedRecordSummary,
+  RetryProgress,
+  RetryReport,
+  Stage,
+} from "@/bindings";
+import { Button } from "@/components/Button";
 import { Field, inputClass, Select } from "@/components/Field";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
@@ -12,7 +19,9 @@ import { useEntities } from "@/features/entities/queries";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { useDebouncedValue } from "@/lib/useDebouncedValue";
 import { FailedRecordDetail } from "./FailedRecordDetail";
-import { useFailedRecords, useRetryFailed } from "./queries";
+import { useExportFailed, useFailedRecords, useRetryFailed } from "./queries";
+import { RetryProgressBar, RetryResult } from "./RetryResult";
+import { toApiException } from "@/lib/result";
 
 export const STAGES: readonly Stage[] = ["fetch", "normalize", "validate", "identity", "resolve", "load"];
 export const PAGE_SIZE = 25;
@@ -36,12 +45,31 @@ interface Filters {
 
 const NO_FILTERS: Filters = { entityId: "", stage: "", errorType: "", search: "", includeResolved: false };
 
-function FailedRow({ record, onOpen }: { record: FailedRecordSummary; onOpen: (r: FailedRecordSummary) => void }) {
+interface RowProps {
+  record: FailedRecordSummary;
+  selected: boolean;
+  busy: boolean;
+  onToggle: (id: string) => void;
+  onOpen: (r: FailedRecordSummary) => void;
+  onRetry: (ids: string[]) => void;
+}
+
+function FailedRow({ record, selected, busy, onToggle, onOpen, onRetry }: RowProps) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const retry = useRetryFailed();
   return (
     <tr data-testid="failed-row" className={record.resolvedAt ? "opacity-60" : ""}>
+      <Td>
+        <input
+          type="checkbox"
+          data-testid="failed-select"
+          className="size-4 rounded border-slate-300 accent-indigo-600"
+          aria-label={t("failed.select", { ref: record.erpRefStr ?? record.id })}
+          checked={selected}
+          disabled={record.resolvedAt !== null}
+          onChange={() => onToggle(record.id)}
+        />
+      </Td>
       <Td>
         <div className="font-medium text-slate-900 dark:text-slate-100">{record.entityName}</div>
         <div className="font-mono text-xs break-all text-slate-500" dir="ltr">
@@ -94,8 +122,9 @@ function FailedRow({ record, onOpen }: { record: FailedRecordSummary; onOpen: (r
           </Button>
           <Button
             size="sm"
-            disabled={retry.isPending || record.resolvedAt !== null}
-            onClick={() => retry.mutate({ ids: [record.id], entityId: null })}
+            data-testid="failed-row-retry"
+            disabled={busy || record.resolvedAt !== null}
+            onClick={() => onRetry([record.id])}
             icon={<RotateCcw className="size-3.5" aria-hidden="true" />}
           >
             {t("failed.retry")}
@@ -147,7 +176,7 @@ function Pager({
 }
 
 export function FailedRecordsPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const entities = useEntities();
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [offset, setOffset] = useState(0);
@@ -184,6 +213,32 @@ export function FailedRecordsPage() {
     query.includeResolved;
   const seenErrorTypes = [...new Set((records.data?.items ?? []).map((r) => r.errorType))].sort();
 
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string) =>
+    setSelected((sel) => {
+      const next = new Set(sel);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const retry = useRetryFailed();
+  const [progress, setProgress] = useState<RetryProgress | null>(null);
+  const [report, setReport] = useState<RetryReport | null>(null);
+  const startRetry = (ids: string[], filter: FailedRecordFilter | null) => {
+    setReport(null);
+    setProgress(null);
+    retry.mutate(
+      { ids, filter, onProgress: setProgress },
+      {
+        onSuccess: (r) => {
+          setReport(r);
+          setSelected(new Set());
+        },
+      },
+    );
+  };
+  const openOnPage = (records.data?.items ?? []).filter((r) => r.resolvedAt === null).length;
+
   return (
     <Page
       name="failed"
@@ -191,13 +246,34 @@ export function FailedRecordsPage() {
       subtitle={t("failed.subtitle")}
       actions={
         <>
-          <ComingSoonButton icon={<Download className="size-4" aria-hidden="true" />}>
-            {t("failed.export")}
-          </ComingSoonButton>
-          <RetryAllButton entityIds={filters.entityId ? [filters.entityId] : (entities.data ?? []).map((e) => e.id)} />
+          <ExportButtons filter={query} disabled={(records.data?.total ?? 0) === 0} />
+          <Button
+            data-testid="failed-retry-selected"
+            disabled={retry.isPending || selected.size === 0}
+            onClick={() => startRetry([...selected], null)}
+            icon={<RotateCcw className="size-4" aria-hidden="true" />}
+          >
+            {t("failed.retrySelected", { n: selected.size })}
+          </Button>
+          <Button
+            variant="primary"
+            data-testid="failed-retry-all"
+            disabled={retry.isPending || (records.data?.total ?? 0) === 0 || (openOnPage === 0 && offset === 0)}
+            onClick={() => startRetry([], query)}
+            icon={<RotateCcw className="size-4" aria-hidden="true" />}
+          >
+            {t("failed.retryAllMatching", { n: formatNumber(records.data?.total ?? 0, i18n.language) })}
+          </Button>
         </>
       }
     >
+      {retry.isPending ? <RetryProgressBar progress={progress} /> : null}
+      {retry.isError ? (
+        <p role="alert" className="mb-4 text-sm text-rose-600" data-testid="failed-retry-error">
+          {toApiException(retry.error).message}
+        </p>
+      ) : null}
+      {report ? <RetryResult report={report} onClose={() => setReport(null)} /> : null}
       <div className="mb-5 flex flex-wrap items-end gap-4" role="search">
         <Field label={t("failed.entity")} htmlFor="failed-entity">
           <Select
@@ -297,6 +373,9 @@ export function FailedRecordsPage() {
               <Table label={t("failed.title")}>
                 <thead>
                   <tr>
+                    <Th>
+                      <span className="sr-only">{t("failed.selection")}</span>
+                    </Th>
                     <Th>{t("failed.record")}</Th>
                     <Th>{t("failed.stage")}</Th>
                     <Th>{t("failed.errorType")}</Th>
@@ -310,7 +389,15 @@ export function FailedRecordsPage() {
                 </thead>
                 <tbody>
                   {page.items.map((r) => (
-                    <FailedRow key={r.id} record={r} onOpen={setOpen} />
+                    <FailedRow
+                      key={r.id}
+                      record={r}
+                      selected={selected.has(r.id)}
+                      busy={retry.isPending}
+                      onToggle={toggle}
+                      onOpen={setOpen}
+                      onRetry={(ids) => startRetry(ids, null)}
+                    />
                   ))}
                 </tbody>
               </Table>
@@ -324,37 +411,34 @@ export function FailedRecordsPage() {
   );
 }
 
-/** Retries every open record of the chosen entity (or of every entity), one entity after the other. */
-function RetryAllButton({ entityIds }: { entityIds: string[] }) {
-  const { t } = useTranslation();
-  const retry = useRetryFailed();
-  const [done, setDone] = useState<{ resolved: number; failed: number; parked: number } | null>(null);
-  const run = async () => {
-    const total = { resolved: 0, failed: 0, parked: 0 };
-    for (const entityId of entityIds) {
-      const r = await retry.mutateAsync({ ids: [], entityId });
-      total.resolved += r.resolved;
-      total.failed += r.failedAgain;
-      total.parked += r.parked;
-    }
-    setDone(total);
-  };
+/** Exports every record matching the filter (all pages) to a file chosen in the native save dialog. */
+function ExportButtons({ filter, disabled }: { filter: FailedRecordFilter; disabled: boolean }) {
+  const { t, i18n } = useTranslation();
+  const exporter = useExportFailed();
+  const run = (format: ExportKind) => exporter.mutate({ filter, format });
   return (
     <span className="flex items-center gap-2">
-      {done ? (
-        <span role="status" data-testid="failed-retry-all-result" className="text-xs text-slate-500">
-          {t("failed.retryDone", { resolved: done.resolved, failed: done.failed, parked: done.parked })}
+      {exporter.data ? (
+        <span role="status" data-testid="failed-export-result" className="max-w-64 truncate text-xs text-slate-500">
+          {t("failed.exported", { n: formatNumber(exporter.data.count, i18n.language), path: exporter.data.path })}
         </span>
       ) : null}
-      <Button
-        variant="primary"
-        data-testid="failed-retry-all"
-        disabled={retry.isPending || entityIds.length === 0}
-        onClick={() => void run().catch(() => setDone(null))}
-        icon={<RotateCcw className="size-4" aria-hidden="true" />}
-      >
-        {t("failed.retryAll")}
-      </Button>
+      {exporter.isError ? (
+        <span role="alert" data-testid="failed-export-error" className="max-w-64 text-xs text-rose-600">
+          {toApiException(exporter.error).message}
+        </span>
+      ) : null}
+      {(["csv", "json"] as const).map((format) => (
+        <Button
+          key={format}
+          data-testid={`failed-export-${format}`}
+          disabled={disabled || exporter.isPending}
+          onClick={() => run(format)}
+          icon={<Download className="size-4" aria-hidden="true" />}
+        >
+          {t(`failed.export_${format}`)}
+        </Button>
+      ))}
     </span>
   );
 }

@@ -1,5 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { commands, type FailedRecordFilter } from "@/bindings";
+import { Channel } from "@tauri-apps/api/core";
+import { save } from "@tauri-apps/plugin-dialog";
+import { commands, type ExportKind, type FailedRecordFilter, type RetryProgress } from "@/bindings";
 import { unwrap } from "@/lib/result";
 
 export const failedRecordKeys = {
@@ -17,17 +19,45 @@ export function useFailedRecords(filter: FailedRecordFilter) {
   });
 }
 
-/** Retries records through the current configuration: the given ids, or every open record of `entityId`. */
+/** What to retry: the given ids, or every open record matching `filter` (its paging ignored). */
+export interface RetryRequest {
+  ids: string[];
+  filter: FailedRecordFilter | null;
+  onProgress?: (p: RetryProgress) => void;
+}
+
+/** Retries records through the current configuration; progress arrives per chunk, the answer has each outcome. */
 export function useRetryFailed() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ ids, entityId }: { ids: string[]; entityId: string | null }) =>
-      unwrap(commands.failedRecordsRetry(ids, entityId)),
+    mutationFn: ({ ids, filter, onProgress }: RetryRequest) => {
+      const channel = new Channel<RetryProgress>();
+      if (onProgress) channel.onmessage = onProgress;
+      return unwrap(commands.failedRecordsRetry(ids, filter, channel));
+    },
     onSettled: () =>
       Promise.all([
         queryClient.invalidateQueries({ queryKey: failedRecordKeys.all }),
         queryClient.invalidateQueries({ queryKey: ["dashboard"] }),
+        queryClient.invalidateQueries({ queryKey: ["runs"] }),
       ]),
+  });
+}
+
+/**
+ * Exports the records matching `filter` (every page) as CSV or JSON to a file the planner picks in the native save
+ * dialog. Resolves to the number written, or null when the planner closed the dialog.
+ */
+export function useExportFailed() {
+  return useMutation({
+    mutationFn: async ({ filter, format }: { filter: FailedRecordFilter; format: ExportKind }) => {
+      const path = await save({
+        defaultPath: `failed-records.${format}`,
+        filters: [{ name: format.toUpperCase(), extensions: [format] }],
+      });
+      if (!path) return null;
+      return { path, count: await unwrap(commands.failedRecordsExport(filter, format, path)) };
+    },
   });
 }
 

@@ -1,12 +1,14 @@
 import { Hourglass, RotateCcw } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import { ComingSoonButton } from "@/components/Button";
+import { Button } from "@/components/Button";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill } from "@/components/StatusBadge";
 import { Table, Td, Th } from "@/components/Table";
 import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
-import { usePendingChildren } from "./queries";
+import type { PendingRetryReport } from "@/bindings";
+import { toApiException } from "@/lib/result";
+import { usePendingChildren, useRetryPending } from "./queries";
 
 /** SPEC §6: after this many attempts a pending child becomes a failed record. */
 export const MAX_PENDING_ATTEMPTS = 5;
@@ -15,6 +17,12 @@ export function PendingChildrenPage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const pending = usePendingChildren();
+  const retry = useRetryPending();
+  const busyKey = retry.isPending
+    ? retry.variables
+      ? `${retry.variables.entityId}:${retry.variables.bkHash}`
+      : "all"
+    : null;
   return (
     <Page
       name="pending"
@@ -22,12 +30,24 @@ export function PendingChildrenPage() {
       subtitle={t("pending.subtitle")}
       actions={
         (pending.data?.length ?? 0) > 0 ? (
-          <ComingSoonButton icon={<RotateCcw className="size-4" aria-hidden="true" />}>
-            {t("pending.retryNow")}
-          </ComingSoonButton>
+          <Button
+            variant="primary"
+            data-testid="pending-retry-all"
+            disabled={retry.isPending}
+            onClick={() => retry.mutate(null)}
+            icon={<RotateCcw className={`size-4 ${busyKey === "all" ? "animate-spin" : ""}`} aria-hidden="true" />}
+          >
+            {t("pending.retryAllNow")}
+          </Button>
         ) : undefined
       }
     >
+      {retry.data ? <RetryOutcome report={retry.data} /> : null}
+      {retry.isError ? (
+        <p role="alert" data-testid="pending-retry-error" className="mb-4 text-sm text-rose-600">
+          {toApiException(retry.error).message}
+        </p>
+      ) : null}
       <QueryView query={pending}>
         {(list) =>
           list.length === 0 ? (
@@ -46,6 +66,9 @@ export function PendingChildrenPage() {
                   <Th>{t("pending.attempts")}</Th>
                   <Th>{t("pending.nextRetry")}</Th>
                   <Th>{t("pending.parked")}</Th>
+                  <Th>
+                    <span className="sr-only">{t("common.actions")}</span>
+                  </Th>
                 </tr>
               </thead>
               <tbody>
@@ -78,6 +101,18 @@ export function PendingChildrenPage() {
                       <div className="text-xs text-slate-500">{formatDateTime(p.nextRetryAt, lang)}</div>
                     </Td>
                     <Td className="whitespace-nowrap">{formatDateTime(p.createdAt, lang)}</Td>
+                    <Td className="text-end">
+                      <Button
+                        size="sm"
+                        data-testid="pending-retry-one"
+                        disabled={retry.isPending}
+                        aria-label={t("pending.retryOneLabel", { ref: p.parentRefStr })}
+                        onClick={() => retry.mutate({ entityId: p.entityId, bkHash: p.bkHash })}
+                        icon={<RotateCcw className="size-3.5" aria-hidden="true" />}
+                      >
+                        {t("pending.retryNow")}
+                      </Button>
+                    </Td>
                   </tr>
                 ))}
               </tbody>
@@ -86,5 +121,35 @@ export function PendingChildrenPage() {
         }
       </QueryView>
     </Page>
+  );
+}
+
+/** What "retry now" did: the one child's fate, or the totals of all. */
+function RetryOutcome({ report }: { report: PendingRetryReport }) {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
+  return (
+    <div
+      role="status"
+      data-testid="pending-retry-result"
+      className="mb-4 rounded-xl border border-slate-200 bg-white p-4 text-sm shadow-xs dark:border-slate-800 dark:bg-slate-900"
+    >
+      {report.one ? (
+        <p data-outcome={report.one}>{t(`pending.outcome.${report.one}`)}</p>
+      ) : (
+        <p>
+          {t("pending.retryTotals", {
+            loaded: formatNumber(report.loaded, lang),
+            waiting: formatNumber(report.stillPending, lang),
+            failed: formatNumber(report.failed, lang),
+          })}
+        </p>
+      )}
+      {report.skippedRunning.length > 0 ? (
+        <p className="mt-1 text-xs text-slate-500">
+          {t("pending.skippedRunning", { entities: report.skippedRunning.join(", ") })}
+        </p>
+      ) : null}
+    </div>
   );
 }

@@ -1,8 +1,10 @@
+import { Link } from "@tanstack/react-router";
+import { X } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import { Button } from "@/components/Button";
+import { Button, buttonClass } from "@/components/Button";
 import { StatusBadge } from "@/components/StatusBadge";
 import { formatNumber } from "@/lib/format";
-import { useLiveRuns } from "@/lib/liveRuns";
+import { dismissLiveRun, useLiveRuns } from "@/lib/liveRuns";
 import { useCancelRun } from "./queries";
 
 /** A progress bar per run in flight, with rows/s and ETA, from `sync-event`s. Renders nothing when idle. */
@@ -22,14 +24,15 @@ export function LiveRuns() {
             key={r.runId}
             data-testid="live-run"
             data-status={r.status}
+            data-entity={r.entityName}
             className="rounded-xl border border-slate-200 bg-white p-4 shadow-xs dark:border-slate-800 dark:bg-slate-900"
           >
             <div className="flex items-center justify-between gap-3">
               <div className="flex items-center gap-2">
                 <span className="font-medium">{r.entityName}</span>
                 <StatusBadge status={r.status} />
-                <span className="text-xs text-slate-500">
-                  {r.stage === "fetch" || r.stage === "load" || r.stage === "deletes"
+                <span className="text-xs text-slate-500" data-testid="live-run-stage" data-stage={r.stage}>
+                  {r.stage === "fetch" || r.stage === "load" || r.stage === "deletes" || r.stage === "done"
                     ? t(`runs.stageNames.${r.stage}`)
                     : r.stage}
                 </span>
@@ -42,10 +45,34 @@ export function LiveRuns() {
                 <span>{t("runs.rowsPerSec", { n: formatNumber(Math.round(r.rowsPerSec), i18n.language) })}</span>
                 {eta !== null && r.status === "running" ? <span>{t("runs.eta", { s: eta })}</span> : null}
                 {r.status === "running" ? (
-                  <Button size="sm" variant="ghost" onClick={() => cancel.mutate(r.runId)}>
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    data-testid="live-run-cancel"
+                    disabled={cancel.isPending}
+                    onClick={() => cancel.mutate(r.runId)}
+                  >
                     {t("runs.cancel")}
                   </Button>
-                ) : null}
+                ) : (
+                  <>
+                    <Link
+                      to="/runs/$runId"
+                      params={{ runId: r.runId }}
+                      data-testid="live-run-summary"
+                      className={buttonClass("secondary", "sm")}
+                    >
+                      {t("runs.viewSummary")}
+                    </Link>
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      aria-label={t("runs.dismiss", { name: r.entityName })}
+                      onClick={() => dismissLiveRun(r.runId)}
+                      icon={<X className="size-3.5" aria-hidden="true" />}
+                    />
+                  </>
+                )}
               </div>
             </div>
             <div

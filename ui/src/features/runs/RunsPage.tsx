@@ -1,16 +1,18 @@
 import { useState } from "react";
-import { History, Play } from "lucide-react";
+import { Link } from "@tanstack/react-router";
+import { History, Play, Square } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { RunFilter, RunStatus, RunSummary } from "@/bindings";
 import { Button, ComingSoonButton } from "@/components/Button";
-import { Field, Select } from "@/components/Field";
+import { Field, inputClass, Select } from "@/components/Field";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill, StatusBadge } from "@/components/StatusBadge";
 import { numCell, Table, Td, Th } from "@/components/Table";
 import { useEntities } from "@/features/entities/queries";
 import { durationSeconds, formatDateTime, formatDuration, formatNumber } from "@/lib/format";
-import { useRuns } from "./queries";
+import { LiveRuns } from "./LiveRuns";
+import { useCancelRun, useRuns } from "./queries";
 
 export const RUN_STATUSES: readonly RunStatus[] = [
   "pending",
@@ -23,20 +25,31 @@ export const RUN_STATUSES: readonly RunStatus[] = [
 ];
 
 const PAGE = 50;
+export const RUN_TRIGGERS = ["manual", "schedule", "cli", "retry"] as const;
+const NO_FILTER: RunFilter = { entityId: null, status: null, trigger: null, since: null, until: null, limit: PAGE };
 const COUNTERS = ["fetched", "inserted", "updated", "deleted", "skipped", "failed", "pending", "duplicates"] as const;
 
 function RunRow({ run }: { run: RunSummary }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const seconds = durationSeconds(run.startedAt, run.finishedAt);
+  const cancel = useCancelRun();
+  const running = run.status === "running" || run.status === "pending";
   return (
     <>
-      <tr data-testid="run-row">
+      <tr data-testid="run-row" data-run-id={run.id} data-status={run.status} data-entity={run.entityName}>
         <Td>
-          <div className="font-medium text-slate-900 dark:text-slate-100">{run.entityName}</div>
+          <Link
+            to="/runs/$runId"
+            params={{ runId: run.id }}
+            data-testid="run-open"
+            className="font-medium text-indigo-700 underline-offset-2 hover:underline focus-visible:underline dark:text-indigo-300"
+          >
+            {run.entityName}
+          </Link>
           <div className="mt-1 flex flex-wrap items-center gap-1">
             <StatusBadge status={run.status} />
-            <Pill>{run.trigger}</Pill>
+            <Pill>{t(`runs.triggers.${run.trigger}`, { defaultValue: run.trigger })}</Pill>
             {run.fullRefresh ? <Pill tone="amber">{t("runs.fullRefresh")}</Pill> : null}
           </div>
         </Td>
@@ -45,6 +58,18 @@ function RunRow({ run }: { run: RunSummary }) {
           <div className="text-xs text-slate-500 tabular-nums">
             {seconds === null ? t("runs.inProgress") : formatDuration(seconds, lang)}
           </div>
+          {running ? (
+            <Button
+              size="sm"
+              className="mt-1"
+              data-testid="run-cancel"
+              disabled={cancel.isPending}
+              onClick={() => cancel.mutate(run.id)}
+              icon={<Square className="size-3" aria-hidden="true" />}
+            >
+              {t("runs.cancel")}
+            </Button>
+          ) : null}
         </Td>
         {COUNTERS.map((c) => (
           <Td key={c} className={numCell}>
@@ -78,10 +103,16 @@ function RunRow({ run }: { run: RunSummary }) {
 
 export function RunsPage() {
   const { t } = useTranslation();
-  const [filter, setFilter] = useState<RunFilter>({ entityId: null, status: null, limit: PAGE });
+  const [filter, setFilter] = useState<RunFilter>(NO_FILTER);
   const runs = useRuns(filter);
   const entities = useEntities();
-  const filtered = filter.entityId !== null || filter.status !== null;
+  const filtered =
+    filter.entityId !== null ||
+    filter.status !== null ||
+    filter.trigger !== null ||
+    filter.since !== null ||
+    filter.until !== null;
+  const set = (patch: Partial<RunFilter>) => setFilter((f) => ({ ...f, ...patch, limit: PAGE }));
 
   return (
     <Page
@@ -94,15 +125,14 @@ export function RunsPage() {
         </ComingSoonButton>
       }
     >
+      <LiveRuns />
       <div className="mb-5 flex flex-wrap items-end gap-4">
         <Field label={t("runs.filterStatus")} htmlFor="runs-status">
           <Select
             id="runs-status"
             data-testid="runs-status-filter"
             value={filter.status ?? ""}
-            onChange={(e) =>
-              setFilter((f) => ({ ...f, status: (e.target.value || null) as RunStatus | null, limit: PAGE }))
-            }
+            onChange={(e) => set({ status: (e.target.value || null) as RunStatus | null })}
           >
             <option value="">{t("runs.allStatuses")}</option>
             {RUN_STATUSES.map((s) => (
@@ -116,7 +146,8 @@ export function RunsPage() {
           <Select
             id="runs-entity"
             value={filter.entityId ?? ""}
-            onChange={(e) => setFilter((f) => ({ ...f, entityId: e.target.value || null, limit: PAGE }))}
+            data-testid="runs-entity-filter"
+            onChange={(e) => set({ entityId: e.target.value || null })}
           >
             <option value="">{t("common.allEntities")}</option>
             {(entities.data ?? []).map((e) => (
@@ -126,6 +157,48 @@ export function RunsPage() {
             ))}
           </Select>
         </Field>
+        <Field label={t("runs.filterTrigger")} htmlFor="runs-trigger">
+          <Select
+            id="runs-trigger"
+            data-testid="runs-trigger-filter"
+            value={filter.trigger ?? ""}
+            onChange={(e) => set({ trigger: e.target.value || null })}
+          >
+            <option value="">{t("runs.allTriggers")}</option>
+            {RUN_TRIGGERS.map((tr) => (
+              <option key={tr} value={tr}>
+                {t(`runs.triggers.${tr}`)}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label={t("runs.filterSince")} htmlFor="runs-since">
+          <input
+            id="runs-since"
+            type="date"
+            data-testid="runs-since-filter"
+            className={inputClass}
+            value={filter.since ?? ""}
+            max={filter.until ?? undefined}
+            onChange={(e) => set({ since: e.target.value || null })}
+          />
+        </Field>
+        <Field label={t("runs.filterUntil")} htmlFor="runs-until">
+          <input
+            id="runs-until"
+            type="date"
+            data-testid="runs-until-filter"
+            className={inputClass}
+            value={filter.until ?? ""}
+            min={filter.since ?? undefined}
+            onChange={(e) => set({ until: e.target.value || null })}
+          />
+        </Field>
+        {filtered ? (
+          <Button variant="ghost" data-testid="runs-clear-filters" onClick={() => setFilter(NO_FILTER)}>
+            {t("runs.clearFilters")}
+          </Button>
+        ) : null}
       </div>
 
       <QueryView query={runs}>

@@ -6,6 +6,10 @@ export const runKeys = {
   all: ["runs"] as const,
   lists: () => [...runKeys.all, "list"] as const,
   list: (filter: RunFilter) => [...runKeys.lists(), filter] as const,
+  /** One run's summary and samples: both change while it runs. */
+  details: () => [...runKeys.all, "detail"] as const,
+  detail: (runId: string) => [...runKeys.details(), runId] as const,
+  samples: (runId: string) => [...runKeys.details(), runId, "samples"] as const,
 };
 
 export function useRuns(filter: RunFilter) {
@@ -34,4 +38,14 @@ export function useCancelRun() {
     mutationFn: (runId: string) => unwrap(commands.runsCancel(runId)),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: runKeys.all }),
   });
+}
+
+/** One run's summary: counts, duration, watermarks and the report (with its errors) stored when it ended. */
+export function useRunDetail(runId: string) {
+  return useQuery({ queryKey: runKeys.detail(runId), queryFn: () => unwrap(commands.runsDetail(runId)) });
+}
+
+/** The run's rows/s samples, recorded at its page checkpoints. */
+export function useRunSamples(runId: string) {
+  return useQuery({ queryKey: runKeys.samples(runId), queryFn: () => unwrap(commands.runsSamples(runId)) });
 }

@@ -71,3 +71,39 @@ describe("Settings", () => {
     expect(screen.getByTestId("settings-start-at-login")).not.toBeChecked();
   });
 });
+
+describe("Settings: demo data", () => {
+  it("removes demo data after a confirmation, and the banner goes", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/settings");
+    expect(await screen.findByTestId("demo-banner")).toBeInTheDocument();
+    await user.click(await screen.findByTestId("demo-remove"));
+    // Nothing happens before the planner confirms; the confirm button has the focus.
+    expect(backend.calls.some((c) => c.cmd === "demo_remove")).toBe(false);
+    expect(screen.getByTestId("demo-remove-yes")).toHaveFocus();
+    await user.keyboard("{Enter}");
+    await waitFor(() => expect(backend.calls.some((c) => c.cmd === "demo_remove")).toBe(true));
+    await waitFor(() => expect(screen.queryByTestId("demo-banner")).not.toBeInTheDocument());
+    expect(screen.queryByTestId("demo-remove")).not.toBeInTheDocument();
+  });
+
+  it("keeps everything when the confirmation is dismissed with Escape", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/settings");
+    await user.click(await screen.findByTestId("demo-remove"));
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("demo-remove-confirm")).not.toBeInTheDocument();
+    expect(screen.getByTestId("demo-remove")).toHaveFocus();
+    expect(backend.calls.some((c) => c.cmd === "demo_remove")).toBe(false);
+  });
+
+  it("shows why demo data could not be removed", async () => {
+    const user = userEvent.setup();
+    await renderApp("/settings", {
+      demo_remove: () => fail("conflict", "entity 'sites' is syncing: cancel its run before removing it"),
+    });
+    await user.click(await screen.findByTestId("demo-remove"));
+    await user.click(screen.getByTestId("demo-remove-yes"));
+    expect(await screen.findByTestId("demo-remove-error")).toHaveTextContent("cancel its run");
+  });
+});

@@ -7,6 +7,7 @@ import { Select } from "@/components/Field";
 import { Page } from "@/components/Page";
 import { ErrorState, LoadingState, QueryView } from "@/components/States";
 import { AutostartSection } from "./AutostartSection";
+import { DemoDataSection } from "./DemoDataSection";
 import { useAppInfo, useSetLanguage, useSetTheme, useSettings } from "./queries";
 
 const THEMES: readonly Theme[] = ["system", "light", "dark"];
@@ -151,6 +152,7 @@ export function SettingsPage() {
         </QueryView>
         <AutostartSection />
         <Storage />
+        {settings.data?.demoMode ? <DemoDataSection /> : null}
       </div>
     </Page>
   );

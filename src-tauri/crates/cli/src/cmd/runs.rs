@@ -35,8 +35,7 @@ pub fn run(a: Args, db: &DbArg) -> anyhow::Result<()> {
                 &app.db,
                 &RunFilter {
                     entity_id,
-                    status: None,
-                    limit,
+                    ..RunFilter::newest(limit)
                 },
             )?)
         }

@@ -32,6 +32,16 @@ pub async fn retry_records(
     ids: &[FailedRecordId],
     cancel: &CancellationToken,
 ) -> Result<RetryOutcome, RunError> {
+    retry_records_with(ctx, ids, cancel, &|_| {}).await
+}
+
+/// `retry_records`, telling `progress` the outcome so far after each chunk has been checkpointed.
+pub async fn retry_records_with(
+    ctx: &RunContext,
+    ids: &[FailedRecordId],
+    cancel: &CancellationToken,
+    progress: &(dyn Fn(&RetryOutcome) + Send + Sync),
+) -> Result<RetryOutcome, RunError> {
     let mut out = RetryOutcome::default();
     if ids.is_empty() {
         return Ok(out);
@@ -83,6 +93,7 @@ pub async fn retry_records(
                     clear_old: false,
                 },
             )?;
+            progress(&out);
         }
         Ok(())
     }

@@ -26,6 +26,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// The action clashes with work in progress (e.g. a run).
+    #[error("{0}")]
+    Conflict(String),
     #[error("stored JSON is damaged: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -35,7 +38,7 @@ impl Coded for StoreError {
         match self {
             StoreError::NotFound(_) => ErrorCode::NotFound,
             StoreError::Invalid(_) => ErrorCode::Validation,
-            StoreError::PoolExhausted(_) => ErrorCode::Conflict,
+            StoreError::PoolExhausted(_) | StoreError::Conflict(_) => ErrorCode::Conflict,
             _ => ErrorCode::Internal,
         }
     }

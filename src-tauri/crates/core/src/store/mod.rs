@@ -8,6 +8,7 @@ pub mod entities;
 pub mod failed_records;
 pub mod pending_children;
 pub mod record_index;
+pub mod removal;
 pub mod runs;
 pub mod schedules;
 pub mod settings;

@@ -164,3 +164,30 @@ pub fn remove_many(
         params![entity, serde_json::to_string(bks)?],
     )?)
 }
+
+/// Makes one parked row due at `now` (a planner's "retry now"); false when it is no longer parked.
+pub fn make_due(db: &Db, entity: EntityId, bk: &str, now: &str) -> Result<bool, StoreError> {
+    db.write(|tx| {
+        Ok(tx.execute(
+            "UPDATE pending_children SET next_retry_at = ?3 WHERE entity_id = ?1 AND bk_hash = ?2",
+            params![entity, bk, now],
+        )? > 0)
+    })
+}
+
+/// Whether the row is still parked.
+pub fn is_parked(db: &Db, entity: EntityId, bk: &str) -> Result<bool, StoreError> {
+    Ok(db.conn()?.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pending_children WHERE entity_id = ?1 AND bk_hash = ?2)",
+        params![entity, bk],
+        |r| r.get(0),
+    )?)
+}
+
+/// Entities that have parked rows, any parent.
+pub fn entities_with_pending(db: &Db) -> Result<Vec<EntityId>, StoreError> {
+    let conn = db.conn()?;
+    let mut st = conn.prepare("SELECT DISTINCT entity_id FROM pending_children")?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

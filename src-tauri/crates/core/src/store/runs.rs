@@ -1,7 +1,7 @@
 //! The `runs` table: one row per execution of the pipeline for one entity, with its counters and cursor.
 
 use super::{Db, StoreError};
-use crate::model::{RunFilter, RunSummary};
+use crate::model::{RunFilter, RunSample, RunSummary};
 
 const SUMMARY_COLUMNS: &str = "r.id, r.entity_id, e.name, r.status, r.trigger, r.full_refresh, r.started_at,
     r.finished_at, r.fetched, r.inserted, r.updated, r.deleted, r.skipped, r.failed, r.pending, r.duplicates,
@@ -29,21 +29,115 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
     })
 }
 
+const TRIGGERS: [&str; 4] = ["manual", "schedule", "cli", "retry"];
+
+/// A filter day (`YYYY-MM-DD`) as a bound on `started_at`: the start of that day, or of the next one for `until`.
+fn day_bound(field: &str, day: Option<&str>, next: bool) -> Result<Option<String>, StoreError> {
+    let Some(day) = day.map(str::trim).filter(|d| !d.is_empty()) else {
+        return Ok(None);
+    };
+    let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map_err(|_| StoreError::Invalid(format!("{field}: '{day}' is not a date (YYYY-MM-DD)")))?;
+    let d = if next {
+        d + chrono::Duration::days(1)
+    } else {
+        d
+    };
+    Ok(Some(format!("{d}T00:00:00")))
+}
+
 /// Newest first; `limit` is capped so a careless caller cannot ask for the whole history at once.
 pub fn list(db: &Db, filter: &RunFilter) -> Result<Vec<RunSummary>, StoreError> {
+    if let Some(t) = filter.trigger.as_deref() {
+        if !TRIGGERS.contains(&t) {
+            return Err(StoreError::Invalid(format!(
+                "trigger: '{t}' is not one of {}",
+                TRIGGERS.join(", ")
+            )));
+        }
+    }
+    let since = day_bound("since", filter.since.as_deref(), false)?;
+    let until = day_bound("until", filter.until.as_deref(), true)?;
     let conn = db.conn()?;
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM runs r JOIN entities e ON e.id = r.entity_id
          WHERE (?1 IS NULL OR r.entity_id = ?1) AND (?2 IS NULL OR r.status = ?2)
-         ORDER BY r.started_at DESC LIMIT ?3"
+           AND (?3 IS NULL OR r.trigger = ?3) AND (?4 IS NULL OR r.started_at >= ?4)
+           AND (?5 IS NULL OR r.started_at < ?5)
+         ORDER BY r.started_at DESC LIMIT ?6"
     );
     let mut st = conn.prepare(&sql)?;
     let limit = filter.limit.clamp(1, 500);
     let rows = st.query_map(
-        rusqlite::params![filter.entity_id, filter.status, limit],
+        rusqlite::params![
+            filter.entity_id,
+            filter.status,
+            filter.trigger,
+            since,
+            until,
+            limit
+        ],
         summary,
     )?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Everything the run summary page shows: the history row, pages, bytes, duration, watermarks, and the report the
+/// pipeline stored when the run ended (its errors included); `None` while the run has not ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct RunDetail {
+    pub run: RunSummary,
+    pub pages: u64,
+    pub bytes: u64,
+    /// Finished runs: as the run measured it; running ones: so far.
+    pub duration_ms: u64,
+    pub watermark_before: Option<String>,
+    pub watermark_after: Option<String>,
+    pub resumed_from: Option<String>,
+    pub held_deletes: u64,
+    pub report: Option<crate::pipeline::RunReport>,
+}
+
+pub fn detail(db: &Db, id: RunId) -> Result<RunDetail, StoreError> {
+    let run = db
+        .conn()?
+        .query_row(
+            &format!("SELECT {SUMMARY_COLUMNS} FROM runs r JOIN entities e ON e.id = r.entity_id WHERE r.id = ?1"),
+            [id],
+            summary,
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("no run with id {id}")))?;
+    let rec = get(db, id)?;
+    let report: Option<crate::pipeline::RunReport> = rec
+        .summary
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok());
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    let measured = match (
+        parse(&rec.started_at),
+        rec.finished_at.as_deref().map(parse),
+    ) {
+        (Some(s), Some(Some(f))) => (f - s).num_milliseconds(),
+        (Some(s), None) => (crate::clock::now() - s.with_timezone(&chrono::Utc)).num_milliseconds(),
+        _ => 0,
+    };
+    Ok(RunDetail {
+        run,
+        pages: rec.counters.pages,
+        bytes: rec.counters.bytes,
+        duration_ms: report
+            .as_ref()
+            .map(|r| r.duration_ms)
+            .unwrap_or(measured.max(0) as u64),
+        watermark_before: rec.watermark_before,
+        watermark_after: rec.watermark_after,
+        resumed_from: rec.resumed_from.map(|r| r.to_string()),
+        held_deletes: rec.held_deletes,
+        report,
+    })
 }
 
 use super::now_text;
@@ -254,7 +348,8 @@ pub fn set_status(db: &Db, id: RunId, status: RunStatus) -> Result<(), StoreErro
     })
 }
 
-/// Adds one page's counters and moves the cursor and watermark, in the caller's checkpoint transaction.
+/// Adds one page's counters and moves the cursor and watermark, in the caller's checkpoint transaction, and takes a
+/// throughput sample for the run summary's chart (see `record_sample`).
 pub fn checkpoint(
     tx: &Transaction<'_>,
     id: RunId,
@@ -262,12 +357,13 @@ pub fn checkpoint(
     cursor: Option<&str>,
     watermark: Option<&str>,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    let now = crate::clock::now();
+    let (fetched, started_at): (i64, String) = tx.query_row(
         "UPDATE runs SET fetched = fetched + ?2, inserted = inserted + ?3, updated = updated + ?4,
            deleted = deleted + ?5, skipped = skipped + ?6, failed = failed + ?7, pending = pending + ?8,
            duplicates = duplicates + ?9, pages = pages + ?10, bytes = bytes + ?11,
            cursor = COALESCE(?12, cursor), watermark_after = COALESCE(?13, watermark_after), heartbeat_at = ?14
-         WHERE id = ?1",
+         WHERE id = ?1 RETURNING fetched, started_at",
         params![
             id,
             delta.fetched as i64,
@@ -282,10 +378,64 @@ pub fn checkpoint(
             delta.bytes as i64,
             cursor,
             watermark,
-            now_text()
+            now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
         ],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let started = chrono::DateTime::parse_from_rfc3339(&started_at)
+        .map_err(|e| StoreError::Invalid(format!("runs.started_at '{started_at}': {e}")))?;
+    let elapsed_ms = (now - started.with_timezone(&chrono::Utc))
+        .num_milliseconds()
+        .max(0);
+    record_sample(tx, id, elapsed_ms, fetched.max(0))
+}
+
+/// Samples closer together than this are not kept: a long run with small pages stays a few thousand rows.
+const SAMPLE_EVERY_MS: i64 = 250;
+
+/// One point of the run's rows/s chart: the rate since the previous sample (since the start for the first one).
+/// One primary-key lookup and at most one small insert per page, inside the page's checkpoint transaction.
+fn record_sample(
+    tx: &Transaction<'_>,
+    id: RunId,
+    elapsed_ms: i64,
+    rows_done: i64,
+) -> Result<(), StoreError> {
+    let previous: Option<(i64, i64)> = tx
+        .query_row(
+            "SELECT elapsed_ms, rows_done FROM run_samples WHERE run_id = ?1 ORDER BY elapsed_ms DESC LIMIT 1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (since_ms, since_rows) = match previous {
+        Some((ms, _)) if elapsed_ms - ms < SAMPLE_EVERY_MS => return Ok(()),
+        Some(p) => p,
+        None => (0, 0),
+    };
+    let rate =
+        (rows_done - since_rows).max(0) as f64 * 1000.0 / (elapsed_ms - since_ms).max(1) as f64;
+    tx.execute(
+        "INSERT OR IGNORE INTO run_samples (run_id, elapsed_ms, rows_done, rows_per_sec) VALUES (?1, ?2, ?3, ?4)",
+        params![id, elapsed_ms, rows_done, rate],
     )?;
     Ok(())
+}
+
+/// The run's throughput samples, oldest first.
+pub fn samples(db: &Db, id: RunId) -> Result<Vec<RunSample>, StoreError> {
+    let conn = db.conn()?;
+    let mut st = conn.prepare(
+        "SELECT elapsed_ms, rows_done, rows_per_sec FROM run_samples WHERE run_id = ?1 ORDER BY elapsed_ms",
+    )?;
+    let rows = st.query_map([id], |r| {
+        Ok(RunSample {
+            elapsed_ms: u(r, 0)?,
+            rows_done: u(r, 1)?,
+            rows_per_sec: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Ends a run (in the caller's transaction, so the entity's watermark moves with it).
