@@ -39,6 +39,7 @@ pub(crate) struct Session {
     credentials: Credentials,
     tokens: tokio::sync::Mutex<Tokens>,
     retry: RetryPolicy,
+    errors: Option<super::ErrorLog>,
 }
 
 /// The message of a reqwest error with its causes (TLS errors hide the useful part in the source chain).
@@ -115,6 +116,7 @@ impl Session {
             credentials: cfg.credentials.clone(),
             tokens: tokio::sync::Mutex::default(),
             retry: cfg.retry.clone(),
+            errors: cfg.errors.clone(),
         })
     }
 
@@ -134,7 +136,7 @@ impl Session {
             })?)),
             None => None,
         };
-        with_retry(&self.retry, cancel, call, || {
+        with_retry(&self.retry, self.errors.as_ref(), cancel, call, || {
             self.attempt(call, &method, path, body.clone(), auth)
         })
         .await
@@ -143,7 +145,7 @@ impl Session {
     /// Forgets the tokens and logs in now (a connection test).
     pub async fn login(&self, cancel: &CancellationToken) -> Result<(), HttpError> {
         let call = format!("{} login", self.service);
-        with_retry(&self.retry, cancel, &call, || async {
+        with_retry(&self.retry, self.errors.as_ref(), cancel, &call, || async {
             let mut t = self.tokens.lock().await;
             *t = Tokens::default();
             self.token_locked(&call, &mut t).await.map(|_| ())

@@ -109,12 +109,13 @@ fn record_of(
     rec
 }
 
-/// Delta, resolve and load for one page.
+/// Delta, resolve and load for one page. `now` is the clock the retry backoffs of failed and parked rows start from.
 pub async fn load_page(
     ctx: &RunContext,
     run: RunId,
     prepared: &[Prepared],
     parents: &mut ParentCache,
+    now: chrono::DateTime<chrono::Utc>,
     cancel: &CancellationToken,
 ) -> Result<PageResult, RunError> {
     let entity = ctx.entity.id;
@@ -170,7 +171,6 @@ pub async fn load_page(
         parents.ensure(ctx, wanted.collect(), cancel).await?;
     }
 
-    let now = chrono::Utc::now();
     let mut inserts: Vec<(usize, Record)> = Vec::new();
     let mut updates: Vec<(usize, String, Record)> = Vec::new();
     for (&i, d) in goods.iter().zip(&decisions.decisions) {
@@ -287,6 +287,7 @@ pub async fn load_page(
             &ctx.target,
             target,
             inserts.into_iter().map(|(_, r)| r).collect(),
+            &ctx.errors,
             cancel,
         )
         .await?;
@@ -318,6 +319,7 @@ pub async fn load_page(
             &ctx.writer,
             target,
             updates.into_iter().map(|(_, u, r)| (u, r)).collect(),
+            &ctx.errors,
             cancel,
         )
         .await?;

@@ -26,10 +26,12 @@ pub struct RetryOutcome {
 
 const CHUNK: usize = 1000;
 
-/// Retries the given failed records of the context's entity.
+/// Retries the given failed records of the context's entity; a row failing again at load may be retried
+/// automatically `min(60·2^(n-1), 3600)` s after `now` (the sweep's clock).
 pub async fn retry_records(
     ctx: &RunContext,
     ids: &[FailedRecordId],
+    now: chrono::DateTime<chrono::Utc>,
     cancel: &CancellationToken,
 ) -> Result<RetryOutcome, RunError> {
     let mut out = RetryOutcome::default();
@@ -63,7 +65,7 @@ pub async fn retry_records(
             let prepared = tokio::task::spawn_blocking(move || t.prepare_page(raws))
                 .await
                 .map_err(|e| RunError::Internal(e.to_string()))?;
-            let result = load_page(ctx, run, &prepared, &mut parents, cancel).await?;
+            let result = load_page(ctx, run, &prepared, &mut parents, now, cancel).await?;
             for e in &result.ends {
                 match e {
                     RowEnd::Failed(_) => out.failed_again += 1,
@@ -79,7 +81,7 @@ pub async fn retry_records(
                     result: &result,
                     cursor: None,
                     watermark: None,
-                    origin: Origin::Retry(&origin),
+                    origin: Origin::Retry(&origin, now),
                     clear_old: false,
                 },
             )?;

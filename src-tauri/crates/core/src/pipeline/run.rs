@@ -12,6 +12,7 @@ use super::{deletes, RunError};
 use crate::discovery::{self, SchemaDrift};
 use crate::ids::RunId;
 use crate::model::{RunStatus, Strategy};
+use crate::normalize::ColumnDef;
 use crate::rowversion::Watermark;
 use crate::source::apismith::{Cursor, PageQuery};
 use crate::store::runs::{self, RunRecord};
@@ -50,6 +51,8 @@ struct Fetched {
     total: Option<u64>,
     fetch_ms: u64,
     transform_ms: u64,
+    /// The first page's field names, for the schema-drift check.
+    fields: Option<Vec<String>>,
 }
 
 /// Runs `run_id` (already created, `pending` or taken over) to its end and records the outcome.
@@ -104,8 +107,9 @@ pub async fn execute(
         report.watermark_after = r.watermark_after.clone();
         report.watermark_before = r.watermark_before.clone();
     }
-    let summary = serde_json::to_string(&report).unwrap_or_default();
     let error_text = error.as_ref().map(|e| (e.code_text(), e.to_string()));
+    collect_errors(&ctx, run_id, &mut report, error_text.as_ref());
+    let summary = serde_json::to_string(&report).unwrap_or_default();
     let finished = ctx.db.write(|tx| {
         runs::finish(
             tx,
@@ -145,6 +149,33 @@ pub async fn execute(
         status,
         report,
         error: error_text.map(|e| e.1),
+    }
+}
+
+/// The summary's `errors`: retried requests and reconciled writes (noted by the clients while the run worked), the
+/// run's failed rows grouped by stage and error type, and the error that ended the run. Drift is noted as found.
+fn collect_errors(
+    ctx: &RunContext,
+    run: RunId,
+    report: &mut RunReport,
+    fatal: Option<&(&'static str, String)>,
+) {
+    for e in ctx.errors.take() {
+        report.note_error(e);
+    }
+    match failed_records::summary_of_run(&ctx.db, run) {
+        Ok(groups) => {
+            for (stage, error_type, n, message) in groups {
+                let rows = if n == 1 { "row" } else { "rows" };
+                report.note_error(format!(
+                    "{n} {rows} failed at {stage} ({error_type}), e.g. {message}"
+                ));
+            }
+        }
+        Err(e) => tracing::warn!(run = %run, error = %e, "could not summarise the run's failed records"),
+    }
+    if let Some((code, message)) = fatal {
+        report.note_error(format!("run failed ({code}): {message}"));
     }
 }
 
@@ -210,22 +241,60 @@ async fn reconcile_in_flight(
     Ok(left.len())
 }
 
-/// Compares the API definition's columns with the stored ones; stores new columns and the report.
-async fn check_schema(
+/// The API definition's columns: the types the first page's fields are compared under.
+async fn declared_columns(
     ctx: &RunContext,
     cancel: &CancellationToken,
-) -> Result<SchemaDrift, RunError> {
+) -> Result<Vec<ColumnDef>, RunError> {
     let api = ctx.source.api(&ctx.entity.def.slug, cancel).await?;
-    let now: Vec<_> = api.columns.iter().map(discovery::column_def).collect();
+    Ok(api.columns.iter().map(discovery::column_def).collect())
+}
+
+/// Compares the first page's fields (typed by the API definition where it declares them) with the entity's
+/// stored columns (SPEC §11); stores new columns and the drift report on the entity. A fatal drift (business-key
+/// or rowversion column gone) stops the run before the page loads.
+fn check_schema(
+    ctx: &RunContext,
+    declared: &[ColumnDef],
+    fields: &[String],
+) -> Result<SchemaDrift, RunError> {
+    let now: Vec<ColumnDef> = fields
+        .iter()
+        .map(|f| {
+            declared
+                .iter()
+                .find(|c| c.name == *f)
+                .cloned()
+                .unwrap_or_else(|| ColumnDef {
+                    name: f.clone(),
+                    data_type: None,
+                    is_nullable: true,
+                    is_business_key: false,
+                    is_row_version: false,
+                })
+        })
+        .collect();
     let (drift, columns) = discovery::drift(&ctx.entity.def, &now);
     if !drift.is_empty() || ctx.entity.schema_drift.is_some() {
         let report = (!drift.is_empty()).then(|| serde_json::to_value(&drift).unwrap_or_default());
         entities::save_drift(&ctx.db, ctx.entity.id, &columns, report.as_ref())?;
     }
-    if let Some(f) = &drift.fatal {
-        return Err(RunError::Schema(f.clone()));
-    }
     Ok(drift)
+}
+
+/// The field names of a page, in first-seen order (rows of one page normally share them all).
+fn page_fields(rows: &[serde_json::Map<String, serde_json::Value>]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for row in rows {
+        for k in row.keys() {
+            if !seen.contains(k.as_str()) {
+                seen.insert(k.clone());
+                out.push(k.clone());
+            }
+        }
+    }
+    out
 }
 
 fn query_for(ctx: &RunContext, rec: &RunRecord) -> (PageQuery, bool) {
@@ -261,10 +330,7 @@ async fn drive(
     let entity = ctx.entity.id;
     report.resumed = rec.cursor.is_some();
     reconcile_in_flight(ctx, cancel).await?;
-    let drift = check_schema(ctx, cancel).await?;
-    if !drift.is_empty() {
-        report.schema_drift = Some(serde_json::to_value(&drift).unwrap_or_default());
-    }
+    let declared = declared_columns(ctx, cancel).await?;
     let (query, full) = query_for(ctx, rec);
     let mut cursor: Cursor = rec
         .cursor
@@ -309,6 +375,7 @@ async fn drive(
         mpsc::channel::<Result<Option<Fetched>, RunError>>(TRANSFORM_AHEAD);
     let transformer = ctx.transformer.clone();
     let transformer_task = tokio::spawn(async move {
+        let mut first = true;
         while let Some(r) = page_rx.recv().await {
             let out = match r {
                 Ok(Some((page, cursor, fetch_ms))) => {
@@ -316,8 +383,10 @@ async fn drive(
                     let bytes = page.body_bytes as u64;
                     let total = page.metadata.as_ref().map(|m| m.total_rows);
                     let started = Instant::now();
+                    let fields = std::mem::take(&mut first).then(|| page_fields(&page.rows));
                     match tokio::task::spawn_blocking(move || t.prepare_page(page.rows)).await {
                         Ok(prepared) => Ok(Some(Fetched {
+                            fields,
                             prepared,
                             cursor,
                             bytes,
@@ -360,10 +429,26 @@ async fn drive(
         let Some(f) = fetched? else {
             break Ending::Complete { held: 0 };
         };
+        if let Some(fields) = &f.fields {
+            let drift = check_schema(ctx, &declared, fields)?;
+            if !drift.is_empty() {
+                report.note_drift(&drift);
+            }
+            if let Some(fatal) = drift.fatal {
+                return Err(RunError::Schema(fatal));
+            }
+        }
         report.stage_ms.fetch += f.fetch_ms;
         report.stage_ms.transform += f.transform_ms;
         let t = Instant::now();
-        let mut result = load_page(ctx, run, &f.prepared, &mut parents, cancel).await?;
+        let mut result = load_page(
+            ctx,
+            run,
+            &f.prepared,
+            &mut parents,
+            chrono::Utc::now(),
+            cancel,
+        ).await?;
         report.stage_ms.load += t.elapsed().as_millis() as u64;
         report.stage_ms.delta += result.delta_ms;
         report.stage_ms.in_flight += result.flight_ms;
