@@ -95,7 +95,7 @@ async fn load_failures_are_retried_after_their_backoff_and_resolve_once_schedule
     let (_, down) = h.app.sweep(t2).await.unwrap();
     assert_eq!((down.resolved, down.failed_again), (0, 0));
     assert_eq!(
-        h.count("SELECT COUNT(*) FROM runs WHERE trigger = 'retry' AND status = 'failed' AND error IS NOT NULL"),
+        h.count("SELECT COUNT(*) FROM runs WHERE trigger = 'retry' AND status = 'failed' AND error_message IS NOT NULL"),
         1,
         "the failed retry is on record with its error"
     );

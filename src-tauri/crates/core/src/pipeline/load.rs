@@ -11,11 +11,13 @@ use crate::identity::{BkHash, DataHash};
 use crate::ids::RunId;
 use crate::sink::schedulehub::Record;
 use crate::store::failed_records::NewFailed;
+use crate::store::record_index::{self, BkMap, IndexedRecord};
 use crate::store::pending_children::Parked;
 use crate::store::runs::Counters;
 use crate::store::writes_in_flight::{self, InFlight};
 use crate::value::{RowError, Stage};
 use serde_json::{Map, Value as Json};
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// How one row of the page ended.
@@ -109,12 +111,69 @@ fn record_of(
     rec
 }
 
+/// The record-index rows of a page whose checkpoint is still being committed: `Some` for rows it upserts, `None`
+/// for keys it only marks seen (failed or parked rows). The next page's delta reads through it, so overlapping a
+/// checkpoint with the next page's load decides exactly as if the checkpoint had landed first.
+#[derive(Clone, Default)]
+pub struct Uncommitted(Arc<BkMap<Option<IndexedRecord>>>);
+
+impl Uncommitted {
+    pub fn of(run: RunId, page: &PageResult) -> Uncommitted {
+        let mut m: BkMap<Option<IndexedRecord>> =
+            BkMap::with_capacity_and_hasher(page.upserts.len() + page.seen.len(), Default::default());
+        for (b, d, rv, uid) in &page.upserts {
+            m.insert(
+                *b,
+                Some(IndexedRecord {
+                    bk_hash: *b,
+                    data_hash: *d,
+                    rowversion: rv.clone(),
+                    target_uid: uid.clone(),
+                    active: true,
+                    last_seen_run: run,
+                }),
+            );
+        }
+        for b in &page.seen {
+            m.entry(*b).or_insert(None);
+        }
+        Uncommitted(Arc::new(m))
+    }
+
+    /// `stored` (read from the index) as it will be once the checkpoint commits.
+    fn apply(&self, run: RunId, stored: &mut BkMap<IndexedRecord>, keys: &[BkHash]) {
+        if self.0.is_empty() {
+            return;
+        }
+        for k in keys {
+            match (self.0.get(k), stored.get_mut(k)) {
+                (None, _) => {}
+                // `touch_seen` only marks records the index already has.
+                (Some(None), Some(s)) => s.last_seen_run = run,
+                (Some(None), None) => {}
+                (Some(Some(u)), Some(s)) => {
+                    // An upsert without a uid (a skipped row) keeps the stored uid.
+                    let uid = u.target_uid.clone().or_else(|| s.target_uid.take());
+                    *s = IndexedRecord {
+                        target_uid: uid,
+                        ..u.clone()
+                    };
+                }
+                (Some(Some(u)), None) => {
+                    stored.insert(*k, u.clone());
+                }
+            }
+        }
+    }
+}
+
 /// Delta, resolve and load for one page. `now` is the clock the retry backoffs of failed and parked rows start from.
 pub async fn load_page(
     ctx: &RunContext,
     run: RunId,
     prepared: &[Prepared],
     parents: &mut ParentCache,
+    uncommitted: &Uncommitted,
     now: chrono::DateTime<chrono::Utc>,
     cancel: &CancellationToken,
 ) -> Result<PageResult, RunError> {
@@ -138,6 +197,7 @@ pub async fn load_page(
         .collect();
     let t = std::time::Instant::now();
     let db = ctx.db.clone();
+    let uncommitted = uncommitted.clone();
     let decisions = tokio::task::spawn_blocking(move || {
         let keys: Vec<RowKey<'_>> = owned
             .iter()
@@ -147,7 +207,10 @@ pub async fn load_page(
                 rowversion: r.as_deref(),
             })
             .collect();
-        delta::decide_page(&*db.conn()?, entity, run, &keys)
+        let bks: Vec<BkHash> = keys.iter().map(|k| k.bk_hash).collect();
+        let mut stored = record_index::lookup(&*db.conn()?, entity, &bks)?;
+        uncommitted.apply(run, &mut stored, &bks);
+        Ok::<_, RunError>(delta::decide(&keys, &stored, run))
     })
     .await
     .map_err(|e| RunError::Internal(e.to_string()))??;

@@ -4,7 +4,7 @@
 
 use super::checkpoint::{self, Checkpoint, Origin};
 use super::context::RunContext;
-use super::load::{load_page, RowEnd};
+use super::load::{load_page, RowEnd, Uncommitted};
 use super::resolve::ParentCache;
 use super::RunError;
 use crate::ids::{FailedRecordId, RunId};
@@ -65,7 +65,15 @@ pub async fn retry_records(
             let prepared = tokio::task::spawn_blocking(move || t.prepare_page(raws))
                 .await
                 .map_err(|e| RunError::Internal(e.to_string()))?;
-            let result = load_page(ctx, run, &prepared, &mut parents, now, cancel).await?;
+            let result = load_page(
+                ctx,
+                run,
+                &prepared,
+                &mut parents,
+                &Uncommitted::default(),
+                now,
+                cancel,
+            ).await?;
             for e in &result.ends {
                 match e {
                     RowEnd::Failed(_) => out.failed_again += 1,

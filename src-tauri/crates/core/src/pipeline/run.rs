@@ -5,7 +5,7 @@
 use super::checkpoint::{self, Checkpoint, Origin};
 use super::context::RunContext;
 use super::events::{EventSink, RunEvent, RunReport, Throttle};
-use super::load::load_page;
+use super::load::{load_page, Uncommitted};
 use super::resolve::ParentCache;
 use super::transform::{Key, Prepared};
 use super::{deletes, RunError};
@@ -15,7 +15,7 @@ use crate::model::{RunStatus, Strategy};
 use crate::normalize::ColumnDef;
 use crate::rowversion::Watermark;
 use crate::source::apismith::{Cursor, PageQuery};
-use crate::store::runs::{self, RunRecord};
+use crate::store::runs::{self, Counters, RunRecord};
 use crate::store::{entities, failed_records, pending_children, record_index, writes_in_flight};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -177,6 +177,67 @@ fn collect_errors(
     if let Some((code, message)) = fatal {
         report.note_error(format!("run failed ({code}): {message}"));
     }
+}
+
+/// A page's checkpoint being written on a blocking thread while the next page loads.
+struct PendingCheckpoint {
+    join: tokio::task::JoinHandle<Result<(Counters, u64), crate::store::StoreError>>,
+    /// What the page wrote to the record index, for the next page's delta until the commit lands.
+    overlay: Uncommitted,
+    cursor: Cursor,
+    total: Option<u64>,
+}
+
+/// Progress events and throughput samples, as pages commit.
+struct Progress<'a> {
+    throttle: Throttle,
+    sampled: Instant,
+    started: Instant,
+    rows_done: u64,
+    run: RunId,
+    entity: crate::ids::EntityId,
+    events: &'a EventSink,
+}
+
+impl Progress<'_> {
+    fn page_committed(&mut self, report: &mut RunReport, done: &Counters, total: Option<u64>) {
+        report.counters.add(done);
+        self.rows_done += done.fetched;
+        let now = Instant::now();
+        let elapsed = self.started.elapsed().as_secs_f64().max(1e-3);
+        let rate = self.rows_done as f64 / elapsed;
+        if now.duration_since(self.sampled) >= Duration::from_millis(500) {
+            self.sampled = now;
+            report.sample(elapsed, rate);
+        }
+        if self.throttle.ready(now) {
+            (self.events)(RunEvent::Progress {
+                run_id: self.run,
+                entity_id: self.entity,
+                stage: "load".into(),
+                rows_done: self.rows_done,
+                rows_total: total,
+                rows_per_sec: rate,
+            });
+        }
+    }
+}
+
+/// Waits for a page's checkpoint; once it is committed the run's cursor is past that page.
+async fn settle(
+    p: PendingCheckpoint,
+    report: &mut RunReport,
+    cursor: &mut Cursor,
+    progress: &mut Progress<'_>,
+) -> Result<(), RunError> {
+    let (done, busy_ms) = p
+        .join
+        .await
+        .map_err(|e| RunError::Internal(e.to_string()))??;
+    report.stage_ms.checkpoint += busy_ms;
+    *cursor = p.cursor;
+    progress.page_committed(report, &done, p.total);
+    Ok(())
 }
 
 enum Ending {
@@ -409,103 +470,117 @@ async fn drive(
     });
 
     let mut parents = ParentCache::default();
-    let mut throttle = Throttle::new(Duration::from_millis(250));
-    let mut sampled = Instant::now();
-    let mut rows_done = rec.counters.fetched;
+    let mut progress = Progress {
+        throttle: Throttle::new(Duration::from_millis(250)),
+        sampled: Instant::now(),
+        started,
+        rows_done: rec.counters.fetched,
+        run,
+        entity,
+        events,
+    };
     let mut unknown_keys = 0u64;
-    let outcome = loop {
-        if cancel.is_cancelled() || runs::cancel_requested(&ctx.db, run)? {
-            break Ending::Stopped;
-        }
-        let next = tokio::select! {
-            n = prep_rx.recv() => n,
-            _ = cancel.cancelled() => break Ending::Stopped,
-        };
-        let Some(fetched) = next else {
-            return Err(RunError::Internal(
-                "the fetch stage stopped without an answer".into(),
-            ));
-        };
-        let Some(f) = fetched? else {
-            break Ending::Complete { held: 0 };
-        };
-        if let Some(fields) = &f.fields {
-            let drift = check_schema(ctx, &declared, fields)?;
-            if !drift.is_empty() {
-                report.note_drift(&drift);
+    // A page's checkpoint commits while the next page loads; at most one is outstanding, so checkpoints land in
+    // page order and the next page's delta sees the uncommitted page through its overlay.
+    let mut pending: Option<PendingCheckpoint> = None;
+    let looped: Result<Ending, RunError> = async {
+        loop {
+            if cancel.is_cancelled() || runs::cancel_requested(&ctx.db, run)? {
+                return Ok(Ending::Stopped);
             }
-            if let Some(fatal) = drift.fatal {
-                return Err(RunError::Schema(fatal));
+            let next = tokio::select! {
+                n = prep_rx.recv() => n,
+                _ = cancel.cancelled() => return Ok(Ending::Stopped),
+            };
+            let Some(fetched) = next else {
+                return Err(RunError::Internal(
+                    "the fetch stage stopped without an answer".into(),
+                ));
+            };
+            let Some(f) = fetched? else {
+                return Ok(Ending::Complete { held: 0 });
+            };
+            if let Some(fields) = &f.fields {
+                let drift = check_schema(ctx, &declared, fields)?;
+                if !drift.is_empty() {
+                    report.note_drift(&drift);
+                }
+                if let Some(fatal) = drift.fatal {
+                    return Err(RunError::Schema(fatal));
+                }
             }
-        }
-        report.stage_ms.fetch += f.fetch_ms;
-        report.stage_ms.transform += f.transform_ms;
-        let t = Instant::now();
-        let mut result = load_page(
-            ctx,
-            run,
-            &f.prepared,
-            &mut parents,
-            chrono::Utc::now(),
-            cancel,
-        ).await?;
-        report.stage_ms.load += t.elapsed().as_millis() as u64;
-        report.stage_ms.delta += result.delta_ms;
-        report.stage_ms.in_flight += result.flight_ms;
-        report.stage_ms.writes += result.send_ms;
-        for p in &f.prepared {
-            if let Some(rv) = &p.rowversion {
-                watermark.observe(rv);
-            }
-            if matches!(&p.outcome, Err(b) if b.key == Key::Unknown) {
-                unknown_keys += 1;
-            }
-        }
-        result.counters.pages = 1;
-        result.counters.bytes = f.bytes;
-        report.note_duplicates(&result.duplicates);
-        let t = Instant::now();
-        let db = ctx.db.clone();
-        let cursor_json = serde_json::to_string(&f.cursor).ok();
-        let wm = watermark.value().map(str::to_owned);
-        let result = tokio::task::spawn_blocking(move || {
-            checkpoint::commit(
-                &db,
-                Checkpoint {
-                    entity,
-                    run,
-                    result: &result,
-                    cursor: cursor_json,
-                    watermark: wm,
-                    origin: Origin::Source,
-                    clear_old,
-                },
+            report.stage_ms.fetch += f.fetch_ms;
+            report.stage_ms.transform += f.transform_ms;
+            let t = Instant::now();
+            let overlay = pending
+                .as_ref()
+                .map(|p| p.overlay.clone())
+                .unwrap_or_default();
+            let mut result = load_page(
+                ctx,
+                run,
+                &f.prepared,
+                &mut parents,
+                &overlay,
+                chrono::Utc::now(),
+                cancel,
             )
-            .map(|_| result)
-        })
-        .await
-        .map_err(|e| RunError::Internal(e.to_string()))??;
-        report.stage_ms.checkpoint += t.elapsed().as_millis() as u64;
-        report.counters.add(&result.counters);
-        cursor = f.cursor;
-        rows_done += result.counters.fetched;
-        let now = Instant::now();
-        let rate = rows_done as f64 / started.elapsed().as_secs_f64().max(1e-3);
-        if now.duration_since(sampled) >= Duration::from_millis(500) {
-            sampled = now;
-            report.sample(started.elapsed().as_secs_f64(), rate);
-        }
-        if throttle.ready(now) {
-            events(RunEvent::Progress {
-                run_id: run,
-                entity_id: entity,
-                stage: "load".into(),
-                rows_done,
-                rows_total: f.total,
-                rows_per_sec: rate,
+            .await?;
+            report.stage_ms.load += t.elapsed().as_millis() as u64;
+            report.stage_ms.delta += result.delta_ms;
+            report.stage_ms.in_flight += result.flight_ms;
+            report.stage_ms.writes += result.send_ms;
+            for p in &f.prepared {
+                if let Some(rv) = &p.rowversion {
+                    watermark.observe(rv);
+                }
+                if matches!(&p.outcome, Err(b) if b.key == Key::Unknown) {
+                    unknown_keys += 1;
+                }
+            }
+            result.counters.pages = 1;
+            result.counters.bytes = f.bytes;
+            report.note_duplicates(&result.duplicates);
+            // The previous page's checkpoint must land before this one starts.
+            if let Some(p) = pending.take() {
+                settle(p, report, &mut cursor, &mut progress).await?;
+            }
+            let overlay = Uncommitted::of(run, &result);
+            let db = ctx.db.clone();
+            let cursor_json = serde_json::to_string(&f.cursor).ok();
+            let wm = watermark.value().map(str::to_owned);
+            let join = tokio::task::spawn_blocking(move || {
+                let t = Instant::now();
+                checkpoint::commit(
+                    &db,
+                    Checkpoint {
+                        entity,
+                        run,
+                        result: &result,
+                        cursor: cursor_json,
+                        watermark: wm,
+                        origin: Origin::Source,
+                        clear_old,
+                    },
+                )
+                .map(|_| (result.counters, t.elapsed().as_millis() as u64))
+            });
+            pending = Some(PendingCheckpoint {
+                join,
+                overlay,
+                cursor: f.cursor,
+                total: f.total,
             });
         }
+    }
+    .await;
+    // Whatever ended the loop, the outstanding checkpoint lands (or fails) before the run's end is recorded.
+    let settled = match pending.take() {
+        Some(p) => settle(p, report, &mut cursor, &mut progress).await,
+        None => Ok(()),
     };
+    let outcome = looped?;
+    settled?;
     fetch_cancel.cancel();
     drop(prep_rx);
     let _ = fetcher.await;
