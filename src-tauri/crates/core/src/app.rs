@@ -291,7 +291,9 @@ impl SyncFlow {
                     pending.still_pending += p.still_pending;
                     pending.failed += p.failed;
                 }
-                Err(e) => tracing::warn!(entity = %name, error = %e, "sweep: pending children not retried"),
+                Err(e) => {
+                    tracing::warn!(entity = %name, error = %e, "sweep: pending children not retried")
+                }
             }
             let due = failed_records::open_ids(&self.db, ctx.entity.id, Some(&pipeline_text(now)))?;
             match retry_records(&ctx, &due, now, &cancel).await {
@@ -300,7 +302,9 @@ impl SyncFlow {
                     retried.failed_again += r.failed_again;
                     retried.parked += r.parked;
                 }
-                Err(e) => tracing::warn!(entity = %name, error = %e, "sweep: load failures not retried"),
+                Err(e) => {
+                    tracing::warn!(entity = %name, error = %e, "sweep: load failures not retried")
+                }
             }
         }
         Ok((pending, retried))

@@ -20,7 +20,11 @@ async fn change_schema(h: &Harness, body: serde_json::Value) {
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_success(), "schema change refused: {}", r.status());
+    assert!(
+        r.status().is_success(),
+        "schema change refused: {}",
+        r.status()
+    );
 }
 
 fn touch(h: &Harness, rows: u64) {
@@ -64,7 +68,11 @@ async fn the_first_pages_columns_are_compared_with_the_stored_ones_and_drift_is_
         drift["retyped"],
         serde_json::json!([["UOM", "VARCHAR2(10)", "VARCHAR2(20)"]])
     );
-    for needle in ["'WAREHOUSE' added", "'CATEGORY' is no longer sent", "'UOM' changed type"] {
+    for needle in [
+        "'WAREHOUSE' added",
+        "'CATEGORY' is no longer sent",
+        "'UOM' changed type",
+    ] {
         assert!(
             run.report.errors.iter().any(|e| e.contains(needle)),
             "{needle} in {:?}",
@@ -96,18 +104,28 @@ async fn the_first_pages_columns_are_compared_with_the_stored_ones_and_drift_is_
     );
 
     // The business key disappears from the rows: the entity stops before the page loads.
-    change_schema(&h, serde_json::json!({"slug": "inventory-items", "drop": ["ITEM_ID"]})).await;
+    change_schema(
+        &h,
+        serde_json::json!({"slug": "inventory-items", "drop": ["ITEM_ID"]}),
+    )
+    .await;
     touch(&h, 20);
     let before = h.target_count("inventory_items");
     let stopped = h.run("inventory_items", false).await;
     assert_eq!(stopped.status, RunStatus::Failed);
     let msg = stopped.error.clone().unwrap();
     assert!(msg.contains("business-key column 'ITEM_ID'"), "{msg}");
-    assert_eq!(stopped.report.counters.fetched, 0, "nothing of the page was taken");
+    assert_eq!(
+        stopped.report.counters.fetched, 0,
+        "nothing of the page was taken"
+    );
     assert_eq!(h.target_count("inventory_items"), before);
     let stored = stored_report(&h, stopped.run_id);
     assert!(
-        stored.errors.iter().any(|e| e.starts_with("run failed (validation)")),
+        stored
+            .errors
+            .iter()
+            .any(|e| e.starts_with("run failed (validation)")),
         "{:?}",
         stored.errors
     );
@@ -136,11 +154,15 @@ async fn the_run_summary_lists_retried_requests_failed_rows_and_the_error_that_e
     assert_eq!(run.status, RunStatus::CompletedWithErrors);
     let errors = &run.report.errors;
     assert!(
-        errors.iter().any(|e| e.contains("APISmith") && e.ends_with("(retried)")),
+        errors
+            .iter()
+            .any(|e| e.contains("APISmith") && e.ends_with("(retried)")),
         "the page fetch that was retried: {errors:?}"
     );
     assert!(
-        errors.iter().any(|e| e.contains("reconciled and sent again")),
+        errors
+            .iter()
+            .any(|e| e.contains("reconciled and sent again")),
         "the insert that failed and was reconciled: {errors:?}"
     );
     let failed_lines: u64 = errors
@@ -165,7 +187,11 @@ async fn the_run_summary_lists_retried_requests_failed_rows_and_the_error_that_e
     assert_eq!(down.status, RunStatus::Failed);
     let stored = stored_report(&h, down.run_id);
     assert_eq!(
-        stored.errors.iter().filter(|e| e.ends_with("(retried)")).count(),
+        stored
+            .errors
+            .iter()
+            .filter(|e| e.ends_with("(retried)"))
+            .count(),
         4,
         "five attempts, four retries: {:?}",
         stored.errors

@@ -67,12 +67,18 @@ async fn load_failures_are_retried_after_their_backoff_and_resolve_once_schedule
         (0, 0),
         "nothing is retried before its first backoff (60 s) has elapsed"
     );
-    assert_eq!(h.count("SELECT COUNT(*) FROM runs WHERE trigger = 'retry'"), 0);
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM runs WHERE trigger = 'retry'"),
+        0
+    );
     assert!(open_load_failures(&h).iter().all(|(_, a, _)| *a == 1));
 
     let t1 = first_due + Duration::seconds(1);
     let (_, again) = h.app.sweep(t1).await.unwrap();
-    assert_eq!(again.failed_again, k, "every due record was retried and refused again");
+    assert_eq!(
+        again.failed_again, k,
+        "every due record was retried and refused again"
+    );
     for (_, attempts, next) in open_load_failures(&h) {
         assert_eq!(attempts, 2);
         assert_eq!(
@@ -83,7 +89,11 @@ async fn load_failures_are_retried_after_their_backoff_and_resolve_once_schedule
     }
 
     let (_, early) = h.app.sweep(t1 + Duration::seconds(119)).await.unwrap();
-    assert_eq!((early.resolved, early.failed_again), (0, 0), "backoff respected");
+    assert_eq!(
+        (early.resolved, early.failed_again),
+        (0, 0),
+        "backoff respected"
+    );
 
     // ScheduleHub is down when the retry is due: the retry run fails, the records stay open and due, untouched.
     h.sim.set_schedulehub_faults(Faults {
@@ -138,10 +148,7 @@ async fn resolved_failed_records_are_purged_after_thirty_days_and_open_ones_are_
     assert_eq!(resolved, (refused.len() - keep_open.len()) as u64);
     let open = keep_open.len() as u64;
 
-    h.app
-        .sweep(resolved_at + Duration::days(29))
-        .await
-        .unwrap();
+    h.app.sweep(resolved_at + Duration::days(29)).await.unwrap();
     assert_eq!(
         h.count("SELECT COUNT(*) FROM failed_records WHERE resolved_at IS NOT NULL"),
         resolved,

@@ -43,7 +43,11 @@ mod tests {
             log.push(format!("error {i}"));
         }
         let v = log.take();
-        assert_eq!(v.len(), ErrorLog::MAX + 1, "the cap plus one line saying more were left out");
+        assert_eq!(
+            v.len(),
+            ErrorLog::MAX + 1,
+            "the cap plus one line saying more were left out"
+        );
         assert!(v.last().unwrap().contains("left out"));
         assert!(log.take().is_empty(), "take empties the log");
     }

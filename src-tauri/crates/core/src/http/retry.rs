@@ -147,10 +147,11 @@ mod tests {
             c2.cancel();
         });
         let start = Instant::now();
-        let r: Result<(), _> = with_retry(&RetryPolicy::default(), None, &cancel, "test", || async {
-            Err(status(503, Some(120)))
-        })
-        .await;
+        let r: Result<(), _> =
+            with_retry(&RetryPolicy::default(), None, &cancel, "test", || async {
+                Err(status(503, Some(120)))
+            })
+            .await;
         assert!(r.unwrap_err().is_cancelled());
         assert!(
             start.elapsed() < Duration::from_secs(2),

@@ -81,7 +81,8 @@ async fn send_deletes(
             uids,
             &ctx.errors,
             cancel,
-        ).await?;
+        )
+        .await?;
         let done: Vec<BkHash> = batch
             .iter()
             .filter(|r| {

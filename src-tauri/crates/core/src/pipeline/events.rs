@@ -127,13 +127,19 @@ impl RunReport {
     pub fn note_drift(&mut self, d: &crate::discovery::SchemaDrift) {
         self.schema_drift = Some(serde_json::to_value(d).unwrap_or_default());
         for c in &d.added {
-            self.note_error(format!("schema drift: new column '{c}' added to the entity"));
+            self.note_error(format!(
+                "schema drift: new column '{c}' added to the entity"
+            ));
         }
         for c in &d.removed {
-            self.note_error(format!("schema drift: column '{c}' is no longer sent by the source"));
+            self.note_error(format!(
+                "schema drift: column '{c}' is no longer sent by the source"
+            ));
         }
         for (c, was, now) in &d.retyped {
-            self.note_error(format!("schema drift: column '{c}' changed type from {was} to {now}"));
+            self.note_error(format!(
+                "schema drift: column '{c}' changed type from {was} to {now}"
+            ));
         }
         if let Some(f) = &d.fatal {
             self.note_error(format!("schema drift: {f}"));

@@ -11,8 +11,8 @@ use crate::identity::{BkHash, DataHash};
 use crate::ids::RunId;
 use crate::sink::schedulehub::Record;
 use crate::store::failed_records::NewFailed;
-use crate::store::record_index::{self, BkMap, IndexedRecord};
 use crate::store::pending_children::Parked;
+use crate::store::record_index::{self, BkMap, IndexedRecord};
 use crate::store::runs::Counters;
 use crate::store::writes_in_flight::{self, InFlight};
 use crate::value::{RowError, Stage};
@@ -119,8 +119,10 @@ pub struct Uncommitted(Arc<BkMap<Option<IndexedRecord>>>);
 
 impl Uncommitted {
     pub fn of(run: RunId, page: &PageResult) -> Uncommitted {
-        let mut m: BkMap<Option<IndexedRecord>> =
-            BkMap::with_capacity_and_hasher(page.upserts.len() + page.seen.len(), Default::default());
+        let mut m: BkMap<Option<IndexedRecord>> = BkMap::with_capacity_and_hasher(
+            page.upserts.len() + page.seen.len(),
+            Default::default(),
+        );
         for (b, d, rv, uid) in &page.upserts {
             m.insert(
                 *b,
@@ -405,4 +407,85 @@ pub async fn load_page(
     }
     res.send_ms = t.elapsed().as_millis() as u64;
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(bk: u128, data: u8, uid: &str, run: RunId) -> IndexedRecord {
+        IndexedRecord {
+            bk_hash: BkHash(bk),
+            data_hash: DataHash([data; 32]),
+            rowversion: None,
+            target_uid: Some(uid.into()),
+            active: true,
+            last_seen_run: run,
+        }
+    }
+
+    #[test]
+    fn the_next_page_sees_an_uncommitted_page_as_if_its_checkpoint_had_landed() {
+        let (old_run, run) = (RunId::new(), RunId::new());
+        let page = PageResult {
+            upserts: vec![
+                // New on the uncommitted page (inserted, uid known).
+                (BkHash(1), DataHash([1; 32]), None, Some("uid-1".into())),
+                // Skipped there: no new uid, the stored one stays.
+                (BkHash(2), DataHash([2; 32]), None, None),
+            ],
+            // Failed there, but stored from an earlier run: only marked seen.
+            seen: vec![BkHash(3), BkHash(4)],
+            ..PageResult::default()
+        };
+        let overlay = Uncommitted::of(run, &page);
+        let mut index = BkMap::default();
+        index.insert(BkHash(2), stored(2, 9, "uid-2", old_run));
+        index.insert(BkHash(3), stored(3, 3, "uid-3", old_run));
+        let keys = [BkHash(1), BkHash(2), BkHash(3), BkHash(4), BkHash(5)];
+        overlay.apply(run, &mut index, &keys);
+
+        let one = &index[&BkHash(1)];
+        assert_eq!(
+            (one.target_uid.as_deref(), one.last_seen_run),
+            (Some("uid-1"), run),
+            "a key inserted on the uncommitted page is known, seen by this run"
+        );
+        let two = &index[&BkHash(2)];
+        assert_eq!(two.data_hash, DataHash([2; 32]), "the newer data hash wins");
+        assert_eq!(
+            two.target_uid.as_deref(),
+            Some("uid-2"),
+            "a skip keeps the stored uid"
+        );
+        assert_eq!(
+            index[&BkHash(3)].last_seen_run,
+            run,
+            "a seen mark moves to this run"
+        );
+        assert_eq!(
+            index[&BkHash(3)].data_hash,
+            DataHash([3; 32]),
+            "and changes nothing else"
+        );
+        assert!(
+            !index.contains_key(&BkHash(4)) && !index.contains_key(&BkHash(5)),
+            "a seen mark of a key the index lacks adds nothing, as touch_seen does"
+        );
+        let keys: Vec<delta::RowKey<'_>> = [1u128, 2]
+            .iter()
+            .map(|&b| delta::RowKey {
+                bk_hash: BkHash(b),
+                data_hash: DataHash([b as u8; 32]),
+                rowversion: None,
+            })
+            .collect();
+        let d = delta::decide(&keys, &index, run);
+        assert!(
+            d.decisions
+                .iter()
+                .all(|d| d.repeat_in_run && d.op == Op::Skip),
+            "the same rows again on the next page are repeats in the run, unchanged: {d:?}"
+        );
+    }
 }

@@ -73,7 +73,8 @@ pub async fn retry_records(
                 &Uncommitted::default(),
                 now,
                 cancel,
-            ).await?;
+            )
+            .await?;
             for e in &result.ends {
                 match e {
                     RowEnd::Failed(_) => out.failed_again += 1,

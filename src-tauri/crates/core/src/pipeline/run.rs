@@ -172,7 +172,9 @@ fn collect_errors(
                 ));
             }
         }
-        Err(e) => tracing::warn!(run = %run, error = %e, "could not summarise the run's failed records"),
+        Err(e) => {
+            tracing::warn!(run = %run, error = %e, "could not summarise the run's failed records")
+        }
     }
     if let Some((code, message)) = fatal {
         report.note_error(format!("run failed ({code}): {message}"));

@@ -43,7 +43,10 @@ async fn give_up_or_wait<T>(
         return Err(RunError::Http(clone_error(&e.error)));
     }
     tracing::warn!(error = %e.error, attempt, "write failed; reconciling before sending again");
-    errors.push(format!("{} (attempt {attempt}; reconciled and sent again)", e.error));
+    errors.push(format!(
+        "{} (attempt {attempt}; reconciled and sent again)",
+        e.error
+    ));
     if !wait(backoff(attempt), cancel).await {
         return Err(RunError::Cancelled);
     }

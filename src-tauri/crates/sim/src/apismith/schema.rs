@@ -47,7 +47,8 @@ impl Drift {
             self.dropped.retain(|d| *d != a.name);
             self.added.retain(|(n, _, _)| *n != a.name);
             let name: &'static str = Box::leak(a.name.clone().into_boxed_str());
-            self.added.push((name, a.data_type.clone(), a.value.clone()));
+            self.added
+                .push((name, a.data_type.clone(), a.value.clone()));
         }
         for d in &c.drop {
             self.added.retain(|(n, _, _)| n != d);
@@ -95,8 +96,10 @@ impl Drift {
                 }
             }
             for (n, t, _) in &self.added {
-                cols.push(serde_json::json!({"name": n, "data_type": t, "is_nullable": true,
-                    "is_business_key": false, "is_row_version": false}));
+                cols.push(
+                    serde_json::json!({"name": n, "data_type": t, "is_nullable": true,
+                    "is_business_key": false, "is_row_version": false}),
+                );
             }
         }
         if let Some(bks) = def["business_key_columns"].as_array_mut() {
@@ -131,7 +134,8 @@ mod tests {
             retype: vec![("CAPACITY".into(), "VARCHAR2(12)".into())],
             reset: false,
         });
-        let mut row: super::super::generate::Row = vec![("SITE_ID", json!("S1")), ("CITY", json!("Oslo"))];
+        let mut row: super::super::generate::Row =
+            vec![("SITE_ID", json!("S1")), ("CITY", json!("Oslo"))];
         d.row(&mut row);
         assert_eq!(row, vec![("SITE_ID", json!("S1")), ("REGION", json!("EU"))]);
         let def = d.definition(super::super::catalog::definition(Kind::Sites));

@@ -120,7 +120,13 @@ async fn batch_insert(
         let mut faults = s.common.faults.lock().expect("fault state poisoned");
         b.records
             .iter()
-            .map(|r| faults.reject(r.get("erp_key_hash").and_then(Value::as_str).unwrap_or_default()))
+            .map(|r| {
+                faults.reject(
+                    r.get("erp_key_hash")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                )
+            })
             .collect()
     };
     let mut hub = s.lock();
