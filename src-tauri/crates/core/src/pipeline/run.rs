@@ -1,6 +1,7 @@
-//! One run of one entity: reconcile writes left in flight, check the schema, then fetch → CPU stages → load and
-//! checkpoint with bounded channels (a few pages in flight), then deletes (complete full runs only) and the final
-//! status. A failure of the whole run stops at the last checkpoint; the next run resumes from its cursor.
+//! One run of one entity: reconcile writes left in flight, then fetch → CPU stages → load → checkpoint with bounded
+//! channels (a few pages in flight; the schema is checked on the first page; a page's checkpoint commits while the
+//! next page loads), then deletes (complete full runs only) and the final status. A failure of the whole run stops
+//! at the last checkpoint; the next run resumes from its cursor.
 
 use super::checkpoint::{self, Checkpoint, Origin};
 use super::context::RunContext;
@@ -8,15 +9,14 @@ use super::events::{EventSink, RunEvent, RunReport, Throttle};
 use super::load::{load_page, Uncommitted};
 use super::resolve::ParentCache;
 use super::transform::{Key, Prepared};
+use super::schema::{check_schema, declared_columns, page_fields};
 use super::{deletes, RunError};
-use crate::discovery::{self, SchemaDrift};
 use crate::ids::RunId;
 use crate::model::{RunStatus, Strategy};
-use crate::normalize::ColumnDef;
 use crate::rowversion::Watermark;
 use crate::source::apismith::{Cursor, PageQuery};
 use crate::store::runs::{self, Counters, RunRecord};
-use crate::store::{entities, failed_records, pending_children, record_index, writes_in_flight};
+use crate::store::{failed_records, pending_children, record_index, writes_in_flight};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -302,62 +302,6 @@ async fn reconcile_in_flight(
     })?;
     tracing::info!(entity = %ctx.entity.def.name, writes = left.len(), applied = uid_of.len(), "reconciled writes left in flight");
     Ok(left.len())
-}
-
-/// The API definition's columns: the types the first page's fields are compared under.
-async fn declared_columns(
-    ctx: &RunContext,
-    cancel: &CancellationToken,
-) -> Result<Vec<ColumnDef>, RunError> {
-    let api = ctx.source.api(&ctx.entity.def.slug, cancel).await?;
-    Ok(api.columns.iter().map(discovery::column_def).collect())
-}
-
-/// Compares the first page's fields (typed by the API definition where it declares them) with the entity's
-/// stored columns (SPEC §11); stores new columns and the drift report on the entity. A fatal drift (business-key
-/// or rowversion column gone) stops the run before the page loads.
-fn check_schema(
-    ctx: &RunContext,
-    declared: &[ColumnDef],
-    fields: &[String],
-) -> Result<SchemaDrift, RunError> {
-    let now: Vec<ColumnDef> = fields
-        .iter()
-        .map(|f| {
-            declared
-                .iter()
-                .find(|c| c.name == *f)
-                .cloned()
-                .unwrap_or_else(|| ColumnDef {
-                    name: f.clone(),
-                    data_type: None,
-                    is_nullable: true,
-                    is_business_key: false,
-                    is_row_version: false,
-                })
-        })
-        .collect();
-    let (drift, columns) = discovery::drift(&ctx.entity.def, &now);
-    if !drift.is_empty() || ctx.entity.schema_drift.is_some() {
-        let report = (!drift.is_empty()).then(|| serde_json::to_value(&drift).unwrap_or_default());
-        entities::save_drift(&ctx.db, ctx.entity.id, &columns, report.as_ref())?;
-    }
-    Ok(drift)
-}
-
-/// The field names of a page, in first-seen order (rows of one page normally share them all).
-fn page_fields(rows: &[serde_json::Map<String, serde_json::Value>]) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for row in rows {
-        for k in row.keys() {
-            if !seen.contains(k.as_str()) {
-                seen.insert(k.clone());
-                out.push(k.clone());
-            }
-        }
-    }
-    out
 }
 
 fn query_for(ctx: &RunContext, rec: &RunRecord) -> (PageQuery, bool) {
