@@ -105,10 +105,7 @@ impl Drift {
         if let Some(bks) = def["business_key_columns"].as_array_mut() {
             bks.retain(|b| !dropped(b.as_str().unwrap_or_default()));
         }
-        if def["rowversion_column"]
-            .as_str()
-            .is_some_and(|rv| dropped(rv))
-        {
+        if def["rowversion_column"].as_str().is_some_and(dropped) {
             def["rowversion_column"] = Value::Null;
         }
         def
