@@ -320,12 +320,15 @@ impl SyncFlow {
         Ok(())
     }
 
-    /// The periodic sweep: parked children and load failures whose backoff elapsed at `now`, for every entity
-    /// not running at the moment, and resolved failed records older than 30 days purged.
+    /// The periodic sweep: resolved failed records older than 30 days purged, then parked children and load
+    /// failures whose backoff elapsed at `now`, for every entity not running at the moment. An entity whose retry
+    /// cannot reach its services is logged and skipped (its retry run is recorded as failed, its records stay due),
+    /// so one service being down holds up neither the other entities nor the purge.
     pub async fn sweep(
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(PendingSweep, RetryOutcome), RunError> {
+        failed_records::purge_resolved(&self.db, &pipeline_text(now - chrono::Duration::days(30)))?;
         let cancel = CancellationToken::new();
         let mut pending = PendingSweep::default();
         let mut retried = RetryOutcome::default();
@@ -339,18 +342,30 @@ impl SyncFlow {
             {
                 continue;
             }
+            let name = e.def.name.clone();
             let ctx = RunContext::build(&self.db, e, self.secrets.as_ref())?;
-            let p = pipeline::retry_pending(&ctx, now, false, &cancel).await?;
-            pending.loaded += p.loaded;
-            pending.still_pending += p.still_pending;
-            pending.failed += p.failed;
+            match pipeline::retry_pending(&ctx, now, false, &cancel).await {
+                Ok(p) => {
+                    pending.loaded += p.loaded;
+                    pending.still_pending += p.still_pending;
+                    pending.failed += p.failed;
+                }
+                Err(e) => {
+                    tracing::warn!(entity = %name, error = %e, "sweep: pending children not retried")
+                }
+            }
             let due = failed_records::open_ids(&self.db, ctx.entity.id, Some(&pipeline_text(now)))?;
-            let r = retry_records(&ctx, &due, &cancel).await?;
-            retried.resolved += r.resolved;
-            retried.failed_again += r.failed_again;
-            retried.parked += r.parked;
+            match retry_records(&ctx, &due, now, &cancel).await {
+                Ok(r) => {
+                    retried.resolved += r.resolved;
+                    retried.failed_again += r.failed_again;
+                    retried.parked += r.parked;
+                }
+                Err(e) => {
+                    tracing::warn!(entity = %name, error = %e, "sweep: load failures not retried")
+                }
+            }
         }
-        failed_records::purge_resolved(&self.db, &pipeline_text(now - chrono::Duration::days(30)))?;
         Ok((pending, retried))
     }
 
@@ -360,7 +375,7 @@ impl SyncFlow {
         let mut out = Vec::new();
         for (entity, ids) in self.retry_groups(&sel)? {
             let ctx = self.context(&entity.to_string())?;
-            out.push(retry_records(&ctx, &ids, &cancel).await?);
+            out.push(retry_records(&ctx, &ids, crate::clock::now(), &cancel).await?);
         }
         Ok(out)
     }

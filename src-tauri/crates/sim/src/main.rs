@@ -60,7 +60,7 @@ async fn main() -> anyhow::Result<()> {
         u = sim.apismith_url,
         n = a.username
     );
-    println!("Controls: POST /_sim/mutate, /_sim/faults, /_sim/faults/reset, /_sim/tokens/expire; GET /_sim/state");
+    println!("Controls: POST /_sim/mutate, /_sim/schema, /_sim/faults, /_sim/faults/reset, /_sim/tokens/expire; GET /_sim/state");
     tokio::signal::ctrl_c().await?;
     sim.shutdown().await;
     Ok(())

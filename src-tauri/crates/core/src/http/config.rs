@@ -25,6 +25,8 @@ pub struct ConnectionConfig {
     /// Longest silence while waiting for response headers or body bytes.
     pub read_timeout: Duration,
     pub retry: RetryPolicy,
+    /// Where retried transient errors are noted (a run's summary); none outside runs.
+    pub errors: Option<super::ErrorLog>,
 }
 
 impl ConnectionConfig {
@@ -37,6 +39,7 @@ impl ConnectionConfig {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
+            errors: None,
         }
     }
 }

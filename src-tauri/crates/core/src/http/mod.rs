@@ -4,11 +4,13 @@
 
 mod config;
 mod error;
+mod notes;
 pub mod retry;
 mod session;
 pub(crate) mod util;
 
 pub use config::{build_client, ConnectionConfig, Credentials};
 pub use error::HttpError;
+pub use notes::ErrorLog;
 pub use retry::RetryPolicy;
 pub(crate) use session::Session;

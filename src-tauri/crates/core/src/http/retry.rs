@@ -34,6 +34,7 @@ impl Default for RetryPolicy {
 /// Runs `op` until it succeeds, fails with a non-transient error, runs out of attempts, or `cancel` fires.
 pub async fn with_retry<T, F, Fut>(
     policy: &RetryPolicy,
+    errors: Option<&super::ErrorLog>,
     cancel: &CancellationToken,
     call: &str,
     op: F,
@@ -57,7 +58,12 @@ where
         .when(HttpError::is_transient)
         // `None` means the attempts are used up; keep it so, else wait at least what the server asked for.
         .adjust(move |e, delay| delay.map(|d| e.retry_after().map_or(d, |ra| d.max(ra.min(max_retry_after)))))
-        .notify(|e, delay| tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "transient error, retrying"));
+        .notify(|e, delay| {
+            tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "transient error, retrying");
+            if let Some(log) = errors {
+                log.push(format!("{e} (retried)"));
+            }
+        });
     tokio::select! {
         r = retrying => r,
         _ = cancel.cancelled() => Err(HttpError::Cancelled { call: call.to_owned() }),
@@ -87,6 +93,7 @@ mod tests {
         let start = Instant::now();
         let r = with_retry(
             &RetryPolicy::default(),
+            None,
             &CancellationToken::new(),
             "test",
             || async {
@@ -140,10 +147,11 @@ mod tests {
             c2.cancel();
         });
         let start = Instant::now();
-        let r: Result<(), _> = with_retry(&RetryPolicy::default(), &cancel, "test", || async {
-            Err(status(503, Some(120)))
-        })
-        .await;
+        let r: Result<(), _> =
+            with_retry(&RetryPolicy::default(), None, &cancel, "test", || async {
+                Err(status(503, Some(120)))
+            })
+            .await;
         assert!(r.unwrap_err().is_cancelled());
         assert!(
             start.elapsed() < Duration::from_secs(2),

@@ -39,6 +39,7 @@ pub(crate) struct Session {
     credentials: Credentials,
     tokens: tokio::sync::Mutex<Tokens>,
     retry: RetryPolicy,
+    errors: Option<super::ErrorLog>,
 }
 
 /// The message of a reqwest error with its causes (TLS errors hide the useful part in the source chain).
@@ -115,6 +116,7 @@ impl Session {
             credentials: cfg.credentials.clone(),
             tokens: tokio::sync::Mutex::default(),
             retry: cfg.retry.clone(),
+            errors: cfg.errors.clone(),
         })
     }
 
@@ -128,13 +130,37 @@ impl Session {
         body: Option<&serde_json::Value>,
         auth: bool,
     ) -> Result<Reply, HttpError> {
-        let body = match body {
-            Some(b) => Some(bytes::Bytes::from(serde_json::to_vec(b).map_err(|e| {
-                HttpError::Config(format!("{call}: cannot encode body: {e}"))
-            })?)),
-            None => None,
-        };
-        with_retry(&self.retry, cancel, call, || {
+        let body = body.map(|b| encode(call, b)).transpose()?;
+        self.call_encoded(cancel, call, method, path, body, auth)
+            .await
+    }
+
+    /// A contract call whose body is any serializable value, encoded straight to bytes (a batch of records is not
+    /// copied into a `serde_json::Value` tree first).
+    pub async fn call_json<B: serde::Serialize + ?Sized>(
+        &self,
+        cancel: &CancellationToken,
+        call: &str,
+        method: Method,
+        path: &str,
+        body: &B,
+        auth: bool,
+    ) -> Result<Reply, HttpError> {
+        let body = encode(call, body)?;
+        self.call_encoded(cancel, call, method, path, Some(body), auth)
+            .await
+    }
+
+    async fn call_encoded(
+        &self,
+        cancel: &CancellationToken,
+        call: &str,
+        method: Method,
+        path: &str,
+        body: Option<bytes::Bytes>,
+        auth: bool,
+    ) -> Result<Reply, HttpError> {
+        with_retry(&self.retry, self.errors.as_ref(), cancel, call, || {
             self.attempt(call, &method, path, body.clone(), auth)
         })
         .await
@@ -143,7 +169,7 @@ impl Session {
     /// Forgets the tokens and logs in now (a connection test).
     pub async fn login(&self, cancel: &CancellationToken) -> Result<(), HttpError> {
         let call = format!("{} login", self.service);
-        with_retry(&self.retry, cancel, &call, || async {
+        with_retry(&self.retry, self.errors.as_ref(), cancel, &call, || async {
             let mut t = self.tokens.lock().await;
             *t = Tokens::default();
             self.token_locked(&call, &mut t).await.map(|_| ())
@@ -296,6 +322,12 @@ impl Session {
         }
         result
     }
+}
+
+fn encode<B: serde::Serialize + ?Sized>(call: &str, body: &B) -> Result<bytes::Bytes, HttpError> {
+    serde_json::to_vec(body)
+        .map(bytes::Bytes::from)
+        .map_err(|e| HttpError::Config(format!("{call}: cannot encode body: {e}")))
 }
 
 fn auth_error(call: &str, reply: &Reply, what: &str) -> HttpError {

@@ -10,7 +10,8 @@ use crate::store::{failed_records, pending_children, runs, writes_in_flight, Db,
 /// Where a page's rows came from: APISmith (a run), or stored failed records (a retry).
 pub enum Origin<'a> {
     Source,
-    Retry(&'a [FailedRecordId]),
+    /// The records retried, and the clock their next automatic retry is counted from.
+    Retry(&'a [FailedRecordId], chrono::DateTime<chrono::Utc>),
 }
 
 pub struct Checkpoint<'a> {
@@ -59,10 +60,11 @@ pub fn commit(db: &Db, c: Checkpoint<'_>) -> Result<(), StoreError> {
                     .collect();
                 failed_records::record(tx, c.entity, c.run, &failed)?;
             }
-            Origin::Retry(ids) => {
+            Origin::Retry(ids, now) => {
+                let now = super::text_at(now);
                 for (end, id) in r.ends.iter().zip(ids) {
                     match end {
-                        RowEnd::Failed(f) => failed_records::bump(tx, *id, f)?,
+                        RowEnd::Failed(f) => failed_records::bump(tx, *id, f, &now)?,
                         RowEnd::Parked => failed_records::resolve(
                             tx,
                             *id,

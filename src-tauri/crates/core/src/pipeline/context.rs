@@ -4,7 +4,7 @@
 use super::transform::{ParentPlan, Transformer};
 use super::RunError;
 use crate::config::{ConnectionDef, Entity};
-use crate::http::{ConnectionConfig, Credentials, RetryPolicy};
+use crate::http::{ConnectionConfig, Credentials, ErrorLog, RetryPolicy};
 use crate::model::AuthKind;
 use crate::normalize::NormalizeOptions;
 use crate::secrets::{resolve, Secret, SecretRef, SecretStore};
@@ -22,6 +22,8 @@ pub struct RunContext {
     /// Inserts, updates, deletes: one attempt per request; the pipeline reconciles and resends itself.
     pub writer: ScheduleHubClient,
     pub transformer: Transformer,
+    /// Errors of the run that are not failed records (retried requests, schema drift): the summary's `errors`.
+    pub errors: ErrorLog,
 }
 
 /// The keychain entry a connection's secret lives under when the connection names none.
@@ -84,8 +86,12 @@ impl RunContext {
     ) -> Result<RunContext, RunError> {
         let (_, source_def) = connections::get_by_name(db, &entity.def.source_connection)?;
         let (_, target_def) = connections::get_by_name(db, &entity.def.target_connection)?;
-        let source = ApiSmithClient::new(&client_config(&source_def, secrets)?)?;
-        let target_cfg = client_config(&target_def, secrets)?;
+        let errors = ErrorLog::default();
+        let mut source_cfg = client_config(&source_def, secrets)?;
+        source_cfg.errors = Some(errors.clone());
+        let source = ApiSmithClient::new(&source_cfg)?;
+        let mut target_cfg = client_config(&target_def, secrets)?;
+        target_cfg.errors = Some(errors.clone());
         let target = ScheduleHubClient::new(&target_cfg)?;
         let mut writer_cfg = target_cfg;
         writer_cfg.retry = RetryPolicy {
@@ -117,6 +123,7 @@ impl RunContext {
             target,
             writer,
             transformer,
+            errors,
         })
     }
 }

@@ -75,7 +75,14 @@ async fn send_deletes(
             .iter()
             .filter_map(|r| r.target_uid.clone())
             .collect();
-        let refused = write::delete(&ctx.writer, &ctx.entity.def.target_name, uids, cancel).await?;
+        let refused = write::delete(
+            &ctx.writer,
+            &ctx.entity.def.target_name,
+            uids,
+            &ctx.errors,
+            cancel,
+        )
+        .await?;
         let done: Vec<BkHash> = batch
             .iter()
             .filter(|r| {

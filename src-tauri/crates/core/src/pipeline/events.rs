@@ -114,6 +114,37 @@ pub struct StageTimes {
 
 impl RunReport {
     pub const MAX_DUPLICATES: usize = 100;
+    pub const MAX_ERRORS: usize = 100;
+
+    /// Adds one line to `errors` (bounded: the summary stays small whatever went wrong).
+    pub fn note_error(&mut self, e: impl Into<String>) {
+        if self.errors.len() < Self::MAX_ERRORS {
+            self.errors.push(e.into());
+        }
+    }
+
+    /// Records the schema drift on the run: the report itself, and one readable line per change in `errors`.
+    pub fn note_drift(&mut self, d: &crate::discovery::SchemaDrift) {
+        self.schema_drift = Some(serde_json::to_value(d).unwrap_or_default());
+        for c in &d.added {
+            self.note_error(format!(
+                "schema drift: new column '{c}' added to the entity"
+            ));
+        }
+        for c in &d.removed {
+            self.note_error(format!(
+                "schema drift: column '{c}' is no longer sent by the source"
+            ));
+        }
+        for (c, was, now) in &d.retyped {
+            self.note_error(format!(
+                "schema drift: column '{c}' changed type from {was} to {now}"
+            ));
+        }
+        if let Some(f) = &d.fatal {
+            self.note_error(format!("schema drift: {f}"));
+        }
+    }
     pub const MAX_SAMPLES: usize = 120;
 
     pub fn note_duplicates(&mut self, keys: &[String]) {
@@ -161,6 +192,24 @@ mod tests {
         assert!(t.ready(t0));
         assert!(!t.ready(t0 + Duration::from_millis(100)));
         assert!(t.ready(t0 + Duration::from_millis(300)));
+    }
+
+    #[test]
+    fn drift_lands_in_the_report_and_as_readable_errors() {
+        let mut r = RunReport::default();
+        r.note_drift(&crate::discovery::SchemaDrift {
+            added: vec!["REGION".into()],
+            removed: vec!["CITY".into()],
+            retyped: vec![("QTY".into(), "NUMBER".into(), "VARCHAR2(5)".into())],
+            fatal: None,
+        });
+        assert_eq!(r.schema_drift.as_ref().unwrap()["added"][0], "REGION");
+        assert_eq!(r.errors.len(), 3, "one line per change: {:?}", r.errors);
+        assert!(r.errors[2].contains("'QTY' changed type from NUMBER to VARCHAR2(5)"));
+        for i in 0..500 {
+            r.note_error(format!("e{i}"));
+        }
+        assert_eq!(r.errors.len(), RunReport::MAX_ERRORS, "errors stay bounded");
     }
 
     #[test]

@@ -12,10 +12,12 @@ use crate::ids::RunId;
 use crate::sink::schedulehub::Record;
 use crate::store::failed_records::NewFailed;
 use crate::store::pending_children::Parked;
+use crate::store::record_index::{self, BkMap, IndexedRecord};
 use crate::store::runs::Counters;
 use crate::store::writes_in_flight::{self, InFlight};
 use crate::value::{RowError, Stage};
 use serde_json::{Map, Value as Json};
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// How one row of the page ended.
@@ -109,12 +111,72 @@ fn record_of(
     rec
 }
 
-/// Delta, resolve and load for one page.
+/// The record-index rows of a page whose checkpoint is still being committed: `Some` for rows it upserts, `None`
+/// for keys it only marks seen (failed or parked rows). The next page's delta reads through it, so overlapping a
+/// checkpoint with the next page's load decides exactly as if the checkpoint had landed first.
+#[derive(Clone, Default)]
+pub struct Uncommitted(Arc<BkMap<Option<IndexedRecord>>>);
+
+impl Uncommitted {
+    pub fn of(run: RunId, page: &PageResult) -> Uncommitted {
+        let mut m: BkMap<Option<IndexedRecord>> = BkMap::with_capacity_and_hasher(
+            page.upserts.len() + page.seen.len(),
+            Default::default(),
+        );
+        for (b, d, rv, uid) in &page.upserts {
+            m.insert(
+                *b,
+                Some(IndexedRecord {
+                    bk_hash: *b,
+                    data_hash: *d,
+                    rowversion: rv.clone(),
+                    target_uid: uid.clone(),
+                    active: true,
+                    last_seen_run: run,
+                }),
+            );
+        }
+        for b in &page.seen {
+            m.entry(*b).or_insert(None);
+        }
+        Uncommitted(Arc::new(m))
+    }
+
+    /// `stored` (read from the index) as it will be once the checkpoint commits.
+    fn apply(&self, run: RunId, stored: &mut BkMap<IndexedRecord>, keys: &[BkHash]) {
+        if self.0.is_empty() {
+            return;
+        }
+        for k in keys {
+            match (self.0.get(k), stored.get_mut(k)) {
+                (None, _) => {}
+                // `touch_seen` only marks records the index already has.
+                (Some(None), Some(s)) => s.last_seen_run = run,
+                (Some(None), None) => {}
+                (Some(Some(u)), Some(s)) => {
+                    // An upsert without a uid (a skipped row) keeps the stored uid.
+                    let uid = u.target_uid.clone().or_else(|| s.target_uid.take());
+                    *s = IndexedRecord {
+                        target_uid: uid,
+                        ..u.clone()
+                    };
+                }
+                (Some(Some(u)), None) => {
+                    stored.insert(*k, u.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Delta, resolve and load for one page. `now` is the clock the retry backoffs of failed and parked rows start from.
 pub async fn load_page(
     ctx: &RunContext,
     run: RunId,
     prepared: &[Prepared],
     parents: &mut ParentCache,
+    uncommitted: &Uncommitted,
+    now: chrono::DateTime<chrono::Utc>,
     cancel: &CancellationToken,
 ) -> Result<PageResult, RunError> {
     let entity = ctx.entity.id;
@@ -137,6 +199,7 @@ pub async fn load_page(
         .collect();
     let t = std::time::Instant::now();
     let db = ctx.db.clone();
+    let uncommitted = uncommitted.clone();
     let decisions = tokio::task::spawn_blocking(move || {
         let keys: Vec<RowKey<'_>> = owned
             .iter()
@@ -146,7 +209,10 @@ pub async fn load_page(
                 rowversion: r.as_deref(),
             })
             .collect();
-        delta::decide_page(&*db.conn()?, entity, run, &keys)
+        let bks: Vec<BkHash> = keys.iter().map(|k| k.bk_hash).collect();
+        let mut stored = record_index::lookup(&*db.conn()?, entity, &bks)?;
+        uncommitted.apply(run, &mut stored, &bks);
+        Ok::<_, RunError>(delta::decide(&keys, &stored, run))
     })
     .await
     .map_err(|e| RunError::Internal(e.to_string()))??;
@@ -170,7 +236,6 @@ pub async fn load_page(
         parents.ensure(ctx, wanted.collect(), cancel).await?;
     }
 
-    let now = crate::clock::now();
     let mut inserts: Vec<(usize, Record)> = Vec::new();
     let mut updates: Vec<(usize, String, Record)> = Vec::new();
     for (&i, d) in goods.iter().zip(&decisions.decisions) {
@@ -287,6 +352,7 @@ pub async fn load_page(
             &ctx.target,
             target,
             inserts.into_iter().map(|(_, r)| r).collect(),
+            &ctx.errors,
             cancel,
         )
         .await?;
@@ -318,6 +384,7 @@ pub async fn load_page(
             &ctx.writer,
             target,
             updates.into_iter().map(|(_, u, r)| (u, r)).collect(),
+            &ctx.errors,
             cancel,
         )
         .await?;
@@ -340,4 +407,85 @@ pub async fn load_page(
     }
     res.send_ms = t.elapsed().as_millis() as u64;
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(bk: u128, data: u8, uid: &str, run: RunId) -> IndexedRecord {
+        IndexedRecord {
+            bk_hash: BkHash(bk),
+            data_hash: DataHash([data; 32]),
+            rowversion: None,
+            target_uid: Some(uid.into()),
+            active: true,
+            last_seen_run: run,
+        }
+    }
+
+    #[test]
+    fn the_next_page_sees_an_uncommitted_page_as_if_its_checkpoint_had_landed() {
+        let (old_run, run) = (RunId::new(), RunId::new());
+        let page = PageResult {
+            upserts: vec![
+                // New on the uncommitted page (inserted, uid known).
+                (BkHash(1), DataHash([1; 32]), None, Some("uid-1".into())),
+                // Skipped there: no new uid, the stored one stays.
+                (BkHash(2), DataHash([2; 32]), None, None),
+            ],
+            // Failed there, but stored from an earlier run: only marked seen.
+            seen: vec![BkHash(3), BkHash(4)],
+            ..PageResult::default()
+        };
+        let overlay = Uncommitted::of(run, &page);
+        let mut index = BkMap::default();
+        index.insert(BkHash(2), stored(2, 9, "uid-2", old_run));
+        index.insert(BkHash(3), stored(3, 3, "uid-3", old_run));
+        let keys = [BkHash(1), BkHash(2), BkHash(3), BkHash(4), BkHash(5)];
+        overlay.apply(run, &mut index, &keys);
+
+        let one = &index[&BkHash(1)];
+        assert_eq!(
+            (one.target_uid.as_deref(), one.last_seen_run),
+            (Some("uid-1"), run),
+            "a key inserted on the uncommitted page is known, seen by this run"
+        );
+        let two = &index[&BkHash(2)];
+        assert_eq!(two.data_hash, DataHash([2; 32]), "the newer data hash wins");
+        assert_eq!(
+            two.target_uid.as_deref(),
+            Some("uid-2"),
+            "a skip keeps the stored uid"
+        );
+        assert_eq!(
+            index[&BkHash(3)].last_seen_run,
+            run,
+            "a seen mark moves to this run"
+        );
+        assert_eq!(
+            index[&BkHash(3)].data_hash,
+            DataHash([3; 32]),
+            "and changes nothing else"
+        );
+        assert!(
+            !index.contains_key(&BkHash(4)) && !index.contains_key(&BkHash(5)),
+            "a seen mark of a key the index lacks adds nothing, as touch_seen does"
+        );
+        let keys: Vec<delta::RowKey<'_>> = [1u128, 2]
+            .iter()
+            .map(|&b| delta::RowKey {
+                bk_hash: BkHash(b),
+                data_hash: DataHash([b as u8; 32]),
+                rowversion: None,
+            })
+            .collect();
+        let d = delta::decide(&keys, &index, run);
+        assert!(
+            d.decisions
+                .iter()
+                .all(|d| d.repeat_in_run && d.op == Op::Skip),
+            "the same rows again on the next page are repeats in the run, unchanged: {d:?}"
+        );
+    }
 }

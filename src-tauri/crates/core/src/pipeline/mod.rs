@@ -10,6 +10,7 @@ mod load;
 mod resolve;
 pub mod retry;
 mod run;
+mod schema;
 pub mod transform;
 mod write;
 

@@ -178,6 +178,7 @@ pub async fn retry_pending(
         &ctx.target,
         target,
         inserts.iter().map(|(_, r)| r.clone()).collect(),
+        &ctx.errors,
         cancel,
     )
     .await?;
@@ -188,6 +189,7 @@ pub async fn retry_pending(
             .iter()
             .map(|(_, u, r)| (u.clone(), r.clone()))
             .collect(),
+        &ctx.errors,
         cancel,
     )
     .await?;

@@ -4,7 +4,7 @@
 
 use super::checkpoint::{self, Checkpoint, Origin};
 use super::context::RunContext;
-use super::load::{load_page, RowEnd};
+use super::load::{load_page, RowEnd, Uncommitted};
 use super::resolve::ParentCache;
 use super::RunError;
 use crate::ids::{FailedRecordId, RunId};
@@ -26,10 +26,12 @@ pub struct RetryOutcome {
 
 const CHUNK: usize = 1000;
 
-/// Retries the given failed records of the context's entity.
+/// Retries the given failed records of the context's entity; a row failing again at load may be retried
+/// automatically `min(60·2^(n-1), 3600)` s after `now` (the sweep's clock).
 pub async fn retry_records(
     ctx: &RunContext,
     ids: &[FailedRecordId],
+    now: chrono::DateTime<chrono::Utc>,
     cancel: &CancellationToken,
 ) -> Result<RetryOutcome, RunError> {
     retry_records_with(ctx, ids, cancel, &|_| {}).await
@@ -73,7 +75,16 @@ pub async fn retry_records_with(
             let prepared = tokio::task::spawn_blocking(move || t.prepare_page(raws))
                 .await
                 .map_err(|e| RunError::Internal(e.to_string()))?;
-            let result = load_page(ctx, run, &prepared, &mut parents, cancel).await?;
+            let result = load_page(
+                ctx,
+                run,
+                &prepared,
+                &mut parents,
+                &Uncommitted::default(),
+                now,
+                cancel,
+            )
+            .await?;
             for e in &result.ends {
                 match e {
                     RowEnd::Failed(_) => out.failed_again += 1,
@@ -89,7 +100,7 @@ pub async fn retry_records_with(
                     result: &result,
                     cursor: None,
                     watermark: None,
-                    origin: Origin::Retry(&origin),
+                    origin: Origin::Retry(&origin, now),
                     clear_old: false,
                 },
             )?;

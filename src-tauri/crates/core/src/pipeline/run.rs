@@ -1,21 +1,22 @@
-//! One run of one entity: reconcile writes left in flight, check the schema, then fetch → CPU stages → load and
-//! checkpoint with bounded channels (a few pages in flight), then deletes (complete full runs only) and the final
-//! status. A failure of the whole run stops at the last checkpoint; the next run resumes from its cursor.
+//! One run of one entity: reconcile writes left in flight, then fetch → CPU stages → load → checkpoint with bounded
+//! channels (a few pages in flight; the schema is checked on the first page; a page's checkpoint commits while the
+//! next page loads), then deletes (complete full runs only) and the final status. A failure of the whole run stops
+//! at the last checkpoint; the next run resumes from its cursor.
 
 use super::checkpoint::{self, Checkpoint, Origin};
 use super::context::RunContext;
 use super::events::{EventSink, RunEvent, RunReport, Throttle};
-use super::load::load_page;
+use super::load::{load_page, Uncommitted};
 use super::resolve::ParentCache;
+use super::schema::{check_schema, declared_columns, page_fields};
 use super::transform::{Key, Prepared};
 use super::{deletes, RunError};
-use crate::discovery::{self, SchemaDrift};
 use crate::ids::RunId;
 use crate::model::{RunStatus, Strategy};
 use crate::rowversion::Watermark;
 use crate::source::apismith::{Cursor, PageQuery};
-use crate::store::runs::{self, RunRecord};
-use crate::store::{entities, failed_records, pending_children, record_index, writes_in_flight};
+use crate::store::runs::{self, Counters, RunRecord};
+use crate::store::{failed_records, pending_children, record_index, writes_in_flight};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -53,6 +54,8 @@ struct Fetched {
     total: Option<u64>,
     fetch_ms: u64,
     transform_ms: u64,
+    /// The first page's field names, for the schema-drift check.
+    fields: Option<Vec<String>>,
 }
 
 /// Runs `run_id` (already created, `pending` or taken over) to its end and records the outcome.
@@ -110,8 +113,9 @@ pub async fn execute(
         report.watermark_after = r.watermark_after.clone();
         report.watermark_before = r.watermark_before.clone();
     }
-    let summary = serde_json::to_string(&report).unwrap_or_default();
     let error_text = error.as_ref().map(|e| (e.code_text(), e.to_string()));
+    collect_errors(&ctx, run_id, &mut report, error_text.as_ref());
+    let summary = serde_json::to_string(&report).unwrap_or_default();
     let finished = ctx.db.write(|tx| {
         if budget_reached {
             runs::mark_stopped_by_budget(tx, run_id)?;
@@ -155,6 +159,96 @@ pub async fn execute(
         report,
         error: error_text.map(|e| e.1),
     }
+}
+
+/// The summary's `errors`: retried requests and reconciled writes (noted by the clients while the run worked), the
+/// run's failed rows grouped by stage and error type, and the error that ended the run. Drift is noted as found.
+fn collect_errors(
+    ctx: &RunContext,
+    run: RunId,
+    report: &mut RunReport,
+    fatal: Option<&(&'static str, String)>,
+) {
+    for e in ctx.errors.take() {
+        report.note_error(e);
+    }
+    match failed_records::summary_of_run(&ctx.db, run) {
+        Ok(groups) => {
+            for (stage, error_type, n, message) in groups {
+                let rows = if n == 1 { "row" } else { "rows" };
+                report.note_error(format!(
+                    "{n} {rows} failed at {stage} ({error_type}), e.g. {message}"
+                ));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(run = %run, error = %e, "could not summarise the run's failed records")
+        }
+    }
+    if let Some((code, message)) = fatal {
+        report.note_error(format!("run failed ({code}): {message}"));
+    }
+}
+
+/// A page's checkpoint being written on a blocking thread while the next page loads.
+struct PendingCheckpoint {
+    join: tokio::task::JoinHandle<Result<(Counters, u64), crate::store::StoreError>>,
+    /// What the page wrote to the record index, for the next page's delta until the commit lands.
+    overlay: Uncommitted,
+    cursor: Cursor,
+    total: Option<u64>,
+}
+
+/// Progress events and throughput samples, as pages commit.
+struct Progress<'a> {
+    throttle: Throttle,
+    sampled: Instant,
+    started: Instant,
+    rows_done: u64,
+    run: RunId,
+    entity: crate::ids::EntityId,
+    events: &'a EventSink,
+}
+
+impl Progress<'_> {
+    fn page_committed(&mut self, report: &mut RunReport, done: &Counters, total: Option<u64>) {
+        report.counters.add(done);
+        self.rows_done += done.fetched;
+        let now = Instant::now();
+        let elapsed = self.started.elapsed().as_secs_f64().max(1e-3);
+        let rate = self.rows_done as f64 / elapsed;
+        if now.duration_since(self.sampled) >= Duration::from_millis(500) {
+            self.sampled = now;
+            report.sample(elapsed, rate);
+        }
+        if self.throttle.ready(now) {
+            (self.events)(RunEvent::Progress {
+                run_id: self.run,
+                entity_id: self.entity,
+                stage: "load".into(),
+                rows_done: self.rows_done,
+                rows_total: total,
+                rows_per_sec: rate,
+            });
+        }
+    }
+}
+
+/// Waits for a page's checkpoint; once it is committed the run's cursor is past that page.
+async fn settle(
+    p: PendingCheckpoint,
+    report: &mut RunReport,
+    cursor: &mut Cursor,
+    progress: &mut Progress<'_>,
+) -> Result<(), RunError> {
+    let (done, busy_ms) = p
+        .join
+        .await
+        .map_err(|e| RunError::Internal(e.to_string()))??;
+    report.stage_ms.checkpoint += busy_ms;
+    *cursor = p.cursor;
+    progress.page_committed(report, &done, p.total);
+    Ok(())
 }
 
 enum Ending {
@@ -223,24 +317,6 @@ async fn reconcile_in_flight(
     Ok(left.len())
 }
 
-/// Compares the API definition's columns with the stored ones; stores new columns and the report.
-async fn check_schema(
-    ctx: &RunContext,
-    cancel: &CancellationToken,
-) -> Result<SchemaDrift, RunError> {
-    let api = ctx.source.api(&ctx.entity.def.slug, cancel).await?;
-    let now: Vec<_> = api.columns.iter().map(discovery::column_def).collect();
-    let (drift, columns) = discovery::drift(&ctx.entity.def, &now);
-    if !drift.is_empty() || ctx.entity.schema_drift.is_some() {
-        let report = (!drift.is_empty()).then(|| serde_json::to_value(&drift).unwrap_or_default());
-        entities::save_drift(&ctx.db, ctx.entity.id, &columns, report.as_ref())?;
-    }
-    if let Some(f) = &drift.fatal {
-        return Err(RunError::Schema(f.clone()));
-    }
-    Ok(drift)
-}
-
 fn query_for(ctx: &RunContext, rec: &RunRecord) -> (PageQuery, bool) {
     let def = &ctx.entity.def;
     let rv_col = def
@@ -274,10 +350,7 @@ async fn drive(
     let entity = ctx.entity.id;
     report.resumed = rec.cursor.is_some();
     reconcile_in_flight(ctx, cancel).await?;
-    let drift = check_schema(ctx, cancel).await?;
-    if !drift.is_empty() {
-        report.schema_drift = Some(serde_json::to_value(&drift).unwrap_or_default());
-    }
+    let declared = declared_columns(ctx, cancel).await?;
     let (query, full) = query_for(ctx, rec);
     let mut cursor: Cursor = rec
         .cursor
@@ -322,6 +395,7 @@ async fn drive(
         mpsc::channel::<Result<Option<Fetched>, RunError>>(TRANSFORM_AHEAD);
     let transformer = ctx.transformer.clone();
     let transformer_task = tokio::spawn(async move {
+        let mut first = true;
         while let Some(r) = page_rx.recv().await {
             let out = match r {
                 Ok(Some((page, cursor, fetch_ms))) => {
@@ -329,8 +403,10 @@ async fn drive(
                     let bytes = page.body_bytes as u64;
                     let total = page.metadata.as_ref().map(|m| m.total_rows);
                     let started = Instant::now();
+                    let fields = std::mem::take(&mut first).then(|| page_fields(&page.rows));
                     match tokio::task::spawn_blocking(move || t.prepare_page(page.rows)).await {
                         Ok(prepared) => Ok(Some(Fetched {
+                            fields,
                             prepared,
                             cursor,
                             bytes,
@@ -353,91 +429,123 @@ async fn drive(
     });
 
     let mut parents = ParentCache::default();
-    let mut throttle = Throttle::new(Duration::from_millis(250));
-    let mut sampled = Instant::now();
-    let mut rows_done = rec.counters.fetched;
-    let mut unknown_keys = 0u64;
-    let outcome = loop {
-        if cancel.is_cancelled() || runs::cancel_requested(&ctx.db, run)? {
-            break Ending::Stopped;
-        }
-        let next = tokio::select! {
-            n = prep_rx.recv() => n,
-            _ = cancel.cancelled() => break Ending::Stopped,
-        };
-        let Some(fetched) = next else {
-            return Err(RunError::Internal(
-                "the fetch stage stopped without an answer".into(),
-            ));
-        };
-        let Some(f) = fetched? else {
-            break Ending::Complete { held: 0 };
-        };
-        report.stage_ms.fetch += f.fetch_ms;
-        report.stage_ms.transform += f.transform_ms;
-        let t = Instant::now();
-        let mut result = load_page(ctx, run, &f.prepared, &mut parents, cancel).await?;
-        report.stage_ms.load += t.elapsed().as_millis() as u64;
-        report.stage_ms.delta += result.delta_ms;
-        report.stage_ms.in_flight += result.flight_ms;
-        report.stage_ms.writes += result.send_ms;
-        for p in &f.prepared {
-            if let Some(rv) = &p.rowversion {
-                watermark.observe(rv);
-            }
-            if matches!(&p.outcome, Err(b) if b.key == Key::Unknown) {
-                unknown_keys += 1;
-            }
-        }
-        result.counters.pages = 1;
-        result.counters.bytes = f.bytes;
-        report.note_duplicates(&result.duplicates);
-        let t = Instant::now();
-        let db = ctx.db.clone();
-        let cursor_json = serde_json::to_string(&f.cursor).ok();
-        let wm = watermark.value().map(str::to_owned);
-        let result = tokio::task::spawn_blocking(move || {
-            checkpoint::commit(
-                &db,
-                Checkpoint {
-                    entity,
-                    run,
-                    result: &result,
-                    cursor: cursor_json,
-                    watermark: wm,
-                    origin: Origin::Source,
-                    clear_old,
-                },
-            )
-            .map(|_| result)
-        })
-        .await
-        .map_err(|e| RunError::Internal(e.to_string()))??;
-        report.stage_ms.checkpoint += t.elapsed().as_millis() as u64;
-        report.counters.add(&result.counters);
-        cursor = f.cursor;
-        rows_done += result.counters.fetched;
-        // The page that reached the budget is committed above; stopping here leaves nothing half done.
-        if rec.row_budget.is_some_and(|b| rows_done >= b) && !cursor.done {
-            break Ending::BudgetReached;
-        }
-        let now = Instant::now();
-        let rate = rows_done as f64 / started.elapsed().as_secs_f64().max(1e-3);
-        if now.duration_since(sampled) >= Duration::from_millis(500) {
-            sampled = now;
-            report.sample(started.elapsed().as_secs_f64(), rate);
-        }
-        if throttle.ready(now) {
-            events(RunEvent::Progress {
-                run_id: run,
-                entity_id: entity,
-                stage: "load".into(),
-                rows_done,
-                rows_total: f.total,
-                rows_per_sec: rate,
-            });
-        }
+    let mut progress = Progress {
+        throttle: Throttle::new(Duration::from_millis(250)),
+        sampled: Instant::now(),
+        started,
+        rows_done: rec.counters.fetched,
+        run,
+        entity,
+        events,
     };
+    let mut unknown_keys = 0u64;
+    // A page's checkpoint commits while the next page loads; at most one is outstanding, so checkpoints land in
+    // page order and the next page's delta sees the uncommitted page through its overlay.
+    let mut pending: Option<PendingCheckpoint> = None;
+    let looped: Result<Ending, RunError> = async {
+        loop {
+            if cancel.is_cancelled() || runs::cancel_requested(&ctx.db, run)? {
+                return Ok(Ending::Stopped);
+            }
+            let next = tokio::select! {
+                n = prep_rx.recv() => n,
+                _ = cancel.cancelled() => return Ok(Ending::Stopped),
+            };
+            let Some(fetched) = next else {
+                return Err(RunError::Internal(
+                    "the fetch stage stopped without an answer".into(),
+                ));
+            };
+            let Some(f) = fetched? else {
+                return Ok(Ending::Complete { held: 0 });
+            };
+            if let Some(fields) = &f.fields {
+                let drift = check_schema(ctx, &declared, fields)?;
+                if !drift.is_empty() {
+                    report.note_drift(&drift);
+                }
+                if let Some(fatal) = drift.fatal {
+                    return Err(RunError::Schema(fatal));
+                }
+            }
+            report.stage_ms.fetch += f.fetch_ms;
+            report.stage_ms.transform += f.transform_ms;
+            let t = Instant::now();
+            let overlay = pending
+                .as_ref()
+                .map(|p| p.overlay.clone())
+                .unwrap_or_default();
+            let mut result = load_page(
+                ctx,
+                run,
+                &f.prepared,
+                &mut parents,
+                &overlay,
+                crate::clock::now(),
+                cancel,
+            )
+            .await?;
+            report.stage_ms.load += t.elapsed().as_millis() as u64;
+            report.stage_ms.delta += result.delta_ms;
+            report.stage_ms.in_flight += result.flight_ms;
+            report.stage_ms.writes += result.send_ms;
+            for p in &f.prepared {
+                if let Some(rv) = &p.rowversion {
+                    watermark.observe(rv);
+                }
+                if matches!(&p.outcome, Err(b) if b.key == Key::Unknown) {
+                    unknown_keys += 1;
+                }
+            }
+            result.counters.pages = 1;
+            result.counters.bytes = f.bytes;
+            report.note_duplicates(&result.duplicates);
+            // The previous page's checkpoint must land before this one starts.
+            if let Some(p) = pending.take() {
+                settle(p, report, &mut cursor, &mut progress).await?;
+            }
+            let overlay = Uncommitted::of(run, &result);
+            let read_so_far = progress.rows_done + result.counters.fetched;
+            let last_page = f.cursor.done;
+            let db = ctx.db.clone();
+            let cursor_json = serde_json::to_string(&f.cursor).ok();
+            let wm = watermark.value().map(str::to_owned);
+            let join = tokio::task::spawn_blocking(move || {
+                let t = Instant::now();
+                checkpoint::commit(
+                    &db,
+                    Checkpoint {
+                        entity,
+                        run,
+                        result: &result,
+                        cursor: cursor_json,
+                        watermark: wm,
+                        origin: Origin::Source,
+                        clear_old,
+                    },
+                )
+                .map(|_| (result.counters, t.elapsed().as_millis() as u64))
+            });
+            pending = Some(PendingCheckpoint {
+                join,
+                overlay,
+                cursor: f.cursor,
+                total: f.total,
+            });
+            // The page that reaches the budget is checkpointed (settled below); stopping here leaves nothing half done.
+            if rec.row_budget.is_some_and(|b| read_so_far >= b) && !last_page {
+                return Ok(Ending::BudgetReached);
+            }
+        }
+    }
+    .await;
+    // Whatever ended the loop, the outstanding checkpoint lands (or fails) before the run's end is recorded.
+    let settled = match pending.take() {
+        Some(p) => settle(p, report, &mut cursor, &mut progress).await,
+        None => Ok(()),
+    };
+    let outcome = looped?;
+    settled?;
     fetch_cancel.cancel();
     drop(prep_rx);
     let _ = fetcher.await;

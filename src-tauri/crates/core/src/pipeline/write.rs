@@ -3,6 +3,7 @@
 //! sent again. Updates and deletes are idempotent by uid, so they are simply repeated.
 
 use super::{wait, RunError};
+use crate::http::ErrorLog;
 use crate::sink::schedulehub::{BatchError, Record, ScheduleHubClient};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -32,6 +33,7 @@ pub struct Answers {
 async fn give_up_or_wait<T>(
     e: &BatchError<T>,
     attempt: u32,
+    errors: &ErrorLog,
     cancel: &CancellationToken,
 ) -> Result<(), RunError> {
     if e.error.is_cancelled() || cancel.is_cancelled() {
@@ -41,6 +43,10 @@ async fn give_up_or_wait<T>(
         return Err(RunError::Http(clone_error(&e.error)));
     }
     tracing::warn!(error = %e.error, attempt, "write failed; reconciling before sending again");
+    errors.push(format!(
+        "{} (attempt {attempt}; reconciled and sent again)",
+        e.error
+    ));
     if !wait(backoff(attempt), cancel).await {
         return Err(RunError::Cancelled);
     }
@@ -77,6 +83,7 @@ pub async fn insert(
     reader: &ScheduleHubClient,
     entity: &str,
     records: Vec<Record>,
+    errors: &ErrorLog,
     cancel: &CancellationToken,
 ) -> Result<Answers, RunError> {
     let mut out = Answers::default();
@@ -94,13 +101,14 @@ pub async fn insert(
                 merge(done.map_err(|e| RunError::Internal(e.to_string()))??);
             }
         }
-        let (w, r, e, c) = (
+        let (w, r, e, log, c) = (
             writer.clone(),
             reader.clone(),
             entity.to_owned(),
+            errors.clone(),
             cancel.clone(),
         );
-        set.spawn(async move { insert_chunk(&w, &r, &e, chunk, &c).await });
+        set.spawn(async move { insert_chunk(&w, &r, &e, chunk, &log, &c).await });
     }
     // An error returns at once; dropping the set aborts the other requests, whose writes stay noted in flight.
     while let Some(done) = set.join_next().await {
@@ -114,6 +122,7 @@ async fn insert_chunk(
     reader: &ScheduleHubClient,
     entity: &str,
     records: Vec<Record>,
+    errors: &ErrorLog,
     cancel: &CancellationToken,
 ) -> Result<Answers, RunError> {
     let mut out = Answers::default();
@@ -127,7 +136,7 @@ async fn insert_chunk(
             }
             Err(e) => {
                 attempt += 1;
-                give_up_or_wait(&e, attempt, cancel).await?;
+                give_up_or_wait(&e, attempt, errors, cancel).await?;
                 let unknown: Vec<String> = todo[e.failed.clone()].iter().map(hash_of).collect();
                 let start = e.failed.start;
                 absorb_inserts(&mut out, e.done);
@@ -164,6 +173,7 @@ pub async fn update(
     writer: &ScheduleHubClient,
     entity: &str,
     updates: Vec<(String, Record)>,
+    errors: &ErrorLog,
     cancel: &CancellationToken,
 ) -> Result<HashMap<String, String>, RunError> {
     let mut refused = HashMap::new();
@@ -177,7 +187,7 @@ pub async fn update(
             }
             Err(e) => {
                 attempt += 1;
-                give_up_or_wait(&e, attempt, cancel).await?;
+                give_up_or_wait(&e, attempt, errors, cancel).await?;
                 refused.extend(e.done.failures.into_iter().map(|f| (f.uid, f.error)));
                 todo = todo.split_off(e.failed.start);
             }
@@ -191,6 +201,7 @@ pub async fn delete(
     writer: &ScheduleHubClient,
     entity: &str,
     uids: Vec<String>,
+    errors: &ErrorLog,
     cancel: &CancellationToken,
 ) -> Result<HashMap<String, String>, RunError> {
     let mut refused = HashMap::new();
@@ -211,7 +222,7 @@ pub async fn delete(
             }
             Err(e) => {
                 attempt += 1;
-                give_up_or_wait(&e, attempt, cancel).await?;
+                give_up_or_wait(&e, attempt, errors, cancel).await?;
                 keep(e.done.failures);
                 todo = todo.split_off(e.failed.start);
             }

@@ -338,14 +338,21 @@ pub fn resolve(tx: &Transaction<'_>, id: FailedRecordId, by: &str) -> Result<(),
     Ok(())
 }
 
-/// A retry failed again: one more attempt, the new error, and when the automatic retry may try next.
-pub fn bump(tx: &Transaction<'_>, id: FailedRecordId, f: &NewFailed) -> Result<(), StoreError> {
+/// A retry failed again: one more attempt, the new error, and when the automatic retry may try next, counted from
+/// `now` (RFC 3339; the sweep's clock).
+pub fn bump(
+    tx: &Transaction<'_>,
+    id: FailedRecordId,
+    f: &NewFailed,
+    now: &str,
+) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE failed_records SET attempts = attempts + 1, stage = ?2, error_type = ?3, message = ?4, field = ?5,
            value = ?6, normalized = COALESCE(?7, normalized), mapped = COALESCE(?8, mapped),
-           -- Before attempt n the automatic retry waits min(60·2^(n-1), 3600) s; `attempts` is the old count here.
+           -- Before automatic retry n the record waits min(60·2^(n-1), 3600) s. `attempts` is the old count here
+           -- (the first failure plus earlier retries), i.e. the number of this retry; the next one waits 60·2^attempts.
            next_retry_at = CASE WHEN ?2 = 'load' AND ?9 IS NOT NULL
-             THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || min(60 * (1 << (attempts + 1)), 3600) || ' seconds')
+             THEN strftime('%Y-%m-%dT%H:%M:%fZ', ?11, '+' || min(60 * (1 << attempts), 3600) || ' seconds')
              ELSE NULL END,
            updated_at = ?10
          WHERE id = ?1",
@@ -359,7 +366,8 @@ pub fn bump(tx: &Transaction<'_>, id: FailedRecordId, f: &NewFailed) -> Result<(
             f.normalized,
             f.mapped,
             f.next_retry_at,
-            now_text()
+            now,
+            now
         ],
     )?;
     Ok(())
@@ -387,6 +395,22 @@ pub fn resolve_by_keys(
          WHERE entity_id = ?1 AND resolved_at IS NULL AND bk_hash IN (SELECT value FROM json_each(?2))",
         params![entity, serde_json::to_string(bks)?, now_text(), by],
     )?)
+}
+
+/// A run's failed records grouped by stage and error type: `(stage, error type, count, one message)`.
+pub fn summary_of_run(
+    db: &Db,
+    run: RunId,
+) -> Result<Vec<(String, String, u64, String)>, StoreError> {
+    let conn = db.conn()?;
+    let mut st = conn.prepare(
+        "SELECT stage, error_type, COUNT(*), MIN(message) FROM failed_records WHERE run_id = ?1
+         GROUP BY stage, error_type ORDER BY COUNT(*) DESC, stage, error_type",
+    )?;
+    let rows = st.query_map([run], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64, r.get(3)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn count_open_for(db: &Db, entity: EntityId) -> Result<u64, StoreError> {

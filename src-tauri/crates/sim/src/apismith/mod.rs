@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod dataset;
 pub mod generate;
 pub mod query;
+pub mod schema;
 
 use crate::faults::detail;
 use crate::{auth, faults, rng::SeqRng, Common};
@@ -32,6 +33,8 @@ pub struct ApiSmith {
     /// Next bumped rowversion; shared by all APIs like an Oracle SCN.
     next_rv: Mutex<u64>,
     picker: Mutex<SeqRng>,
+    /// Column changes made through `/_sim/schema`.
+    drift: RwLock<HashMap<Kind, schema::Drift>>,
 }
 
 /// `POST /_sim/mutate`: counts pick random live rows (seeded); `*_rows` name row indices exactly.
@@ -76,7 +79,33 @@ impl ApiSmith {
             data: RwLock::new(data),
             next_rv: Mutex::new(BUMP_RV),
             picker,
+            drift: RwLock::default(),
         }
+    }
+
+    fn drift_of(&self, kind: Kind) -> schema::Drift {
+        self.drift
+            .read()
+            .expect("schema lock poisoned")
+            .get(&kind)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The A3/A4 definition of an API as it stands (catalogue plus `/_sim/schema` changes).
+    pub fn definition(&self, kind: Kind) -> serde_json::Value {
+        self.drift_of(kind).definition(catalog::definition(kind))
+    }
+
+    pub fn change_schema(&self, c: &schema::SchemaChange) -> Result<(), String> {
+        let kind = Kind::from_slug(&c.slug).ok_or_else(|| format!("unknown slug: {}", c.slug))?;
+        self.drift
+            .write()
+            .expect("schema lock poisoned")
+            .entry(kind)
+            .or_default()
+            .apply(c);
+        Ok(())
     }
 
     pub fn mutate(&self, m: &Mutation) -> Result<MutationResult, String> {
@@ -151,7 +180,8 @@ impl ApiSmith {
                 "page must be >= 1 and page_size between 1 and 10000",
             );
         }
-        if let Err(e) = query::check_fields(kind, req) {
+        let drift = self.drift_of(kind);
+        if let Err(e) = query::check_fields(|f| drift.knows(kind, f), req) {
             return Json(json!({"success": false, "error": e, "data": []})).into_response();
         }
         let (total, refs) = {
@@ -175,7 +205,11 @@ impl ApiSmith {
         // Rows are generated outside the lock: mutations never wait for a page to serialise.
         let rows: Vec<_> = refs
             .iter()
-            .map(|r| self.gen.row(kind, r.idx, r.version, r.rv))
+            .map(|r| {
+                let mut row = self.gen.row(kind, r.idx, r.version, r.rv);
+                drift.row(&mut row);
+                row
+            })
             .collect();
         #[derive(Serialize)]
         struct Out {
@@ -204,7 +238,10 @@ async fn connectors() -> Json<serde_json::Value> {
     Json(catalog::connectors())
 }
 
-async fn list_apis(Query(q): Query<HashMap<String, String>>) -> Response {
+async fn list_apis(
+    State(s): State<Arc<ApiSmith>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let num = |k: &str, d: u64| q.get(k).map(|v| v.parse::<u64>()).unwrap_or(Ok(d));
     let (Ok(page), Ok(page_size)) = (num("page", 1), num("page_size", 100)) else {
         return detail(
@@ -220,7 +257,7 @@ async fn list_apis(Query(q): Query<HashMap<String, String>>) -> Response {
     }
     let defs: Vec<_> = Kind::ALL
         .into_iter()
-        .map(catalog::definition)
+        .map(|k| s.definition(k))
         .filter(|d| {
             q.get("connector_uid")
                 .is_none_or(|c| d["connector_uid"] == c.as_str())
@@ -243,9 +280,9 @@ async fn list_apis(Query(q): Query<HashMap<String, String>>) -> Response {
     .into_response()
 }
 
-async fn api_by_slug(Path(slug): Path<String>) -> Response {
+async fn api_by_slug(State(s): State<Arc<ApiSmith>>, Path(slug): Path<String>) -> Response {
     match Kind::from_slug(&slug) {
-        Some(k) => Json(catalog::definition(k)).into_response(),
+        Some(k) => Json(s.definition(k)).into_response(),
         None => detail(StatusCode::NOT_FOUND, format!("API not found: {slug}")),
     }
 }
@@ -268,6 +305,17 @@ async fn sim_mutate(State(s): State<Arc<ApiSmith>>, body: Bytes) -> Response {
     };
     match s.mutate(&m) {
         Ok(res) => Json(res).into_response(),
+        Err(e) => detail(StatusCode::NOT_FOUND, e),
+    }
+}
+
+async fn sim_schema(State(s): State<Arc<ApiSmith>>, body: Bytes) -> Response {
+    let c: schema::SchemaChange = match auth::parse_body(&body) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match s.change_schema(&c) {
+        Ok(()) => Json(s.definition(Kind::from_slug(&c.slug).expect("checked"))).into_response(),
         Err(e) => detail(StatusCode::NOT_FOUND, e),
     }
 }
@@ -300,6 +348,7 @@ pub fn router(state: Arc<ApiSmith>) -> Router {
         .with_state(common.clone());
     let control = Router::new()
         .route("/_sim/mutate", post(sim_mutate))
+        .route("/_sim/schema", post(sim_schema))
         .route("/_sim/state", get(sim_state))
         .with_state(state);
     open.merge(protected)

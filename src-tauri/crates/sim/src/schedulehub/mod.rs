@@ -114,10 +114,23 @@ async fn batch_insert(
         Err(r) => return r,
     };
     let (mut results, mut failures) = (Vec::new(), Vec::new());
-    for rec in b.records {
-        let rejected = s.rejected(&rec);
-        // Records are applied in order, so a parent earlier in the same batch satisfies its children.
-        let mut hub = s.lock();
+    // Injected refusals are decided for the whole batch first (the same seeded sequence, one lock), then the batch
+    // is applied in order under one lock of the store, so a parent earlier in the batch satisfies its children.
+    let rejected: Vec<bool> = {
+        let mut faults = s.common.faults.lock().expect("fault state poisoned");
+        b.records
+            .iter()
+            .map(|r| {
+                faults.reject(
+                    r.get("erp_key_hash")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let mut hub = s.lock();
+    for (rec, rejected) in b.records.into_iter().zip(rejected) {
         match hub.check(&rec, rejected) {
             Ok(()) => {
                 let stored = hub.insert(&entity, rec);
@@ -126,6 +139,7 @@ async fn batch_insert(
             Err(e) => failures.push(json!({"record": rec, "error": e})),
         }
     }
+    drop(hub);
     Json(
         json!({"success_count": results.len(), "failure_count": failures.len(), "results": results,
                 "failures": failures}),
@@ -225,7 +239,7 @@ async fn single_insert(
     let rejected = s.rejected(&rec);
     let mut hub = s.lock();
     match hub.check(&rec, rejected) {
-        Ok(()) => (StatusCode::CREATED, Json(hub.insert(&entity, rec))).into_response(),
+        Ok(()) => (StatusCode::CREATED, Json(hub.insert(&entity, rec).clone())).into_response(),
         Err(e) => detail(StatusCode::UNPROCESSABLE_ENTITY, e),
     }
 }

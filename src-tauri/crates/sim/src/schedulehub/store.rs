@@ -118,8 +118,9 @@ impl Hub {
         }
     }
 
-    /// Stores a checked record and returns it with `uid`, `created_at`, `updated_at`.
-    pub fn insert(&mut self, entity: &str, rec: Value) -> Record {
+    /// Stores a checked record and returns it with `uid`, `created_at`, `updated_at` (borrowed: a batch answers
+    /// with two of its fields, so the whole record is not copied for it).
+    pub fn insert(&mut self, entity: &str, rec: Value) -> &Record {
         let mut rec = match rec {
             Value::Object(m) => m,
             _ => Record::new(),
@@ -130,12 +131,9 @@ impl Hub {
         rec.insert("created_at".into(), t.clone());
         rec.insert("updated_at".into(), t);
         self.index(entity, &uid, &rec, true);
-        self.entities
-            .entry(entity.to_owned())
-            .or_default()
-            .records
-            .insert(uid, rec.clone());
-        rec
+        let records = &mut self.entities.entry(entity.to_owned()).or_default().records;
+        records.insert(uid.clone(), rec);
+        &records[&uid]
     }
 
     pub fn get(&self, entity: &str, uid: &str) -> Option<&Record> {

@@ -7,9 +7,17 @@ use super::types::{
 use crate::http::util::{check_segment, parse};
 use crate::http::{ConnectionConfig, HttpError, Session};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
+
+/// `{key: items}` as a request body, serialized in place.
+fn object<'a, T: serde::Serialize>(
+    key: &'a str,
+    items: &'a [T],
+) -> std::collections::BTreeMap<&'a str, &'a [T]> {
+    std::collections::BTreeMap::from([(key, items)])
+}
 
 /// The contract's limit per request.
 pub const MAX_BATCH: usize = 1000;
@@ -26,16 +34,16 @@ impl ScheduleHubClient {
         })
     }
 
-    async fn post(
+    async fn post<B: serde::Serialize + ?Sized>(
         &self,
         cancel: &CancellationToken,
         call: &str,
         path: &str,
-        body: &Value,
+        body: &B,
     ) -> Result<bytes::Bytes, HttpError> {
         Ok(self
             .session
-            .call(cancel, call, Method::POST, path, Some(body), true)
+            .call_json(cancel, call, Method::POST, path, body, true)
             .await?
             .body)
     }
@@ -71,7 +79,7 @@ impl ScheduleHubClient {
                     cancel,
                     &call,
                     &format!("/api/v1/{entity}/batch/query"),
-                    &json!({"erp_key_hashes": chunk}),
+                    &object("erp_key_hashes", chunk),
                 )
                 .await?;
             out.extend(parse::<Vec<Record>>(&call, &body)?);
@@ -100,7 +108,7 @@ impl ScheduleHubClient {
                         cancel,
                         &call,
                         &format!("/api/v1/{entity}/batch/insert"),
-                        &json!({"records": chunk}),
+                        &object("records", chunk),
                     )
                     .await?;
                 parse::<RawInsert>(&call, &body)
@@ -140,9 +148,14 @@ impl ScheduleHubClient {
         updates: &[(String, Record)],
         cancel: &CancellationToken,
     ) -> Result<WriteOutcome, BatchError<WriteOutcome>> {
-        let items: Vec<Value> = updates
+        #[derive(serde::Serialize)]
+        struct Item<'a> {
+            uid: &'a str,
+            data: &'a Record,
+        }
+        let items: Vec<Item<'_>> = updates
             .iter()
-            .map(|(uid, data)| json!({"uid": uid, "data": data}))
+            .map(|(uid, data)| Item { uid, data })
             .collect();
         self.write_chunks(
             "S4 batch update",
@@ -162,18 +175,17 @@ impl ScheduleHubClient {
         uids: &[String],
         cancel: &CancellationToken,
     ) -> Result<WriteOutcome, BatchError<WriteOutcome>> {
-        let items: Vec<Value> = uids.iter().map(|u| json!(u)).collect();
-        self.write_chunks("S5 batch delete", entity, "delete", "uids", &items, cancel)
+        self.write_chunks("S5 batch delete", entity, "delete", "uids", uids, cancel)
             .await
     }
 
-    async fn write_chunks(
+    async fn write_chunks<T: serde::Serialize + Sync>(
         &self,
         name: &str,
         entity: &str,
         op: &str,
         key: &str,
-        items: &[Value],
+        items: &[T],
         cancel: &CancellationToken,
     ) -> Result<WriteOutcome, BatchError<WriteOutcome>> {
         let mut done = WriteOutcome::default();
@@ -190,7 +202,7 @@ impl ScheduleHubClient {
                         cancel,
                         &call,
                         &format!("/api/v1/{entity}/batch/{op}"),
-                        &json!({ key: chunk }),
+                        &object(key, chunk),
                     )
                     .await?;
                 parse::<RawWrite>(&call, &body)
@@ -241,12 +253,7 @@ impl ScheduleHubClient {
         let call = format!("ScheduleHub S7 create '{entity}'");
         check_segment(&call, entity)?;
         let body = self
-            .post(
-                cancel,
-                &call,
-                &format!("/api/v1/{entity}"),
-                &Value::Object(record.clone()),
-            )
+            .post(cancel, &call, &format!("/api/v1/{entity}"), record)
             .await?;
         parse(&call, &body)
     }
