@@ -438,7 +438,7 @@ impl SyncFlow {
                     total,
                 })
             };
-            let o = retry_records_with(&ctx, ids, &cancel, &on_chunk).await?;
+            let o = retry_records_with(&ctx, ids, crate::clock::now(), &cancel, &on_chunk).await?;
             report.resolved += o.resolved;
             report.failed_again += o.failed_again;
             report.parked += o.parked;

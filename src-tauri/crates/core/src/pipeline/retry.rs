@@ -34,13 +34,14 @@ pub async fn retry_records(
     now: chrono::DateTime<chrono::Utc>,
     cancel: &CancellationToken,
 ) -> Result<RetryOutcome, RunError> {
-    retry_records_with(ctx, ids, cancel, &|_| {}).await
+    retry_records_with(ctx, ids, now, cancel, &|_| {}).await
 }
 
 /// `retry_records`, telling `progress` the outcome so far after each chunk has been checkpointed.
 pub async fn retry_records_with(
     ctx: &RunContext,
     ids: &[FailedRecordId],
+    now: chrono::DateTime<chrono::Utc>,
     cancel: &CancellationToken,
     progress: &(dyn Fn(&RetryOutcome) + Send + Sync),
 ) -> Result<RetryOutcome, RunError> {
