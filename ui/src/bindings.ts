@@ -12,7 +12,26 @@ export const commands = {
 	settingsSetLanguage: (language: Language) => typedError<Settings, ApiError>(__TAURI_INVOKE("settings_set_language", { language })),
 	settingsSetTheme: (theme: Theme) => typedError<Settings, ApiError>(__TAURI_INVOKE("settings_set_theme", { theme })),
 	connectionsList: () => typedError<ConnectionSummary[], ApiError>(__TAURI_INVOKE("connections_list")),
+	connectionsGet: (name: string) => typedError<ConnectionDetail, ApiError>(__TAURI_INVOKE("connections_get", { name })),
+	/**  Creates or updates a connection (by name); a typed credential goes to the keychain, never to the database. */
+	connectionsSave: (input: ConnectionInput) => typedError<null, ApiError>(__TAURI_INVOKE("connections_save", { input })),
+	/**  Deletes a connection and its keychain entry; refused with `conflict` while entities use it. */
+	connectionsDelete: (name: string) => typedError<null, ApiError>(__TAURI_INVOKE("connections_delete", { name })),
+	/**  Reachability, latency and the login result of a saved connection. */
+	connectionsTest: (name: string) => typedError<ConnectionCheck, ApiError>(__TAURI_INVOKE("connections_test", { name })),
+	/**  The IANA time zone names a connection's source time zone may take. */
+	connectionsTimeZones: () => __TAURI_INVOKE<string[]>("connections_time_zones"),
 	entitiesList: () => typedError<EntitySummary[], ApiError>(__TAURI_INVOKE("entities_list")),
+	/**  APISmith's APIs on `source` as entity definitions writing to `target` (not saved). */
+	entitiesDiscover: (source: string, target: string) => typedError<EntityDef[], ApiError>(__TAURI_INVOKE("entities_discover", { source, target })),
+	/**  Saves the discovered entities the planner picked; an existing name is refused with `conflict`. */
+	entitiesCreate: (defs: EntityDef[]) => typedError<string[], ApiError>(__TAURI_INVOKE("entities_create", { defs })),
+	entitiesGet: (entity: string) => typedError<EntityDetail, ApiError>(__TAURI_INVOKE("entities_get", { entity })),
+	/**  Saves an entity's definition (keys, strategy, parents, mappings, enabled); refused with every problem listed. */
+	entitiesSave: (def: EntityDef) => typedError<EntitySaved, ApiError>(__TAURI_INVOKE("entities_save", { def })),
+	mappingsTransformations: () => __TAURI_INVOKE<string[]>("mappings_transformations"),
+	/**  Runs a fresh first page of `rows` rows (1-50) through `def` as edited, next to the saved configuration. */
+	mappingsPreview: (def: EntityDef, rows: number) => typedError<MappingPreview, ApiError>(__TAURI_INVOKE("mappings_preview", { def, rows })),
 	runsList: (filter: RunFilter) => typedError<RunSummary[], ApiError>(__TAURI_INVOKE("runs_list", { filter })),
 	/**  Starts a run of one entity in the background and answers with its id; progress arrives as `sync-event`s. */
 	runsStart: (entityId: string, full: boolean) => typedError<string, ApiError>(__TAURI_INVOKE("runs_start", { entityId, full })),
@@ -56,6 +75,66 @@ export type AppInfo = {
 
 export type AuthKind = "password" | "token" | "none";
 
+/**  One column as APISmith's API definition describes it (`columns[]`). */
+export type ColumnDef = {
+	name: string,
+	/**  Oracle type name, possibly with precision (`NUMBER(10,2)`); `None` or empty means undeclared. */
+	data_type?: string | null,
+	is_nullable?: boolean,
+	is_business_key?: boolean,
+	is_row_version?: boolean,
+};
+
+/**  What the Test button reports: whether the service answered, how fast, and whether it accepted the credential. */
+export type ConnectionCheck = {
+	reachable: boolean,
+	/**  `None` when the login was not tried (unreachable, or no credential needed). */
+	authenticated: boolean | null,
+	/**  Round trip of the health request. */
+	latencyMs: number,
+	/**  Why reachability or the login failed, in the client's words. */
+	message: string | null,
+};
+
+/**
+ *  One APISmith or ScheduleHub instance. The secret itself is never here: `credential_key` names the keychain
+ *  entry and `secret_env` an environment variable that, when set, wins (headless servers, CI).
+ */
+export type ConnectionDef = {
+	name: string,
+	kind: ConnectionKind,
+	baseUrl: string,
+	authKind: AuthKind,
+	username: string | null,
+	credentialKey: string | null,
+	secretEnv: string | null,
+	caFile: string | null,
+	decimalSeparator: DecimalSeparator,
+	dateOrder: DateOrder,
+	sourceTimezone: string | null,
+};
+
+/**  One stored connection with where its credential is and which entities use it. */
+export type ConnectionDetail = {
+	def: ConnectionDef,
+	credential: CredentialState,
+	usedBy: string[],
+};
+
+/**  A connection as the planner edits it. `secret` is the password or token when the planner typed a new one. */
+export type ConnectionInput = {
+	name: string,
+	kind: ConnectionKind,
+	baseUrl: string,
+	authKind: AuthKind,
+	username: string | null,
+	secret: string | null,
+	caFile: string | null,
+	decimalSeparator: DecimalSeparator,
+	dateOrder: DateOrder,
+	sourceTimezone: string | null,
+};
+
 export type ConnectionKind = "apismith" | "schedulehub" | "postgres";
 
 export type ConnectionSummary = {
@@ -83,6 +162,15 @@ export type Counters = {
 	bytes: number,
 };
 
+/**  Where a connection's credential comes from, as the UI may see it (never the credential itself). */
+export type CredentialState = 
+/**  In the OS keychain. */
+"saved" | "not_set" | 
+/**  An environment variable holds it (headless setups, demo mode); it wins over the keychain. */
+"environment" | 
+/**  The connection needs none. */
+"not_needed";
+
 export type DailyStat = {
 	/**  `YYYY-MM-DD`, UTC. */
 	day: string,
@@ -100,7 +188,49 @@ export type DashboardSummary = {
 	nextScheduledRun: string | null,
 };
 
+/**  Whether `03/04/2025` is day-first or month-first (a connection setting). */
+export type DateOrder = "DMY" | "MDY";
+
+/**  Which character separates decimals in number text (a connection setting). */
+export type DecimalSeparator = "." | ",";
+
+/**  One entity, as saved. Connections and parents are named, not referenced by id, so a config file can say them. */
+export type EntityDef = {
+	name: string,
+	sourceConnection: string,
+	slug: string,
+	targetConnection: string,
+	/**  ScheduleHub's entity name (`{entity}` in its paths). */
+	targetName: string,
+	/**  Field names after mapping. */
+	businessKeys: string[],
+	rowversionField: string | null,
+	strategy: Strategy,
+	columns: ColumnDef[],
+	mappings: FieldMapping[],
+	parents: ParentRefDef[],
+	enabled: boolean,
+	maxDeleteRatio: number | null,
+	pageSize: number,
+};
+
+/**  A stored entity as the editor sees it. */
+export type EntityDetail = {
+	id: string,
+	def: EntityDef,
+	/**  The last run's schema drift report, as the store holds it. */
+	schemaDrift: SchemaDrift | null,
+	watermark: string | null,
+};
+
 export type EntityId = string;
+
+/**  What saving an entity did. */
+export type EntitySaved = {
+	id: string,
+	/**  The change alters data hashes (mappings, keys, columns): offer a full refresh. */
+	hashesChanged: boolean,
+};
 
 export type EntitySummary = {
 	id: string,
@@ -177,6 +307,17 @@ export type FailedRecordSummary = {
 	resolvedAt: string | null,
 };
 
+/**  One planner-defined mapping from an APISmith field to a target field. */
+export type FieldMapping = {
+	source_field: string,
+	target_field: string,
+	/**  A `Transformation` name; kept as text so an unknown name can be refused with a message at save time. */
+	transformation?: string | null,
+	/**  Any JSON value (including `0`, `""`, `false`); JSON null means no default. */
+	default_value?: Value | null,
+	is_required?: boolean,
+};
+
 export type Language = "en" | "fa" | "ar" | "tr";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
@@ -188,6 +329,21 @@ export type LogLine = {
 	message: string,
 };
 
+export type MappingPreview = {
+	rows: PreviewRow[],
+	/**  Sample rows that pass under both configurations and whose data hash differs: saving re-sends such rows. */
+	hashesChanged: number,
+};
+
+/**  A parent reference: the parent BK is `{parent_fields[i]: row[child_fields[i]]}` under the parent's name. */
+export type ParentRefDef = {
+	refName: string,
+	/**  The parent entity's name. */
+	parentEntity: string,
+	parentFields: string[],
+	childFields: string[],
+};
+
 export type PendingChild = {
 	entityId: string,
 	entityName: string,
@@ -197,6 +353,27 @@ export type PendingChild = {
 	attempts: number,
 	nextRetryAt: string,
 	createdAt: string,
+};
+
+export type PreviewError = {
+	stage: Stage,
+	errorType: string,
+	field: string | null,
+	value: string | null,
+	message: string,
+};
+
+/**  One sample row of the mapping preview: what APISmith sent and what the entity makes of it. */
+export type PreviewRow = {
+	/**  The raw row, JSON text. */
+	raw: string,
+	/**  The normalized and mapped row, JSON text, when the row passes. */
+	mapped: string | null,
+	bkHash: string | null,
+	dataHash: string | null,
+	/**  The row's data hash under the saved configuration (`None` when it fails there or nothing is saved). */
+	savedDataHash: string | null,
+	error: PreviewError | null,
 };
 
 /**  What a retry did, added up over the records asked for. */
@@ -271,6 +448,16 @@ export type ScheduleSummary = {
 	nextRunAt: string | null,
 };
 
+/**  How the source's columns differ from the stored ones. */
+export type SchemaDrift = {
+	added: string[],
+	removed: string[],
+	/**  `(column, stored type, new type)`. */
+	retyped: ([string, string, string])[],
+	/**  Set when the entity cannot run: a business-key or rowversion column is gone. */
+	fatal: string | null,
+};
+
 export type Settings = {
 	language: Language,
 	theme: Theme,
@@ -286,6 +473,8 @@ export type Strategy = "rowversion" | "hash" | "full";
 export type SyncEvent = RunEvent;
 
 export type Theme = "light" | "dark" | "system";
+
+export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -26,6 +26,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// The change would break something that depends on the row (e.g. deleting a connection entities use).
+    #[error("{0}")]
+    InUse(String),
     #[error("stored JSON is damaged: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -35,6 +38,7 @@ impl Coded for StoreError {
         match self {
             StoreError::NotFound(_) => ErrorCode::NotFound,
             StoreError::Invalid(_) => ErrorCode::Validation,
+            StoreError::InUse(_) => ErrorCode::Conflict,
             StoreError::PoolExhausted(_) => ErrorCode::Conflict,
             _ => ErrorCode::Internal,
         }
