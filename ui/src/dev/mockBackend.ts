@@ -30,7 +30,7 @@ export function defaultHandlers(): CommandHandlers {
     entities_get: (a) => cfx.entityDetail(a.entity as string),
     entities_discover: (a) => cfx.discovered(a.source as string, a.target as string),
     entities_create: (a) => (a.defs as { name: string }[]).map((d) => d.name),
-    entities_save: () => ({ id: fx.entities[1]!.id, hashesChanged: false }),
+    entities_save: () => ({ id: fx.entities[1]?.id ?? "", hashesChanged: false }),
     mappings_transformations: () => cfx.transformations,
     mappings_preview: (a) => cfx.preview(a.def as EntityDef),
     runs_list: (a) => fx.queryRuns(fx.runs, a.filter as RunFilter),
