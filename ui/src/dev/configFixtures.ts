@@ -1,12 +1,6 @@
 // Sample answers of the configuration commands (connections_get, entities_get/discover, mappings_preview), shaped
 // like the backend's, derived from the summaries in fixtures.ts. Used by the tests and by `npm run dev:mock`.
-import type {
-  ColumnDef,
-  ConnectionDetail,
-  EntityDef,
-  EntityDetail,
-  MappingPreview,
-} from "@/bindings";
+import type { ColumnDef, ConnectionDetail, EntityDef, EntityDetail, MappingPreview } from "@/bindings";
 import { connections, entities } from "./fixtures";
 
 const col = (name: string, data_type: string, bk = false, rv = false): ColumnDef => ({
@@ -70,7 +64,9 @@ export function entityDetail(name: string): EntityDetail {
     id: s?.id ?? "",
     def: entityDef(name),
     schemaDrift:
-      name === "inventory_items" ? { added: ["UOM"], removed: [], retyped: [["QUANTITY", "NUMBER", "VARCHAR2(12)"]], fatal: null } : null,
+      name === "inventory_items"
+        ? { added: ["UOM"], removed: [], retyped: [["QUANTITY", "NUMBER", "VARCHAR2(12)"]], fatal: null }
+        : null,
     watermark: null,
   };
 }

@@ -1,6 +1,15 @@
 // An in-memory stand-in for the Rust commands, behind Tauri's own IPC mock. Each command can be overridden.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { ApiError, EntityDef, FailedRecordFilter, Language, LogLevel, RunFilter, Settings, Theme } from "@/bindings";
+import type {
+  ApiError,
+  EntityDef,
+  FailedRecordFilter,
+  Language,
+  LogLevel,
+  RunFilter,
+  Settings,
+  Theme,
+} from "@/bindings";
 import * as cfx from "./configFixtures";
 import * as fx from "./fixtures";
 

@@ -1,6 +1,13 @@
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import type { AuthKind, ConnectionDetail, ConnectionInput, ConnectionKind, DateOrder, DecimalSeparator } from "@/bindings";
+import type {
+  AuthKind,
+  ConnectionDetail,
+  ConnectionInput,
+  ConnectionKind,
+  DateOrder,
+  DecimalSeparator,
+} from "@/bindings";
 import { Button } from "@/components/Button";
 import { Drawer } from "@/components/Drawer";
 import { Field, Select, inputClass } from "@/components/Field";

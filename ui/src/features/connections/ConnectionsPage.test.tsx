@@ -73,7 +73,12 @@ describe("Connections", () => {
     const { backend } = await renderApp("/connections", {
       connections_test: (a) =>
         a.name === "ScheduleHub production"
-          ? { reachable: true, authenticated: false, latencyMs: 7, message: "ScheduleHub login: authentication failed (HTTP 401)" }
+          ? {
+              reachable: true,
+              authenticated: false,
+              latencyMs: 7,
+              message: "ScheduleHub login: authentication failed (HTTP 401)",
+            }
           : { reachable: true, authenticated: true, latencyMs: 42, message: null },
     });
     const cards = await screen.findAllByTestId("connection-card");
@@ -100,7 +105,10 @@ describe("Connections", () => {
     });
     const cards = await screen.findAllByTestId("connection-card");
     await user.click(within(cards[0]!).getByTestId("connection-delete"));
-    expect(backend.calls.some((c) => c.cmd === "connections_delete"), "nothing is deleted before confirming").toBe(false);
+    expect(
+      backend.calls.some((c) => c.cmd === "connections_delete"),
+      "nothing is deleted before confirming",
+    ).toBe(false);
     await user.click(within(cards[0]!).getByTestId("connection-delete-confirm"));
     expect(await within(cards[0]!).findByTestId("connection-delete-error")).toHaveTextContent(
       "is used by entities inventory_items, sites",

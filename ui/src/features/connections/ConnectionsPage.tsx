@@ -44,9 +44,7 @@ function TestResult({ check }: { check: ConnectionCheck }) {
       className={`mt-3 rounded-lg p-3 text-sm ${ok ? "bg-emerald-50 text-emerald-800 dark:bg-emerald-950/40 dark:text-emerald-200" : "bg-rose-50 text-rose-800 dark:bg-rose-950/40 dark:text-rose-200"}`}
     >
       <div>
-        {check.reachable
-          ? t("connections.testReachable", { ms: check.latencyMs })
-          : t("connections.testUnreachable")}
+        {check.reachable ? t("connections.testReachable", { ms: check.latencyMs }) : t("connections.testUnreachable")}
       </div>
       {check.reachable ? (
         <div>

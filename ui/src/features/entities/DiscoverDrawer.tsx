@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import type { EntityDef } from "@/bindings";
 import { Button } from "@/components/Button";
 import { Drawer } from "@/components/Drawer";
-import { Field, Select } from "@/components/Field";
+import { Field, Select, inputClass } from "@/components/Field";
 import { EmptyState } from "@/components/States";
 import { Pill } from "@/components/StatusBadge";
 import { useConnections } from "@/features/connections/queries";
@@ -21,12 +21,15 @@ export function DiscoverDrawer({ onClose }: { onClose: () => void }) {
   const [source, setSource] = useState("");
   const [target, setTarget] = useState("");
   const [picked, setPicked] = useState<Set<string>>(new Set());
+  // A planner may sync one API from two sources (two plants): the entity name is theirs to choose.
+  const [names, setNames] = useState<Record<string, string>>({});
   const discover = useDiscover();
   const create = useCreateEntities();
   const chosenSource = source || sources[0]?.name || "";
   const chosenTarget = target || targets[0]?.name || "";
   const taken = new Set((existing.data ?? []).map((e) => e.name));
 
+  const nameOf = (d: EntityDef) => (names[d.slug] ?? d.name).trim();
   const toggle = (slug: string) =>
     setPicked((p) => {
       const next = new Set(p);
@@ -35,10 +38,16 @@ export function DiscoverDrawer({ onClose }: { onClose: () => void }) {
       return next;
     });
   const submit = () => {
-    const defs: EntityDef[] = (discover.data ?? []).filter((d) => picked.has(d.slug));
-    create.mutate(defs, { onSuccess: onClose });
+    const defs: EntityDef[] = (discover.data ?? [])
+      .filter((d) => picked.has(d.slug))
+      .map((d) => ({ ...d, name: nameOf(d) }));
+    create.mutate(
+      defs.filter((d) => !taken.has(d.name)),
+      { onSuccess: onClose },
+    );
   };
   const error = discover.error ?? create.error;
+  const pickedCount = (discover.data ?? []).filter((d) => picked.has(d.slug) && !taken.has(nameOf(d))).length;
 
   return (
     <Drawer title={t("entities.discoverTitle")} onClose={onClose} testId="discover-drawer">
@@ -78,6 +87,7 @@ export function DiscoverDrawer({ onClose }: { onClose: () => void }) {
           disabled={discover.isPending || chosenSource === "" || chosenTarget === ""}
           onClick={() => {
             setPicked(new Set());
+            setNames({});
             discover.mutate({ source: chosenSource, target: chosenTarget });
           }}
           icon={<Search className="size-4" aria-hidden="true" />}
@@ -103,7 +113,7 @@ export function DiscoverDrawer({ onClose }: { onClose: () => void }) {
               {t("entities.pickApis")}
             </legend>
             {discover.data.map((d) => {
-              const exists = taken.has(d.name);
+              const exists = taken.has(nameOf(d));
               return (
                 <div
                   key={d.slug}
@@ -115,8 +125,8 @@ export function DiscoverDrawer({ onClose }: { onClose: () => void }) {
                     <input
                       type="checkbox"
                       data-testid="discover-pick"
-                      disabled={exists}
-                      checked={picked.has(d.slug)}
+                      disabled={exists || nameOf(d) === ""}
+                      checked={picked.has(d.slug) && !exists}
                       onChange={() => toggle(d.slug)}
                     />
                     <span dir="ltr" className="font-mono">
@@ -127,6 +137,19 @@ export function DiscoverDrawer({ onClose }: { onClose: () => void }) {
                       <Pill tone="indigo">{t(`entities.strategies.${d.strategy}`)}</Pill>
                     </span>
                   </label>
+                  <div className="mt-2 flex items-center gap-2 text-xs">
+                    <label htmlFor={`discover-name-${d.slug}`} className="text-slate-500">
+                      {t("entities.entityName")}
+                    </label>
+                    <input
+                      id={`discover-name-${d.slug}`}
+                      data-testid="discover-name"
+                      className={`${inputClass} h-8 flex-1`}
+                      dir="ltr"
+                      value={names[d.slug] ?? d.name}
+                      onChange={(e) => setNames((n) => ({ ...n, [d.slug]: e.target.value }))}
+                    />
+                  </div>
                   <details className="mt-2">
                     <summary className="cursor-pointer text-xs text-slate-500">
                       {t("entities.columnsCount", { count: d.columns.length })}
@@ -156,10 +179,10 @@ export function DiscoverDrawer({ onClose }: { onClose: () => void }) {
           <Button
             variant="primary"
             data-testid="discover-create"
-            disabled={picked.size === 0 || create.isPending}
+            disabled={pickedCount === 0 || create.isPending}
             onClick={submit}
           >
-            {t("entities.createPicked", { count: picked.size })}
+            {t("entities.createPicked", { count: pickedCount })}
           </Button>
         </div>
       </div>

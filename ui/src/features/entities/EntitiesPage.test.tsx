@@ -24,10 +24,18 @@ describe("Entities", () => {
     expect(within(apis[1]!).getByText("CAPACITY")).toBeInTheDocument();
     expect(within(apis[1]!).getByText("NUMBER(8,2)")).toBeInTheDocument();
     await user.click(within(apis[1]!).getByTestId("discover-pick"));
+    // The same API from a second plant gets a name of its own, and can then be picked.
+    fireEvent.change(within(apis[0]!).getByTestId("discover-name"), { target: { value: "sites_plant2" } });
+    expect(within(apis[0]!).getByTestId("discover-pick")).toBeEnabled();
+    await user.click(within(apis[0]!).getByTestId("discover-pick"));
+    expect(within(drawer).getByTestId("discover-create")).toHaveTextContent("Create entities (2)");
     await user.click(within(drawer).getByTestId("discover-create"));
     await waitFor(() => expect(screen.queryByTestId("discover-drawer")).not.toBeInTheDocument());
     const created = backend.calls.find((c) => c.cmd === "entities_create")?.args.defs as EntityDef[];
-    expect(created.map((d) => d.name)).toEqual(["work_centers"]);
+    expect(created.map((d) => [d.name, d.slug])).toEqual([
+      ["sites_plant2", "erp-sites"],
+      ["work_centers", "work-centers"],
+    ]);
   });
 
   it("edits keys, strategy and a parent with pickers, shows the schema drift, and saves", async () => {
@@ -46,7 +54,11 @@ describe("Entities", () => {
     expect(within(parent).getByTestId("parent-entity")).toHaveValue("sites");
     // The parent's fields come from the parent entity, not free text.
     await waitFor(() =>
-      expect(within(parent).getAllByRole("option").map((o) => o.textContent)).toContain("SITE_NAME"),
+      expect(
+        within(parent)
+          .getAllByRole("option")
+          .map((o) => o.textContent),
+      ).toContain("SITE_NAME"),
     );
     await user.click(within(editor).getByTestId("entity-enabled"));
     await user.click(within(editor).getByTestId("entity-save"));
@@ -67,7 +79,10 @@ describe("Entities", () => {
     await renderApp("/entities", {
       entities_get: () => ({ ...entityDetail("sites"), schemaDrift: null }),
       entities_save: () =>
-        fail("validation", "entity 'sites' cannot be saved:\n- Parent references form a cycle: sites -> inventory_items -> sites"),
+        fail(
+          "validation",
+          "entity 'sites' cannot be saved:\n- Parent references form a cycle: sites -> inventory_items -> sites",
+        ),
     });
     const rows = await screen.findAllByTestId("entity-row");
     await user.click(within(rows[0]!).getByTestId("entity-edit"));

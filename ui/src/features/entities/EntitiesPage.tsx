@@ -108,7 +108,11 @@ export function EntitiesPage() {
       name="entities"
       title={t("entities.title")}
       subtitle={t("entities.subtitle")}
-      actions={(entities.data?.length ?? 0) > 0 ? <DiscoverButton variant="secondary" onClick={() => setDiscovering(true)} /> : undefined}
+      actions={
+        (entities.data?.length ?? 0) > 0 ? (
+          <DiscoverButton variant="secondary" onClick={() => setDiscovering(true)} />
+        ) : undefined
+      }
     >
       <QueryView query={entities}>
         {(list) =>

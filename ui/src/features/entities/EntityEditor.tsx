@@ -40,9 +40,7 @@ export function DriftReport({ drift }: { drift: SchemaDrift }) {
       </p>
       <ul className="mt-1 list-disc ps-5" dir="auto">
         {drift.added.length > 0 ? <li>{t("entities.driftAdded", { columns: drift.added.join(", ") })}</li> : null}
-        {drift.removed.length > 0 ? (
-          <li>{t("entities.driftRemoved", { columns: drift.removed.join(", ") })}</li>
-        ) : null}
+        {drift.removed.length > 0 ? <li>{t("entities.driftRemoved", { columns: drift.removed.join(", ") })}</li> : null}
         {drift.retyped.map(([col, from, to]) => (
           <li key={col}>{t("entities.driftRetyped", { column: col, from, to })}</li>
         ))}

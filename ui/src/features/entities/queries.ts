@@ -49,6 +49,7 @@ export function useSaveEntity() {
 export function fieldNames(def: Pick<EntityDef, "columns" | "mappings">): string[] {
   const mapped = new Set(def.mappings.map((m) => m.source_field));
   const names = def.columns.filter((c) => !mapped.has(c.name)).map((c) => c.name);
-  for (const m of def.mappings) if (m.target_field.trim() !== "" && !names.includes(m.target_field)) names.push(m.target_field);
+  for (const m of def.mappings)
+    if (m.target_field.trim() !== "" && !names.includes(m.target_field)) names.push(m.target_field);
   return names;
 }

@@ -42,7 +42,8 @@ interface Row {
   defaultText: string;
 }
 
-const toRows = (ms: FieldMapping[]): Row[] => ms.map((m) => ({ mapping: m, defaultText: formatDefault(m.default_value) }));
+const toRows = (ms: FieldMapping[]): Row[] =>
+  ms.map((m) => ({ mapping: m, defaultText: formatDefault(m.default_value) }));
 const toMappings = (rows: Row[]): FieldMapping[] =>
   rows.map((r) => ({ ...r.mapping, default_value: parseDefault(r.defaultText) }));
 
@@ -53,7 +54,8 @@ export function MappingEditor({ entity }: { entity: string }) {
   return <MappingForm key={detail.data.id} detail={detail.data} />;
 }
 
-type Phase = { kind: "editing" } | { kind: "confirm"; preview: MappingPreview } | { kind: "saved"; hashesChanged: boolean };
+type Phase =
+  { kind: "editing" } | { kind: "confirm"; preview: MappingPreview } | { kind: "saved"; hashesChanged: boolean };
 
 function MappingForm({ detail }: { detail: EntityDetail }) {
   const { t } = useTranslation();
@@ -299,7 +301,12 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
                   </Button>
                 ) : null}
                 {retry.data ? (
-                  <span role="status" data-testid="mapping-retry-result">
+                  <span
+                    role="status"
+                    data-testid="mapping-retry-result"
+                    data-resolved={retry.data.resolved}
+                    data-failed-again={retry.data.failedAgain}
+                  >
                     {t("mappings.retryResult", {
                       resolved: retry.data.resolved,
                       failed: retry.data.failedAgain,

@@ -49,7 +49,11 @@ describe("Field mappings", () => {
     await user.click(within(editor).getByTestId("mapping-save"));
     expect(await within(editor).findByTestId("mapping-saved")).toHaveTextContent("Mappings saved.");
     const saved = backend.calls.find((c) => c.cmd === "entities_save")?.args.def as EntityDef;
-    expect(saved.mappings[0]).toMatchObject({ source_field: "DESCRIPTION", default_value: "(no description)", is_required: true });
+    expect(saved.mappings[0]).toMatchObject({
+      source_field: "DESCRIPTION",
+      default_value: "(no description)",
+      is_required: true,
+    });
     // No sample row's hash changed, so no full-refresh warning; the open failed records can be retried here.
     expect(within(editor).queryByTestId("mapping-hash-warning")).not.toBeInTheDocument();
     await user.click(await within(editor).findByTestId("mapping-retry-failed"));
@@ -65,13 +69,18 @@ describe("Field mappings", () => {
     await user.click(within(editor).getByTestId("mapping-save"));
     const warning = await within(editor).findByTestId("mapping-hash-warning");
     expect(warning).toHaveTextContent("alters the data hash of 2 of 3 sample rows");
-    expect(backend.calls.some((c) => c.cmd === "entities_save"), "nothing is saved before the planner chooses").toBe(false);
+    expect(
+      backend.calls.some((c) => c.cmd === "entities_save"),
+      "nothing is saved before the planner chooses",
+    ).toBe(false);
     await user.click(within(warning).getByTestId("mapping-save-full"));
     await within(editor).findByTestId("mapping-saved");
     await waitFor(() =>
       expect(backend.calls.find((c) => c.cmd === "runs_start")?.args).toEqual({ entityId: items.id, full: true }),
     );
-    expect(preview({ ...(backend.calls.find((c) => c.cmd === "entities_save")?.args.def as EntityDef) }).hashesChanged).toBe(2);
+    expect(
+      preview({ ...(backend.calls.find((c) => c.cmd === "entities_save")?.args.def as EntityDef) }).hashesChanged,
+    ).toBe(2);
   });
 
   it("shows the core's validation message when saving is refused, and nothing else happens", async () => {

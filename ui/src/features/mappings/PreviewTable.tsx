@@ -26,7 +26,11 @@ function RowCard({ row, index }: { row: PreviewRow; index: number }) {
     >
       <div className="mb-2 flex flex-wrap items-center gap-2 text-xs">
         <span className="font-medium">{t("mappings.sampleRow", { n: index + 1 })}</span>
-        {row.error ? <Pill tone="rose">{t(`stage.${row.error.stage}`)}</Pill> : <Pill tone="emerald">{t("mappings.rowOk")}</Pill>}
+        {row.error ? (
+          <Pill tone="rose">{t(`stage.${row.error.stage}`)}</Pill>
+        ) : (
+          <Pill tone="emerald">{t("mappings.rowOk")}</Pill>
+        )}
         {changed ? <Pill tone="amber">{t("mappings.hashChanged")}</Pill> : null}
       </div>
       {row.error ? (
@@ -70,7 +74,9 @@ function RowCard({ row, index }: { row: PreviewRow; index: number }) {
         <dt className="text-slate-500">{t("mappings.dataHash")}</dt>
         <dd className="font-mono" title={row.dataHash ?? undefined} data-testid="preview-data-hash">
           {short(row.dataHash)}
-          {changed ? <span className="text-amber-700"> ({t("mappings.wasHash", { hash: short(row.savedDataHash) })})</span> : null}
+          {changed ? (
+            <span className="text-amber-700"> ({t("mappings.wasHash", { hash: short(row.savedDataHash) })})</span>
+          ) : null}
         </dd>
       </dl>
     </li>
