@@ -69,6 +69,7 @@ function ConnectionCard({ connection, onEdit }: { connection: ConnectionSummary;
   return (
     <li
       data-testid="connection-card"
+      data-name={connection.name}
       className="flex flex-col rounded-xl border border-slate-200 bg-white p-5 shadow-xs dark:border-slate-800 dark:bg-slate-900"
     >
       <div className="flex items-start gap-3">
@@ -85,7 +86,11 @@ function ConnectionCard({ connection, onEdit }: { connection: ConnectionSummary;
       <dl className="mt-4 space-y-2 text-sm">
         <div className="flex gap-2">
           <dt className="w-28 shrink-0 text-slate-500 dark:text-slate-400">{t("connections.baseUrl")}</dt>
-          <dd className="min-w-0 truncate font-mono text-xs leading-5 text-slate-700 dark:text-slate-300" dir="ltr">
+          <dd
+            data-testid="connection-card-url"
+            className="min-w-0 truncate font-mono text-xs leading-5 text-slate-700 dark:text-slate-300"
+            dir="ltr"
+          >
             {connection.baseUrl}
           </dd>
         </div>
