@@ -59,7 +59,10 @@ test("configuration screens: connection with Test, refusal, discovery, and fixin
     // A second APISmith connection (the demo's simulator under another name): wrong password, then the right one.
     await openScreen(browser, "connections");
     await browser.$(card("demo-erp")).waitForDisplayed({ timeout: 15_000 });
-    const url = await browser.$(`${card("demo-erp")} [data-testid="connection-card-url"]`).getText();
+    const url = await browser.execute(
+      (s) => document.querySelector(s)?.textContent?.trim() ?? "",
+      `${card("demo-erp")} [data-testid="connection-card-url"]`,
+    );
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+/, "the demo connection shows its loopback address");
     await click(browser, '[data-testid="add-connection"]');
     await fill(browser, "connection-name", "plant2-erp");
@@ -117,6 +120,9 @@ test("configuration screens: connection with Test, refusal, discovery, and fixin
 
     const { resolved } = await fixMapping(browser, "en");
     assert.ok(resolved > 0);
+  } catch (e) {
+    await screenshot(browser, "config-failure").catch(() => {});
+    throw e;
   } finally {
     await browser.deleteSession();
   }

@@ -14,7 +14,9 @@ import { FullRefreshOffer } from "./FullRefreshOffer";
 import { PreviewTable } from "./PreviewTable";
 import { usePreview, useTransformations } from "./queries";
 
-const PREVIEW_ROWS = 5;
+const PREVIEW_SIZES = [5, 10, 20, 50] as const;
+/** Rows the check before saving compares: enough to catch a change that touches a share of the rows. */
+const SAVE_CHECK_ROWS = 20;
 
 /** A default as typed: JSON literals (`0`, `false`, `"007"`) keep their type, anything else is text; blank is none. */
 export function parseDefault(text: string): FieldMapping["default_value"] {
@@ -61,6 +63,7 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
   const { t } = useTranslation();
   const [rows, setRows] = useState<Row[]>(() => toRows(detail.def.mappings));
   const [phase, setPhase] = useState<Phase>({ kind: "editing" });
+  const [previewRows, setPreviewRows] = useState<number>(PREVIEW_SIZES[0]);
   const transformations = useTransformations();
   const preview = usePreview();
   const check = usePreview();
@@ -88,25 +91,26 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
     );
   };
 
-  const doSave = (fullRefresh: boolean) =>
+  // `sampled`: the sample rows' data hashes were compared before saving, and that comparison decides whether a full
+  // refresh is offered; without it (APISmith unreachable) the store's own verdict on the change decides.
+  const doSave = (fullRefresh: boolean, sampled: boolean) =>
     save.mutate(draft(), {
       onSuccess: (r) => {
         if (fullRefresh) startRun.mutate({ entityId: detail.id, full: true });
-        setPhase({ kind: "saved", hashesChanged: r.hashesChanged && !fullRefresh });
+        setPhase({ kind: "saved", hashesChanged: !fullRefresh && !sampled && r.hashesChanged });
       },
       onError: () => setPhase({ kind: "editing" }),
     });
 
   // Before saving, the draft runs on fresh sample rows: if their data hashes change, the planner is warned and
-  // offered a full refresh. When the preview cannot run (APISmith unreachable), saving still goes ahead and the
-  // store's own verdict on hashes decides the offer.
+  // offered a full refresh. A change the core refuses is shown and not saved.
   const onSave = () => {
     save.reset();
     check.mutate(
-      { def: draft(), rows: PREVIEW_ROWS },
+      { def: draft(), rows: SAVE_CHECK_ROWS },
       {
-        onSuccess: (p) => (p.hashesChanged > 0 ? setPhase({ kind: "confirm", preview: p }) : doSave(false)),
-        onError: (e) => (toApiException(e).code === "validation" ? undefined : doSave(false)),
+        onSuccess: (p) => (p.hashesChanged > 0 ? setPhase({ kind: "confirm", preview: p }) : doSave(false, true)),
+        onError: (e) => (toApiException(e).code === "validation" ? undefined : doSave(false, false)),
       },
     );
   };
@@ -176,6 +180,7 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
                       <Select
                         aria-label={t("mappings.source")}
                         data-testid="mapping-source"
+                        className="w-full min-w-32"
                         value={r.mapping.source_field}
                         onChange={(e) => update(i, { source_field: e.target.value })}
                       >
@@ -190,7 +195,7 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
                       <input
                         aria-label={t("mappings.target")}
                         data-testid="mapping-target"
-                        className={`${inputClass} w-40`}
+                        className={`${inputClass} w-full min-w-28`}
                         dir="ltr"
                         value={r.mapping.target_field}
                         onChange={(e) => update(i, { target_field: e.target.value })}
@@ -200,6 +205,7 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
                       <Select
                         aria-label={t("mappings.transformation")}
                         data-testid="mapping-transformation"
+                        className="w-full min-w-32"
                         value={r.mapping.transformation ?? "none"}
                         onChange={(e) => update(i, { transformation: e.target.value })}
                       >
@@ -214,7 +220,7 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
                       <input
                         aria-label={t("mappings.default")}
                         data-testid="mapping-default"
-                        className={`${inputClass} w-36`}
+                        className={`${inputClass} w-full min-w-28`}
                         dir="auto"
                         placeholder={t("mappings.noDefault")}
                         value={r.defaultText}
@@ -269,10 +275,10 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
               {t("mappings.hashWarning", { changed: phase.preview.hashesChanged, rows: phase.preview.rows.length })}
             </p>
             <div className="mt-2 flex flex-wrap gap-2">
-              <Button size="sm" variant="primary" data-testid="mapping-save-full" onClick={() => doSave(true)}>
+              <Button size="sm" variant="primary" data-testid="mapping-save-full" onClick={() => doSave(true, true)}>
                 {t("mappings.saveAndRefresh")}
               </Button>
-              <Button size="sm" data-testid="mapping-save-only" onClick={() => doSave(false)}>
+              <Button size="sm" data-testid="mapping-save-only" onClick={() => doSave(false, true)}>
                 {t("mappings.saveOnly")}
               </Button>
               <Button size="sm" variant="ghost" onClick={() => setPhase({ kind: "editing" })}>
@@ -319,11 +325,26 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
             ) : null}
           </div>
         ) : null}
-        <div className="mt-4 flex justify-end gap-2">
+        <div className="mt-4 flex flex-wrap items-center justify-end gap-2">
+          <label htmlFor="mapping-preview-rows" className="text-xs text-slate-500">
+            {t("mappings.previewRows")}
+          </label>
+          <Select
+            id="mapping-preview-rows"
+            data-testid="mapping-preview-rows"
+            value={String(previewRows)}
+            onChange={(e) => setPreviewRows(Number(e.target.value))}
+          >
+            {PREVIEW_SIZES.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </Select>
           <Button
             data-testid="mapping-preview"
             disabled={preview.isPending}
-            onClick={() => preview.mutate({ def: draft(), rows: PREVIEW_ROWS })}
+            onClick={() => preview.mutate({ def: draft(), rows: previewRows })}
             icon={<Eye className="size-4" aria-hidden="true" />}
           >
             {preview.isPending ? t("common.loading") : t("mappings.preview")}

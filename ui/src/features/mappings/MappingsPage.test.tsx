@@ -54,8 +54,10 @@ describe("Field mappings", () => {
       default_value: "(no description)",
       is_required: true,
     });
-    // No sample row's hash changed, so no full-refresh warning; the open failed records can be retried here.
+    // No sample row's hash changed, so neither a warning nor a full-refresh offer; the open failed records can be
+    // retried here.
     expect(within(editor).queryByTestId("mapping-hash-warning")).not.toBeInTheDocument();
+    expect(within(editor).queryByTestId("full-refresh-offer")).not.toBeInTheDocument();
     await user.click(await within(editor).findByTestId("mapping-retry-failed"));
     expect(await within(editor).findByTestId("mapping-retry-result")).toHaveTextContent("9 resolved, 0 failed again");
     expect(backend.calls.find((c) => c.cmd === "failed_records_retry")?.args).toEqual({ ids: [], entityId: items.id });
@@ -81,6 +83,25 @@ describe("Field mappings", () => {
     expect(
       preview({ ...(backend.calls.find((c) => c.cmd === "entities_save")?.args.def as EntityDef) }).hashesChanged,
     ).toBe(2);
+  });
+
+  it("saves even when APISmith cannot be reached for the check, and then offers a full refresh on the store's word", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/mappings?entity=inventory_items", {
+      mappings_preview: () => fail("network", "APISmith A5 execute 'erp-inventory-items' page 1: cannot connect"),
+      entities_save: () => ({ id: items.id, hashesChanged: true }),
+      runs_start: () => "0197a1c0-0000-7000-8000-00000000aaaa",
+    });
+    const editor = await screen.findByTestId("mapping-editor");
+    const row = (await within(editor).findAllByTestId("mapping-row"))[0]!;
+    await user.selectOptions(within(row).getByTestId("mapping-transformation"), "trim");
+    await user.click(within(editor).getByTestId("mapping-save"));
+    await within(editor).findByTestId("mapping-saved");
+    expect(backend.calls.some((c) => c.cmd === "entities_save")).toBe(true);
+    const offer = within(editor).getByTestId("full-refresh-offer");
+    await user.click(within(offer).getByTestId("full-refresh-start"));
+    await within(offer).findByTestId("full-refresh-started");
+    expect(backend.calls.find((c) => c.cmd === "runs_start")?.args).toEqual({ entityId: items.id, full: true });
   });
 
   it("shows the core's validation message when saving is refused, and nothing else happens", async () => {

@@ -16,12 +16,12 @@ function MappingsBody({ entities, initial }: { entities: EntitySummary[]; initia
   const selected = entities.find((e) => e.name === selectedName) ?? entities[0];
   if (!selected) return null;
   return (
-    <div className="flex flex-col gap-6 lg:flex-row lg:items-start">
-      <Card className="lg:w-64 lg:shrink-0">
+    <div className="flex flex-col gap-6 2xl:flex-row 2xl:items-start">
+      <Card className="2xl:w-64 2xl:shrink-0">
         <h2 id="mapping-entities" className="mb-2 text-xs font-semibold tracking-wider text-slate-500 uppercase">
           {t("nav.entities")}
         </h2>
-        <ul aria-labelledby="mapping-entities" className="-mx-2 space-y-0.5">
+        <ul aria-labelledby="mapping-entities" className="-mx-2 flex flex-wrap gap-0.5 2xl:block 2xl:space-y-0.5">
           {entities.map((e) => (
             <li key={e.id}>
               <button
@@ -30,14 +30,14 @@ function MappingsBody({ entities, initial }: { entities: EntitySummary[]; initia
                 data-entity={e.name}
                 aria-current={e.id === selected.id ? "true" : undefined}
                 onClick={() => setSelectedName(e.name)}
-                className={`w-full rounded-lg px-3 py-2 text-start text-sm transition-colors hover:bg-slate-100 aria-[current]:bg-indigo-50 aria-[current]:font-medium aria-[current]:text-indigo-700 dark:hover:bg-slate-800 dark:aria-[current]:bg-indigo-950/50 dark:aria-[current]:text-indigo-300 ${focusRing}`}
+                className={`rounded-lg px-3 py-2 2xl:w-full text-start text-sm transition-colors hover:bg-slate-100 aria-[current]:bg-indigo-50 aria-[current]:font-medium aria-[current]:text-indigo-700 dark:hover:bg-slate-800 dark:aria-[current]:bg-indigo-950/50 dark:aria-[current]:text-indigo-300 ${focusRing}`}
               >
                 {e.name}
               </button>
             </li>
           ))}
         </ul>
-        <p className="mt-4 text-xs text-slate-500 dark:text-slate-400">{t("mappings.hashNote")}</p>
+        <p className="mt-4 hidden text-xs text-slate-500 2xl:block dark:text-slate-400">{t("mappings.hashNote")}</p>
       </Card>
       <MappingEditor key={selected.name} entity={selected.name} />
     </div>
