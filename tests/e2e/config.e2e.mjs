@@ -120,6 +120,21 @@ test("configuration screens: connection with Test, refusal, discovery, and fixin
 
     const { resolved } = await fixMapping(browser, "en");
     assert.ok(resolved > 0);
+
+    // The same screens right to left.
+    await openScreen(browser, "settings");
+    await chooseSetting(browser, "settings-language", "fa");
+    await openScreen(browser, "mappings");
+    await browser.$('[data-testid="mapping-editor"]').waitForDisplayed({ timeout: 15_000 });
+    assert.equal(await browser.execute(() => document.documentElement.dir), "rtl");
+    await screenshot(browser, "config-07-mappings-fa");
+    await openScreen(browser, "connections");
+    await click(browser, `${card("plant2-erp")} [data-testid="connection-edit"]`);
+    await browser.$('[data-testid="connection-credential-state"]').waitForDisplayed({ timeout: 15_000 });
+    await screenshot(browser, "config-08-connection-editor-fa");
+    await browser.keys("Escape");
+    await openScreen(browser, "settings");
+    await chooseSetting(browser, "settings-language", "en");
   } catch (e) {
     await screenshot(browser, "config-failure").catch(() => {});
     throw e;

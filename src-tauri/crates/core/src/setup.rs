@@ -116,7 +116,9 @@ impl SyncFlow {
         mut def: ConnectionDef,
         secret: Option<Secret>,
     ) -> Result<ConnectionId, RunError> {
-        let previous = connections::get_by_name(&self.db, &def.name).ok().map(|p| p.1);
+        let previous = connections::get_by_name(&self.db, &def.name)
+            .ok()
+            .map(|p| p.1);
         if def.secret_env.is_none() {
             def.secret_env = previous.as_ref().and_then(|p| p.secret_env.clone());
         }
@@ -133,7 +135,9 @@ impl SyncFlow {
             store.delete(&key).map_err(|e| secret_error(&def.name, e))?;
         } else {
             if let Some(s) = secret.filter(|s| !s.expose().is_empty()) {
-                store.set(&key, &s).map_err(|e| secret_error(&def.name, e))?;
+                store
+                    .set(&key, &s)
+                    .map_err(|e| secret_error(&def.name, e))?;
             }
             def.credential_key = Some(key);
         }

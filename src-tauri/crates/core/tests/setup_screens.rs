@@ -114,7 +114,10 @@ async fn a_saved_password_lives_in_the_secret_store_and_test_reports_the_login()
         .save_connection(def("gone", "http://127.0.0.1:9"), Some(Secret::new("x")))
         .unwrap();
     let check = f.app.check_connection("gone").await.unwrap();
-    assert!(!check.reachable && check.authenticated.is_none(), "{check:?}");
+    assert!(
+        !check.reachable && check.authenticated.is_none(),
+        "{check:?}"
+    );
     assert!(check.message.is_some(), "an unreachable service says why");
 }
 
@@ -154,7 +157,10 @@ fn bad_settings_are_refused_naming_the_field_and_the_value_and_nothing_is_saved(
             .save_connection(bad, Some(Secret::new("never-stored")))
             .unwrap_err();
         assert_eq!(e.code(), ErrorCode::Validation);
-        assert!(e.to_string().contains(expected), "{e} should say {expected}");
+        assert!(
+            e.to_string().contains(expected),
+            "{e} should say {expected}"
+        );
     }
     let not_pem = f.dir.path().join("not-a-cert.pem");
     std::fs::write(&not_pem, "hello").unwrap();
@@ -192,7 +198,10 @@ async fn a_connection_entities_use_is_not_deleted_and_an_unused_one_goes_with_it
             .contains("used by entities inventory_items, sites, work_areas"),
         "{e}"
     );
-    assert!(connections::get_by_name(&h.db, "erp").is_ok(), "nothing was deleted");
+    assert!(
+        connections::get_by_name(&h.db, "erp").is_ok(),
+        "nothing was deleted"
+    );
 
     let f = fresh();
     f.app
@@ -210,7 +219,10 @@ async fn a_connection_entities_use_is_not_deleted_and_an_unused_one_goes_with_it
 async fn discovered_entities_are_created_once() {
     let h = harness(50, 0.0, "").await;
     let f = fresh();
-    for (name, url) in [("erp", &h.sim.apismith_url), ("plan", &h.sim.schedulehub_url)] {
+    for (name, url) in [
+        ("erp", &h.sim.apismith_url),
+        ("plan", &h.sim.schedulehub_url),
+    ] {
         let mut d = def(name, url);
         if name == "plan" {
             d.kind = ConnectionKind::Schedulehub;
@@ -223,7 +235,10 @@ async fn discovered_entities_are_created_once() {
         sites.columns.iter().any(|c| c.name == "SITE_ID"),
         "discovery brings the columns with their types"
     );
-    assert_eq!(f.app.create_entities(&[sites.clone()]).unwrap(), ["sites"]);
+    assert_eq!(
+        f.app.create_entities(std::slice::from_ref(&sites)).unwrap(),
+        ["sites"]
+    );
     let again = f.app.create_entities(&[sites]).unwrap_err();
     assert_eq!(again.code(), ErrorCode::Conflict);
     assert_eq!(entities::list(&f.app.db).unwrap().len(), 1);
@@ -236,7 +251,10 @@ async fn the_preview_shows_row_errors_and_the_hash_change_a_mapping_edit_makes()
 
     let p = h.app.preview_mappings(&saved, 50).await.unwrap();
     assert_eq!(p.rows.len(), 50);
-    assert_eq!(p.hashes_changed, 0, "the saved configuration against itself");
+    assert_eq!(
+        p.hashes_changed, 0,
+        "the saved configuration against itself"
+    );
     let missing: Vec<_> = p
         .rows
         .iter()
@@ -247,7 +265,10 @@ async fn the_preview_shows_row_errors_and_the_hash_change_a_mapping_edit_makes()
         !missing.is_empty(),
         "items without a description fail the required mapping"
     );
-    assert!(p.rows.iter().any(|r| r.bk_hash.is_some() && r.data_hash.is_some()));
+    assert!(p
+        .rows
+        .iter()
+        .any(|r| r.bk_hash.is_some() && r.data_hash.is_some()));
 
     let mut with_default = saved.clone();
     with_default.mappings[0].default_value = Some(serde_json::json!("(no description)"));
@@ -279,7 +300,10 @@ async fn the_preview_shows_row_errors_and_the_hash_change_a_mapping_edit_makes()
     broken.mappings[0].transformation = Some("shout".into());
     let e = h.app.preview_mappings(&broken, 5).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Validation);
-    assert!(e.to_string().contains("unknown transformation 'shout'"), "{e}");
+    assert!(
+        e.to_string().contains("unknown transformation 'shout'"),
+        "{e}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -297,7 +321,10 @@ async fn fixing_the_mapping_lets_the_failed_rows_retry_to_resolved() {
     let mut def = entities::get_by_name(&h.db, "inventory_items").unwrap().def;
     def.mappings[0].default_value = Some(serde_json::json!("(no description)"));
     let (_, hashes_changed) = entities::save(&h.db, &def).unwrap();
-    assert!(hashes_changed, "a mapping change is reported as one that alters hashes");
+    assert!(
+        hashes_changed,
+        "a mapping change is reported as one that alters hashes"
+    );
 
     let out = h
         .app

@@ -43,8 +43,8 @@ impl ConnectionConfig {
 
 /// The certificates of a PEM CA file; an unreadable file, or one holding no certificate, is an error naming it.
 pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
-    let pem = std::fs::read(path)
-        .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+    let pem =
+        std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem)
         .map_err(|e| format!("CA file {} is not PEM certificates: {e}", path.display()))?;
     if certs.is_empty() {
