@@ -177,6 +177,22 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_entities_use_reaches_the_ui_as_a_conflict_with_the_message() {
+        let refused = syncflow_core::store::StoreError::InUse(
+            "connection 'erp' is used by entities items, sites: delete them or point them at another connection first"
+                .into(),
+        );
+        let e: ApiError = syncflow_core::pipeline::RunError::from(refused).into();
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({
+                "code": "conflict",
+                "message": "connection 'erp' is used by entities items, sites: delete them or point them at another connection first"
+            })
+        );
+    }
+
+    #[test]
     fn an_apismith_connection_without_authentication_is_refused_naming_the_field() {
         let e = ConnectionInput {
             auth_kind: AuthKind::None,
