@@ -133,6 +133,8 @@ export type ConnectionInput = {
 	decimalSeparator: DecimalSeparator,
 	dateOrder: DateOrder,
 	sourceTimezone: string | null,
+	/**  True when adding: an existing connection of that name is then refused, not replaced. */
+	isNew: boolean,
 };
 
 export type ConnectionKind = "apismith" | "schedulehub" | "postgres";

@@ -26,6 +26,8 @@ pub struct ConnectionInput {
     pub decimal_separator: DecimalSeparator,
     pub date_order: DateOrder,
     pub source_timezone: Option<String>,
+    /// True when adding: an existing connection of that name is then refused, not replaced.
+    pub is_new: bool,
 }
 
 /// One stored connection with where its credential is and which entities use it.
@@ -43,7 +45,7 @@ fn text(v: Option<String>) -> Option<String> {
 
 impl ConnectionInput {
     /// The stored shape, checked for what only the UI can get wrong; the core checks the rest when saving.
-    fn into_parts(self) -> ApiResult<(ConnectionDef, Option<Secret>)> {
+    fn into_parts(self) -> ApiResult<(ConnectionDef, Option<Secret>, bool)> {
         if self.kind == ConnectionKind::Postgres {
             return Err(ApiError::new(
                 ErrorCode::Validation,
@@ -72,6 +74,7 @@ impl ConnectionInput {
                 source_timezone: text(self.source_timezone),
             },
             secret,
+            self.is_new,
         ))
     }
 }
@@ -81,8 +84,8 @@ impl ConnectionInput {
 pub async fn connections_list(
     state: tauri::State<'_, AppState>,
 ) -> ApiResult<Vec<ConnectionSummary>> {
-    let db = state.db.clone();
-    blocking(move || connections::list(&db)).await
+    let flow = state.flow.clone();
+    blocking(move || flow.connection_summaries()).await
 }
 
 #[tauri::command]
@@ -112,9 +115,9 @@ pub async fn connections_save(
     state: tauri::State<'_, AppState>,
     input: ConnectionInput,
 ) -> ApiResult<()> {
-    let (def, secret) = input.into_parts()?;
+    let (def, secret, new) = input.into_parts()?;
     let flow = state.flow.clone();
-    blocking(move || flow.save_connection(def, secret).map(|_| ())).await
+    blocking(move || flow.save_connection(def, secret, new).map(|_| ())).await
 }
 
 /// Deletes a connection and its keychain entry; refused with `conflict` while entities use it.
@@ -158,12 +161,13 @@ mod tests {
             decimal_separator: DecimalSeparator::Comma,
             date_order: DateOrder::Mdy,
             source_timezone: Some("".into()),
+            is_new: true,
         }
     }
 
     #[test]
     fn blank_optional_fields_become_none_and_the_secret_stays_out_of_the_definition() {
-        let (def, secret) = input().into_parts().unwrap();
+        let (def, secret, _) = input().into_parts().unwrap();
         assert_eq!(def.base_url, "http://127.0.0.1:8007");
         assert_eq!(def.username.as_deref(), Some("sync"));
         assert_eq!(def.ca_file, None, "a blank CA path means none");

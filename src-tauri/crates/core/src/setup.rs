@@ -7,7 +7,7 @@ use crate::config::{ConnectionDef, EntityDef};
 use crate::discovery::SchemaDrift;
 use crate::http::{ConnectionConfig, Credentials, HttpError, RetryPolicy};
 use crate::ids::ConnectionId;
-use crate::model::{AuthKind, ConnectionKind};
+use crate::model::{AuthKind, ConnectionKind, ConnectionSummary};
 use crate::normalize::{validate_entity_config, EntityConfig};
 use crate::pipeline::context::{client_config, default_credential_key, normalize_options};
 use crate::pipeline::transform::{error_type, model_stage, Transformer};
@@ -111,14 +111,24 @@ impl SyncFlow {
     /// Saves a connection; a credential given here goes to the keychain under the connection's credential key
     /// first, so a connection never points at a keychain entry that failed to save. `secret: None` keeps the
     /// stored one; a connection without authentication has its keychain entry removed.
+    ///
+    /// `new`: the planner is adding a connection, so an existing one of that name is refused rather than replaced.
     pub fn save_connection(
         &self,
         mut def: ConnectionDef,
         secret: Option<Secret>,
+        new: bool,
     ) -> Result<ConnectionId, RunError> {
         let previous = connections::get_by_name(&self.db, &def.name)
             .ok()
             .map(|p| p.1);
+        if new && previous.is_some() {
+            return Err(StoreError::InUse(format!(
+                "name: a connection named '{}' already exists: edit it, or choose another name",
+                def.name
+            ))
+            .into());
+        }
         if def.secret_env.is_none() {
             def.secret_env = previous.as_ref().and_then(|p| p.secret_env.clone());
         }
@@ -142,6 +152,25 @@ impl SyncFlow {
             def.credential_key = Some(key);
         }
         Ok(connections::save(&self.db, &def)?)
+    }
+
+    /// Every connection, with `credential_saved` telling whether a credential is really there (keychain or
+    /// environment). When the keychain cannot be asked (locked), the stored reference is all that is known.
+    pub fn connection_summaries(&self) -> Result<Vec<ConnectionSummary>, RunError> {
+        let mut list = connections::list(&self.db)?;
+        for c in &mut list {
+            let (_, def) = connections::get_by_name(&self.db, &c.name)?;
+            match self.credential_state(&def) {
+                Ok(state) => {
+                    c.credential_saved =
+                        matches!(state, CredentialState::Saved | CredentialState::Environment)
+                }
+                Err(e) => {
+                    tracing::warn!(connection = %c.name, error = %e, "cannot read the keychain")
+                }
+            }
+        }
+        Ok(list)
     }
 
     /// Where the connection's credential is (environment, keychain, nowhere); a locked keychain is an error.

@@ -61,6 +61,7 @@ async fn a_saved_password_lives_in_the_secret_store_and_test_reports_the_login()
         .save_connection(
             def("erp", &h.sim.apismith_url),
             Some(Secret::new("sync-pass-7f3a")),
+            false,
         )
         .unwrap();
     assert_eq!(
@@ -93,14 +94,18 @@ async fn a_saved_password_lives_in_the_secret_store_and_test_reports_the_login()
 
     // Saving again without a secret keeps the stored one; with the right one the login succeeds.
     f.app
-        .save_connection(def("erp", &h.sim.apismith_url), None)
+        .save_connection(def("erp", &h.sim.apismith_url), None, false)
         .unwrap();
     assert_eq!(
         f.secrets.get("connection:erp").unwrap().expose(),
         "sync-pass-7f3a"
     );
     f.app
-        .save_connection(def("erp", &h.sim.apismith_url), Some(Secret::new("sync")))
+        .save_connection(
+            def("erp", &h.sim.apismith_url),
+            Some(Secret::new("sync")),
+            false,
+        )
         .unwrap();
     let check = f.app.check_connection("erp").await.unwrap();
     assert_eq!(
@@ -109,9 +114,35 @@ async fn a_saved_password_lives_in_the_secret_store_and_test_reports_the_login()
         "{check:?}"
     );
 
+    // Adding a connection under a name that exists is refused: nothing is replaced.
+    let e = f
+        .app
+        .save_connection(
+            def("erp", "http://127.0.0.1:1"),
+            Some(Secret::new("other")),
+            true,
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+    assert!(e.to_string().contains("'erp' already exists"), "{e}");
+    assert_eq!(f.secrets.get("connection:erp").unwrap().expose(), "sync");
+    assert_eq!(
+        connections::get_by_name(&f.app.db, "erp")
+            .unwrap()
+            .1
+            .base_url,
+        h.sim.apismith_url
+    );
+    let listed = f.app.connection_summaries().unwrap();
+    assert!(listed.iter().all(|c| c.credential_saved));
+
     // Nothing listens on port 9: unreachable, and the login is not even tried.
     f.app
-        .save_connection(def("gone", "http://127.0.0.1:9"), Some(Secret::new("x")))
+        .save_connection(
+            def("gone", "http://127.0.0.1:9"),
+            Some(Secret::new("x")),
+            false,
+        )
         .unwrap();
     let check = f.app.check_connection("gone").await.unwrap();
     assert!(
@@ -154,7 +185,7 @@ fn bad_settings_are_refused_naming_the_field_and_the_value_and_nothing_is_saved(
     for (bad, expected) in cases {
         let e = f
             .app
-            .save_connection(bad, Some(Secret::new("never-stored")))
+            .save_connection(bad, Some(Secret::new("never-stored")), false)
             .unwrap_err();
         assert_eq!(e.code(), ErrorCode::Validation);
         assert!(
@@ -172,6 +203,7 @@ fn bad_settings_are_refused_naming_the_field_and_the_value_and_nothing_is_saved(
                 ..def("erp", "http://127.0.0.1:8007")
             },
             None,
+            false,
         )
         .unwrap_err();
     assert!(e.to_string().contains("holds no certificate"), "{e}");
@@ -205,8 +237,22 @@ async fn a_connection_entities_use_is_not_deleted_and_an_unused_one_goes_with_it
 
     let f = fresh();
     f.app
-        .save_connection(def("spare", &h.sim.apismith_url), Some(Secret::new("s")))
+        .save_connection(
+            def("spare", &h.sim.apismith_url),
+            Some(Secret::new("s")),
+            false,
+        )
         .unwrap();
+    f.app
+        .save_connection(def("no-secret", &h.sim.apismith_url), None, true)
+        .unwrap();
+    let listed = f.app.connection_summaries().unwrap();
+    let no_secret = listed.iter().find(|c| c.name == "no-secret").unwrap();
+    assert!(
+        !no_secret.credential_saved,
+        "a connection whose password was never typed is not shown as saved"
+    );
+    f.app.delete_connection("no-secret").unwrap();
     f.app.delete_connection("spare").unwrap();
     assert!(connections::list(&f.app.db).unwrap().is_empty());
     assert!(
@@ -227,7 +273,9 @@ async fn discovered_entities_are_created_once() {
         if name == "plan" {
             d.kind = ConnectionKind::Schedulehub;
         }
-        f.app.save_connection(d, Some(Secret::new("sync"))).unwrap();
+        f.app
+            .save_connection(d, Some(Secret::new("sync")), false)
+            .unwrap();
     }
     let found = f.app.discover("erp", "plan").await.unwrap();
     let sites = found.iter().find(|d| d.slug == "sites").unwrap().clone();

@@ -26,6 +26,7 @@ const EMPTY: ConnectionInput = {
   decimalSeparator: ".",
   dateOrder: "DMY",
   sourceTimezone: null,
+  isNew: true,
 };
 
 function toInput(detail: ConnectionDetail): ConnectionInput {
@@ -41,6 +42,7 @@ function toInput(detail: ConnectionDetail): ConnectionInput {
     decimalSeparator: d.decimalSeparator,
     dateOrder: d.dateOrder,
     sourceTimezone: d.sourceTimezone,
+    isNew: false,
   };
 }
 

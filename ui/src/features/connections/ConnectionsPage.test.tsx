@@ -42,6 +42,7 @@ describe("Connections", () => {
       decimalSeparator: ",",
       dateOrder: "DMY",
       sourceTimezone: "Europe/Istanbul",
+      isNew: true,
     });
   });
 
@@ -65,6 +66,7 @@ describe("Connections", () => {
     );
     const sent = backend.calls.find((c) => c.cmd === "connections_save")?.args.input as ConnectionInput;
     expect(sent.secret, "an untouched credential field sends nothing, so the stored one is kept").toBeNull();
+    expect(sent.isNew, "an edit updates the connection of that name").toBe(false);
     expect(screen.getByTestId("connection-editor")).toBeInTheDocument();
   });
 
