@@ -357,7 +357,14 @@ impl SyncFlow {
             Err(e) => return Err(e.into()),
         };
         let client = ApiSmithClient::new(&quick(client_config(&source, self.secrets())?))?;
-        let query = PageQuery::full(rows.clamp(1, 50), candidate.rowversion_field.as_deref());
+        let query = PageQuery::full(
+            rows.clamp(1, 50),
+            // The source column the rowversion field comes from: a stable order, the first rows of a sync.
+            candidate
+                .rowversion_field
+                .as_deref()
+                .map(|f| candidate.source_of(f)),
+        );
         let page = client
             .fetch_page(&candidate.slug, &query, 1, &CancellationToken::new())
             .await?;

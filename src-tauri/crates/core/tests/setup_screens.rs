@@ -207,6 +207,22 @@ fn bad_settings_are_refused_naming_the_field_and_the_value_and_nothing_is_saved(
         )
         .unwrap_err();
     assert!(e.to_string().contains("holds no certificate"), "{e}");
+    let ca = rcgen::generate_simple_self_signed(vec!["erp.plant.example".into()]).unwrap();
+    let good_pem = f.dir.path().join("corp-ca.pem");
+    std::fs::write(&good_pem, ca.cert.pem()).unwrap();
+    let good = ConnectionDef {
+        ca_file: Some(good_pem.display().to_string()),
+        ..def("with-ca", "https://erp.plant.example:8007")
+    };
+    f.app
+        .save_connection(good, Some(Secret::new("s")), true)
+        .unwrap();
+    assert_eq!(
+        connections::list(&f.app.db).unwrap().len(),
+        1,
+        "a readable PEM CA file is accepted"
+    );
+    f.app.delete_connection("with-ca").unwrap();
     assert!(
         connections::list(&f.app.db).unwrap().is_empty(),
         "no refused connection was saved"
