@@ -222,6 +222,11 @@ export type EntityDetail = {
 	def: EntityDef,
 	/**  The last run's schema drift report, as the store holds it. */
 	schemaDrift: SchemaDrift | null,
+	/**
+	 *  The stored report as JSON text when it is not in `SchemaDrift`'s shape (written by another version): shown
+	 *  as it is rather than hidden.
+	 */
+	schemaDriftOther: string | null,
 	watermark: string | null,
 };
 

@@ -67,6 +67,7 @@ export function entityDetail(name: string): EntityDetail {
       name === "inventory_items"
         ? { added: ["UOM"], removed: [], retyped: [["QUANTITY", "NUMBER", "VARCHAR2(12)"]], fatal: null }
         : null,
+    schemaDriftOther: null,
     watermark: null,
   };
 }

@@ -93,6 +93,9 @@ pub struct EntityDetail {
     pub def: EntityDef,
     /// The last run's schema drift report, as the store holds it.
     pub schema_drift: Option<SchemaDrift>,
+    /// The stored report as JSON text when it is not in `SchemaDrift`'s shape (written by another version): shown
+    /// as it is rather than hidden.
+    pub schema_drift_other: Option<String>,
     pub watermark: Option<String>,
 }
 
@@ -316,14 +319,18 @@ impl SyncFlow {
     /// One entity (name or id) with its drift report.
     pub fn entity_detail(&self, name_or_id: &str) -> Result<EntityDetail, RunError> {
         let e = entities::find(&self.db, name_or_id)?;
-        let schema_drift = match e.schema_drift {
-            Some(v) => Some(serde_json::from_value(v)?),
-            None => None,
+        let (schema_drift, schema_drift_other) = match e.schema_drift {
+            None => (None, None),
+            Some(v) => match serde_json::from_value::<SchemaDrift>(v.clone()) {
+                Ok(d) => (Some(d), None),
+                Err(_) => (None, Some(v.to_string())),
+            },
         };
         Ok(EntityDetail {
             id: e.id.to_string(),
             def: e.def,
             schema_drift,
+            schema_drift_other,
             watermark: e.watermark,
         })
     }

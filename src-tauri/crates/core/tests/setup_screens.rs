@@ -306,6 +306,22 @@ async fn discovered_entities_are_created_once() {
     let again = f.app.create_entities(&[sites]).unwrap_err();
     assert_eq!(again.code(), ErrorCode::Conflict);
     assert_eq!(entities::list(&f.app.db).unwrap().len(), 1);
+
+    // The editor reads what the store holds about drift: the known report, or another shape as text.
+    let stored = entities::get_by_name(&f.app.db, "sites").unwrap();
+    let drift =
+        serde_json::json!({"added": ["REGION"], "removed": [], "retyped": [], "fatal": null});
+    entities::save_drift(&f.app.db, stored.id, &stored.def.columns, Some(&drift)).unwrap();
+    let detail = f.app.entity_detail("sites").unwrap();
+    assert_eq!(detail.schema_drift.unwrap().added, ["REGION"]);
+    let odd = serde_json::json!({"new_columns": ["REGION"]});
+    entities::save_drift(&f.app.db, stored.id, &stored.def.columns, Some(&odd)).unwrap();
+    let detail = f.app.entity_detail(&stored.id.to_string()).unwrap();
+    assert!(detail.schema_drift.is_none());
+    assert_eq!(
+        detail.schema_drift_other.as_deref(),
+        Some(r#"{"new_columns":["REGION"]}"#)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

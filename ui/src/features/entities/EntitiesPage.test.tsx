@@ -74,6 +74,21 @@ describe("Entities", () => {
     });
   });
 
+  it("shows a stored drift report of another shape as it is, rather than hiding it", async () => {
+    const user = userEvent.setup();
+    await renderApp("/entities", {
+      entities_get: () => ({
+        ...entityDetail("sites"),
+        schemaDrift: null,
+        schemaDriftOther: '{"new_columns":["REGION"]}',
+      }),
+    });
+    const rows = await screen.findAllByTestId("entity-row");
+    await user.click(within(rows[0]!).getByTestId("entity-edit"));
+    const drift = await within(await screen.findByTestId("entity-editor")).findByTestId("entity-drift");
+    expect(drift).toHaveTextContent('{"new_columns":["REGION"]}');
+  });
+
   it("shows the store's refusal with every problem and keeps the editor open", async () => {
     const user = userEvent.setup();
     await renderApp("/entities", {

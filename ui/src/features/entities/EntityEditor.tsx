@@ -26,7 +26,14 @@ export function EntityEditor({ entity, onClose }: { entity: string; onClose: () 
   );
 }
 
-export function DriftReport({ drift }: { drift: SchemaDrift }) {
+/** The drift the store holds for an entity: the known report, or its raw JSON when it has another shape. */
+export function EntityDrift({ detail }: { detail: EntityDetail }) {
+  if (detail.schemaDrift) return <DriftReport drift={detail.schemaDrift} />;
+  if (detail.schemaDriftOther) return <DriftReport drift={null} other={detail.schemaDriftOther} />;
+  return null;
+}
+
+function DriftReport({ drift, other }: { drift: SchemaDrift | null; other?: string }) {
   const { t } = useTranslation();
   return (
     <div
@@ -38,14 +45,23 @@ export function DriftReport({ drift }: { drift: SchemaDrift }) {
         <TriangleAlert className="size-4" aria-hidden="true" />
         {t("entities.driftTitle")}
       </p>
-      <ul className="mt-1 list-disc ps-5" dir="auto">
-        {drift.added.length > 0 ? <li>{t("entities.driftAdded", { columns: drift.added.join(", ") })}</li> : null}
-        {drift.removed.length > 0 ? <li>{t("entities.driftRemoved", { columns: drift.removed.join(", ") })}</li> : null}
-        {drift.retyped.map(([col, from, to]) => (
-          <li key={col}>{t("entities.driftRetyped", { column: col, from, to })}</li>
-        ))}
-      </ul>
-      {drift.fatal ? <p className="mt-1 font-medium">{drift.fatal}</p> : null}
+      {other ? (
+        <pre className="mt-1 overflow-x-auto text-xs" dir="ltr">
+          {other}
+        </pre>
+      ) : null}
+      {drift ? (
+        <ul className="mt-1 list-disc ps-5" dir="auto">
+          {drift.added.length > 0 ? <li>{t("entities.driftAdded", { columns: drift.added.join(", ") })}</li> : null}
+          {drift.removed.length > 0 ? (
+            <li>{t("entities.driftRemoved", { columns: drift.removed.join(", ") })}</li>
+          ) : null}
+          {drift.retyped.map(([col, from, to]) => (
+            <li key={col}>{t("entities.driftRetyped", { column: col, from, to })}</li>
+          ))}
+        </ul>
+      ) : null}
+      {drift?.fatal ? <p className="mt-1 font-medium">{drift.fatal}</p> : null}
     </div>
   );
 }
@@ -158,7 +174,7 @@ function EntityForm({ detail, onClose }: { detail: EntityDetail; onClose: () => 
 
   return (
     <form className="flex flex-col gap-4" onSubmit={submit} data-testid="entity-form">
-      {detail.schemaDrift ? <DriftReport drift={detail.schemaDrift} /> : null}
+      <EntityDrift detail={detail} />
       <p className="text-sm text-slate-500" dir="ltr">
         <span className="font-mono">{draft.slug}</span> ({draft.sourceConnection}) → {draft.targetName} (
         {draft.targetConnection})

@@ -5,7 +5,7 @@ import type { EntityDetail, FieldMapping, MappingPreview } from "@/bindings";
 import { Button } from "@/components/Button";
 import { Card, CardTitle, Select, inputClass } from "@/components/Field";
 import { ErrorState, LoadingState } from "@/components/States";
-import { DriftReport } from "@/features/entities/EntityEditor";
+import { EntityDrift } from "@/features/entities/EntityEditor";
 import { useEntity, useSaveEntity } from "@/features/entities/queries";
 import { useFailedRecords, useRetryFailed } from "@/features/failed/queries";
 import { useStartRun } from "@/features/runs/queries";
@@ -120,7 +120,7 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
 
   return (
     <div className="flex min-w-0 flex-1 flex-col gap-4" data-testid="mapping-editor" data-entity={detail.def.name}>
-      {detail.schemaDrift ? <DriftReport drift={detail.schemaDrift} /> : null}
+      <EntityDrift detail={detail} />
       <Card>
         <CardTitle
           action={
