@@ -95,6 +95,15 @@ test("configuration screens: connection with Test, refusal, discovery, and fixin
     assert.match(right.text, /Sign-in accepted/);
     await screenshot(browser, "config-04-test-ok");
 
+    // The demo's ERP connection feeds three entities: deleting it is refused, naming them, and it stays.
+    await click(browser, `${card("demo-erp")} [data-testid="connection-delete"]`);
+    await click(browser, `${card("demo-erp")} [data-testid="connection-delete-confirm"]`);
+    const refused = browser.$(`${card("demo-erp")} [data-testid="connection-delete-error"]`);
+    await refused.waitForDisplayed({ timeout: 15_000 });
+    assert.match(await refused.getText(), /used by entities inventory_items, sites, work_areas/);
+    assert.ok(await browser.$(card("demo-erp")).isExisting(), "the connection is still there");
+    await screenshot(browser, "config-04b-delete-refused");
+
     // Discovery from the new connection: the same sites API from "plant 2", under a name of its own.
     await openScreen(browser, "entities");
     await click(browser, '[data-testid="discover-open"]');
