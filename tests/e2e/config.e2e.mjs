@@ -12,6 +12,29 @@ before(async () => {
 });
 after(() => driver?.stop());
 
+/** Demo mode started and synced, waiting on the runs' status attributes (language-neutral). */
+async function startDemoAndSync(browser) {
+  await openScreen(browser, "dashboard");
+  await click(browser, '[data-testid="demo-start"]');
+  await browser.$('[data-testid="demo-banner"]').waitForDisplayed({ timeout: 30_000 });
+  // "3" in Latin, Persian or Arabic digits.
+  await browser.waitUntil(async () => /[3۳٣]/.test(await browser.$('[data-testid="stat-entities"]').getText()), {
+    timeout: 30_000,
+    timeoutMsg: "the demo did not create its three entities",
+  });
+  await click(browser, '[data-testid="sync-all"]');
+  await openScreen(browser, "runs");
+  await browser.waitUntil(
+    async () =>
+      browser.execute(() => {
+        const rows = [...document.querySelectorAll('[data-testid="run-row"]')];
+        const status = (r) => r.querySelector("[data-status]")?.getAttribute("data-status");
+        return rows.length >= 3 && rows.every((r) => !["running", "pending"].includes(status(r)));
+      }),
+    { timeout: 240_000, interval: 1000, timeoutMsg: "the three demo runs did not all finish" },
+  );
+}
+
 const card = (name) => `[data-testid="connection-card"][data-name="${name}"]`;
 
 async function fill(browser, testId, value) {
@@ -37,24 +60,7 @@ test("configuration screens: connection with Test, refusal, discovery, and fixin
   try {
     await openScreen(browser, "settings");
     await chooseSetting(browser, "settings-language", "en");
-    await openScreen(browser, "dashboard");
-    await click(browser, '[data-testid="demo-start"]');
-    await browser.$('[data-testid="demo-banner"]').waitForDisplayed({ timeout: 30_000 });
-    await browser.waitUntil(async () => (await browser.$('[data-testid="stat-entities"]').getText()).includes("3"), {
-      timeout: 30_000,
-      timeoutMsg: "the demo did not create its three entities",
-    });
-
-    await click(browser, '[data-testid="sync-all"]');
-    await openScreen(browser, "runs");
-    await browser.waitUntil(
-      async () =>
-        browser.execute(() => {
-          const rows = [...document.querySelectorAll('[data-testid="run-row"]')];
-          return rows.length >= 3 && rows.every((r) => !/Running|Pending/.test(r.textContent ?? ""));
-        }),
-      { timeout: 240_000, interval: 1000, timeoutMsg: "the three demo runs did not all finish" },
-    );
+    await startDemoAndSync(browser);
 
     // A second APISmith connection (the demo's simulator under another name): wrong password, then the right one.
     await openScreen(browser, "connections");
@@ -149,5 +155,23 @@ test("configuration screens: connection with Test, refusal, discovery, and fixin
     throw e;
   } finally {
     await browser.deleteSession();
+  }
+});
+
+test("the fix-a-mapping step in Persian, on a fresh demo", async () => {
+  const persian = await startDriver();
+  const browser = await launchApp(persian);
+  try {
+    await openScreen(browser, "settings");
+    await chooseSetting(browser, "settings-language", "fa");
+    await startDemoAndSync(browser);
+    const { resolved } = await fixMapping(browser, "fa");
+    assert.ok(resolved > 0);
+  } catch (e) {
+    await screenshot(browser, "config-fa-failure").catch(() => {});
+    throw e;
+  } finally {
+    await browser.deleteSession();
+    persian.stop();
   }
 });
