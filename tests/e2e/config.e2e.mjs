@@ -127,10 +127,13 @@ test("configuration screens: connection with Test, refusal, discovery, and fixin
     await screenshot(browser, "config-05-discover");
     await click(browser, '[data-testid="discover-create"]');
     await browser.$('[data-testid="discover-drawer"]').waitForDisplayed({ reverse: true, timeout: 15_000 });
-    await browser.waitUntil(async () => (await browser.$('[data-testid="page-entities"]').getText()).includes("plant2_sites"), {
-      timeout: 15_000,
-      timeoutMsg: "the discovered entity is not in the list",
-    });
+    await browser.waitUntil(
+      async () => (await browser.$('[data-testid="page-entities"]').getText()).includes("plant2_sites"),
+      {
+        timeout: 15_000,
+        timeoutMsg: "the discovered entity is not in the list",
+      },
+    );
     await screenshot(browser, "config-06-entity-created");
 
     const { resolved } = await fixMapping(browser, "en");

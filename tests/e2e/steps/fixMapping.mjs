@@ -25,14 +25,20 @@ export async function fixMapping(browser, lang = "en") {
   // 2. The entity's field mappings, with a live preview of fresh rows.
   await openScreen(browser, "mappings");
   await click(browser, '[data-testid="mapping-entity"][data-entity="inventory_items"]');
-  await browser.$('[data-testid="mapping-editor"][data-entity="inventory_items"]').waitForDisplayed({ timeout: 15_000 });
+  await browser
+    .$('[data-testid="mapping-editor"][data-entity="inventory_items"]')
+    .waitForDisplayed({ timeout: 15_000 });
   const row = '[data-testid="mapping-row"][data-source="DESCRIPTION"]';
   await browser.$(row).waitForDisplayed({ timeout: 15_000 });
   await chooseSetting(browser, "mapping-preview-rows", "50");
   await click(browser, '[data-testid="mapping-preview"]');
   await browser.$('[data-testid="preview-row"]').waitForDisplayed({ timeout: 30_000 });
-  await browser.$('[data-testid="preview-row"][data-ok="false"] [data-testid="preview-error"]').scrollIntoView({ block: "center" });
-  const previewError = await browser.$('[data-testid="preview-row"][data-ok="false"] [data-testid="preview-error"]').getText();
+  await browser
+    .$('[data-testid="preview-row"][data-ok="false"] [data-testid="preview-error"]')
+    .scrollIntoView({ block: "center" });
+  const previewError = await browser
+    .$('[data-testid="preview-row"][data-ok="false"] [data-testid="preview-error"]')
+    .getText();
   assert.match(previewError, /DESCRIPTION/, "the preview shows a fresh row failing on the missing description");
   await shot("02-mapping-and-preview");
 
