@@ -49,10 +49,13 @@ function RowCard({ row, index }: { row: PreviewRow; index: number }) {
           ) : null}
         </p>
       ) : null}
-      <div className="grid gap-2 md:grid-cols-2" dir="ltr">
+      <div className="grid gap-2 md:grid-cols-2">
         <div>
           <div className="mb-1 text-xs text-slate-500">{t("mappings.before")}</div>
-          <pre className="max-h-48 overflow-auto rounded bg-slate-50 p-2 text-[11px] dark:bg-slate-800/60">
+          <pre
+            dir="ltr"
+            className="max-h-48 overflow-auto rounded bg-slate-50 p-2 text-left text-[11px] dark:bg-slate-800/60"
+          >
             {pretty(row.raw)}
           </pre>
         </div>
@@ -60,7 +63,8 @@ function RowCard({ row, index }: { row: PreviewRow; index: number }) {
           <div className="mb-1 text-xs text-slate-500">{t("mappings.after")}</div>
           <pre
             data-testid="preview-after"
-            className="max-h-48 overflow-auto rounded bg-slate-50 p-2 text-[11px] dark:bg-slate-800/60"
+            dir="ltr"
+            className="max-h-48 overflow-auto rounded bg-slate-50 p-2 text-left text-[11px] dark:bg-slate-800/60"
           >
             {pretty(row.mapped)}
           </pre>
