@@ -70,13 +70,13 @@ function RowCard({ row, index }: { row: PreviewRow; index: number }) {
           </pre>
         </div>
       </div>
-      <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 text-xs" dir="ltr">
+      <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 text-xs">
         <dt className="text-slate-500">{t("mappings.bkHash")}</dt>
-        <dd className="font-mono" title={row.bkHash ?? undefined}>
+        <dd className="font-mono" dir="ltr" title={row.bkHash ?? undefined}>
           {short(row.bkHash)}
         </dd>
         <dt className="text-slate-500">{t("mappings.dataHash")}</dt>
-        <dd className="font-mono" title={row.dataHash ?? undefined} data-testid="preview-data-hash">
+        <dd className="font-mono" dir="ltr" title={row.dataHash ?? undefined} data-testid="preview-data-hash">
           {short(row.dataHash)}
           {changed ? (
             <span className="text-amber-700"> ({t("mappings.wasHash", { hash: short(row.savedDataHash) })})</span>
