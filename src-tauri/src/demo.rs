@@ -4,7 +4,7 @@
 
 use syncflow_core::app::SyncFlow;
 use syncflow_core::config_file::ConfigFile;
-use syncflow_core::store::{settings, Db};
+use syncflow_core::store::{entities, settings, Db};
 use syncflow_sim::{SimConfig, SimHandle};
 
 const PASSWORD_ENV: &str = "SYNCFLOW_DEMO_PASSWORD";
@@ -49,6 +49,12 @@ page_size = 1000
 [entities.inventory_items.parents.site]
 entity = "sites"
 fields = {{ SITE_ID = "SITE_ID" }}
+# ScheduleHub's planners need a description on every item, but the ERP has items without one (NULL or blank):
+# those rows fail validation until the planner gives the mapping a default, the demo's "fix a mapping" step.
+[[entities.inventory_items.mappings]]
+source = "DESCRIPTION"
+target = "DESCRIPTION"
+required = true
 "#,
         a = sim.apismith_url,
         s = sim.schedulehub_url
@@ -84,10 +90,13 @@ async fn start_sims(db: &Db) -> anyhow::Result<SimHandle> {
     Ok(sim)
 }
 
-/// Starts the simulators and creates (or updates) the demo connections and entities.
+/// Starts the simulators, points the demo connections at them and creates the demo entities that do not exist yet:
+/// an entity the planner already has (and may have edited: keys, mappings) is left as it is.
 pub async fn start(flow: &SyncFlow) -> anyhow::Result<SimHandle> {
     let sim = start_sims(&flow.db).await?;
-    let file: ConfigFile = toml::from_str(&config_text(&sim))?;
+    let mut file: ConfigFile = toml::from_str(&config_text(&sim))?;
+    file.entities
+        .retain(|name, _| entities::get_by_name(&flow.db, name).is_err());
     flow.apply_config(&file).await?;
     for (key, url) in [
         ("demo_apismith_port", &sim.apismith_url),

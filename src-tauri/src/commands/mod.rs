@@ -8,6 +8,7 @@ pub mod demo;
 pub mod entities;
 pub mod failed_records;
 pub mod logs;
+pub mod mappings;
 pub mod pending_children;
 pub mod runs;
 pub mod schedules;

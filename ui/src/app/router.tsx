@@ -35,7 +35,14 @@ const routes = [
   createRoute({ getParentRoute: () => rootRoute, path: "/", component: DashboardPage }),
   createRoute({ getParentRoute: () => rootRoute, path: "/connections", component: ConnectionsPage }),
   createRoute({ getParentRoute: () => rootRoute, path: "/entities", component: EntitiesPage }),
-  createRoute({ getParentRoute: () => rootRoute, path: "/mappings", component: MappingsPage }),
+  createRoute({
+    getParentRoute: () => rootRoute,
+    path: "/mappings",
+    component: MappingsPage,
+    // `?entity=NAME` opens that entity's mappings (from the Entities screen or a failed record).
+    validateSearch: (search: Record<string, unknown>): { entity?: string } =>
+      typeof search.entity === "string" ? { entity: search.entity } : {},
+  }),
   createRoute({ getParentRoute: () => rootRoute, path: "/runs", component: RunsPage }),
   createRoute({ getParentRoute: () => rootRoute, path: "/runs/$runId", component: RunSummaryPage }),
   createRoute({ getParentRoute: () => rootRoute, path: "/failed", component: FailedRecordsPage }),

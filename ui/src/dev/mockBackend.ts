@@ -3,6 +3,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import type { Channel } from "@tauri-apps/api/core";
 import type {
   ApiError,
+  EntityDef,
   FailedRecordFilter,
   Language,
   LogLevel,
@@ -12,6 +13,7 @@ import type {
   Settings,
   Theme,
 } from "@/bindings";
+import * as cfx from "./configFixtures";
 import * as fx from "./fixtures";
 
 type Args = Record<string, unknown>;
@@ -34,6 +36,17 @@ export function defaultHandlers(): CommandHandlers {
     app_info: () => fx.appInfo,
     connections_list: () => fx.connections,
     entities_list: () => fx.entities,
+    connections_get: (a) => cfx.connectionDetail(a.name as string),
+    connections_save: () => null,
+    connections_delete: () => null,
+    connections_test: () => ({ reachable: true, authenticated: true, latencyMs: 42, message: null }),
+    connections_time_zones: () => ["Asia/Tehran", "Europe/Istanbul", "UTC"],
+    entities_get: (a) => cfx.entityDetail(a.entity as string),
+    entities_discover: (a) => cfx.discovered(a.source as string, a.target as string),
+    entities_create: (a) => (a.defs as { name: string }[]).map((d) => d.name),
+    entities_save: () => ({ id: fx.entities[1]?.id ?? "", hashesChanged: false }),
+    mappings_transformations: () => cfx.transformations,
+    mappings_preview: (a) => cfx.preview(a.def as EntityDef),
     runs_list: (a) => fx.queryRuns(fx.runs, a.filter as RunFilter),
     runs_detail: (a) => {
       const run = fx.runs.find((r) => r.id === a.runId);

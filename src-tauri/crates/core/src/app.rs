@@ -154,6 +154,10 @@ impl SyncFlow {
         }
     }
 
+    pub(crate) fn secrets(&self) -> &dyn SecretStore {
+        self.secrets.as_ref()
+    }
+
     /// Every run started through this value reports its events to `sink`.
     pub fn with_events(mut self, sink: EventSink) -> SyncFlow {
         self.events = sink;

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod logs;
 pub mod model;
 pub mod pipeline;
+pub mod setup;
 pub mod store;
 
 // Core engine (issue 3): five-layer normalization, identity canonical form v1, rowversion rules, delta.

@@ -1,19 +1,121 @@
-import { screen, within } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
+import type { ConnectionInput } from "@/bindings";
 import { fail } from "@/dev/mockBackend";
 import { connections } from "@/dev/fixtures";
 import { renderApp } from "@/test/renderApp";
 
 describe("Connections", () => {
-  it("shows the empty state with an Add connection button when there are none", async () => {
+  it("shows the empty state whose Add connection button opens the editor", async () => {
+    const user = userEvent.setup();
     await renderApp("/connections", { connections_list: () => [] });
     const empty = await screen.findByTestId("empty-state");
     expect(within(empty).getByText("No connections yet")).toBeInTheDocument();
-    const add = within(empty).getByRole("button", { name: "Add connection" });
-    // Not wired yet: reachable by keyboard, explained, and inert.
-    expect(add).toHaveAttribute("aria-disabled", "true");
-    expect(add).toHaveAccessibleDescription("Available in a coming version");
     expect(screen.getByTestId("page-title")).toHaveTextContent("Connections");
+    await user.click(within(empty).getByRole("button", { name: "Add connection" }));
+    const editor = await screen.findByTestId("connection-editor");
+    expect(within(editor).getByRole("heading", { name: "Add a connection" })).toBeInTheDocument();
+  });
+
+  it("adds a connection: the password goes to connections_save once and the form never shows it again", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/connections");
+    await user.click(await screen.findByTestId("add-connection"));
+    const editor = await screen.findByTestId("connection-editor");
+    fireEvent.change(within(editor).getByTestId("connection-name"), { target: { value: "erp" } });
+    fireEvent.change(within(editor).getByTestId("connection-url"), { target: { value: "http://127.0.0.1:8007" } });
+    fireEvent.change(within(editor).getByTestId("connection-username"), { target: { value: "sync" } });
+    fireEvent.change(within(editor).getByTestId("connection-secret"), { target: { value: "s3cret" } });
+    expect(within(editor).getByTestId("connection-secret")).toHaveAttribute("type", "password");
+    await user.selectOptions(within(editor).getByTestId("connection-decimal"), ",");
+    fireEvent.change(within(editor).getByTestId("connection-tz"), { target: { value: "Europe/Istanbul" } });
+    await user.click(within(editor).getByTestId("connection-save"));
+    await waitFor(() => expect(screen.queryByTestId("connection-editor")).not.toBeInTheDocument());
+    const saved = backend.calls.find((c) => c.cmd === "connections_save")?.args.input as ConnectionInput;
+    expect(saved).toMatchObject({
+      name: "erp",
+      kind: "apismith",
+      authKind: "password",
+      username: "sync",
+      secret: "s3cret",
+      decimalSeparator: ",",
+      dateOrder: "DMY",
+      sourceTimezone: "Europe/Istanbul",
+      isNew: true,
+    });
+  });
+
+  it("edits a connection without ever receiving its credential, and shows the refusal naming field and value", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/connections", {
+      connections_save: () =>
+        fail("validation", "connection 'APISmith — Plant Izmir': source time zone: unknown time zone 'Mars/Base'"),
+    });
+    const cards = await screen.findAllByTestId("connection-card");
+    await user.click(within(cards[0]!).getByTestId("connection-edit"));
+    const editor = await screen.findByTestId("connection-editor");
+    const secret = await within(editor).findByTestId("connection-secret");
+    expect(secret).toHaveValue("");
+    expect(within(editor).getByTestId("connection-credential-state")).toHaveTextContent("Saved");
+    expect(within(editor).getByTestId("connection-name")).toHaveAttribute("readonly");
+    fireEvent.change(within(editor).getByTestId("connection-tz"), { target: { value: "Mars/Base" } });
+    await user.click(within(editor).getByTestId("connection-save"));
+    expect(await within(editor).findByTestId("connection-error")).toHaveTextContent(
+      "source time zone: unknown time zone 'Mars/Base'",
+    );
+    const sent = backend.calls.find((c) => c.cmd === "connections_save")?.args.input as ConnectionInput;
+    expect(sent.secret, "an untouched credential field sends nothing, so the stored one is kept").toBeNull();
+    expect(sent.isNew, "an edit updates the connection of that name").toBe(false);
+    expect(screen.getByTestId("connection-editor")).toBeInTheDocument();
+  });
+
+  it("tests a connection and shows reachability, the sign-in result and the latency", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/connections", {
+      connections_test: (a) =>
+        a.name === "ScheduleHub production"
+          ? {
+              reachable: true,
+              authenticated: false,
+              latencyMs: 7,
+              message: "ScheduleHub login: authentication failed (HTTP 401)",
+            }
+          : { reachable: true, authenticated: true, latencyMs: 42, message: null },
+    });
+    const cards = await screen.findAllByTestId("connection-card");
+    await user.click(within(cards[0]!).getByTestId("connection-test"));
+    const ok = await within(cards[0]!).findByTestId("connection-test-result");
+    expect(ok).toHaveTextContent("Reachable in 42 ms");
+    expect(ok).toHaveTextContent("Sign-in accepted");
+    await user.click(within(cards[1]!).getByTestId("connection-test"));
+    const bad = await within(cards[1]!).findByTestId("connection-test-result");
+    expect(bad).toHaveAttribute("data-ok", "false");
+    expect(bad).toHaveTextContent("Sign-in rejected");
+    expect(bad).toHaveTextContent("HTTP 401");
+    expect(backend.calls.filter((c) => c.cmd === "connections_test").map((c) => c.args.name)).toEqual([
+      "APISmith — Plant Izmir",
+      "ScheduleHub production",
+    ]);
+  });
+
+  it("refuses to delete a connection entities use, with the backend's message, after asking", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/connections", {
+      connections_delete: () =>
+        fail("conflict", "connection 'APISmith — Plant Izmir' is used by entities inventory_items, sites"),
+    });
+    const cards = await screen.findAllByTestId("connection-card");
+    await user.click(within(cards[0]!).getByTestId("connection-delete"));
+    expect(
+      backend.calls.some((c) => c.cmd === "connections_delete"),
+      "nothing is deleted before confirming",
+    ).toBe(false);
+    await user.click(within(cards[0]!).getByTestId("connection-delete-confirm"));
+    expect(await within(cards[0]!).findByTestId("connection-delete-error")).toHaveTextContent(
+      "is used by entities inventory_items, sites",
+    );
+    expect(screen.getAllByTestId("connection-card")).toHaveLength(connections.length);
   });
 
   it("lists connections with their kind and whether a credential is saved", async () => {

@@ -1,27 +1,75 @@
-import { KeyRound, Pencil, Plug, Plus, ShieldAlert, Zap } from "lucide-react";
+import { useState } from "react";
+import { KeyRound, Pencil, Plug, Plus, ShieldAlert, Trash2, Zap } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import type { ConnectionSummary } from "@/bindings";
-import { ComingSoonButton } from "@/components/Button";
+import type { ConnectionCheck, ConnectionSummary } from "@/bindings";
+import { Button } from "@/components/Button";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill } from "@/components/StatusBadge";
-import { useConnections } from "./queries";
+import { toApiException } from "@/lib/result";
+import { ConnectionEditor } from "./ConnectionEditor";
+import { useConnections, useDeleteConnection, useTestConnection } from "./queries";
 
-function AddConnectionButton({ variant = "primary" }: { variant?: "primary" | "secondary" }) {
+/** `null`: closed; `""`: adding; a name: editing that connection. */
+type EditorTarget = string | null;
+
+function AddConnectionButton({
+  variant = "primary",
+  onClick,
+}: {
+  variant?: "primary" | "secondary";
+  onClick: () => void;
+}) {
   const { t } = useTranslation();
   return (
-    <ComingSoonButton testId="add-connection" variant={variant} icon={<Plus className="size-4" aria-hidden="true" />}>
+    <Button
+      data-testid="add-connection"
+      variant={variant}
+      onClick={onClick}
+      icon={<Plus className="size-4" aria-hidden="true" />}
+    >
       {t("connections.add")}
-    </ComingSoonButton>
+    </Button>
   );
 }
 
-function ConnectionCard({ connection }: { connection: ConnectionSummary }) {
+function TestResult({ check }: { check: ConnectionCheck }) {
   const { t } = useTranslation();
+  const ok = check.reachable && check.authenticated !== false;
+  return (
+    <div
+      role="status"
+      data-testid="connection-test-result"
+      data-ok={ok ? "true" : "false"}
+      className={`mt-3 rounded-lg p-3 text-sm ${ok ? "bg-emerald-50 text-emerald-800 dark:bg-emerald-950/40 dark:text-emerald-200" : "bg-rose-50 text-rose-800 dark:bg-rose-950/40 dark:text-rose-200"}`}
+    >
+      <div>
+        {check.reachable ? t("connections.testReachable", { ms: check.latencyMs }) : t("connections.testUnreachable")}
+      </div>
+      {check.reachable ? (
+        <div>
+          {check.authenticated === true
+            ? t("connections.testAuthOk")
+            : check.authenticated === false
+              ? t("connections.testAuthFailed")
+              : t("connections.testAuthSkipped")}
+        </div>
+      ) : null}
+      {check.message ? <div className="mt-1 text-xs break-words opacity-80">{check.message}</div> : null}
+    </div>
+  );
+}
+
+function ConnectionCard({ connection, onEdit }: { connection: ConnectionSummary; onEdit: () => void }) {
+  const { t } = useTranslation();
+  const test = useTestConnection();
+  const remove = useDeleteConnection();
+  const [confirming, setConfirming] = useState(false);
   const needsCredential = connection.authKind !== "none" && !connection.credentialSaved;
   return (
     <li
       data-testid="connection-card"
+      data-name={connection.name}
       className="flex flex-col rounded-xl border border-slate-200 bg-white p-5 shadow-xs dark:border-slate-800 dark:bg-slate-900"
     >
       <div className="flex items-start gap-3">
@@ -38,7 +86,11 @@ function ConnectionCard({ connection }: { connection: ConnectionSummary }) {
       <dl className="mt-4 space-y-2 text-sm">
         <div className="flex gap-2">
           <dt className="w-28 shrink-0 text-slate-500 dark:text-slate-400">{t("connections.baseUrl")}</dt>
-          <dd className="min-w-0 truncate font-mono text-xs leading-5 text-slate-700 dark:text-slate-300" dir="ltr">
+          <dd
+            data-testid="connection-card-url"
+            className="min-w-0 truncate font-mono text-xs leading-5 text-slate-700 dark:text-slate-300"
+            dir="ltr"
+          >
             {connection.baseUrl}
           </dd>
         </div>
@@ -63,13 +115,63 @@ function ConnectionCard({ connection }: { connection: ConnectionSummary }) {
           </span>
         )}
       </div>
-      <div className="mt-5 flex gap-2 border-t border-slate-100 pt-4 dark:border-slate-800">
-        <ComingSoonButton size="sm" icon={<Zap className="size-3.5" aria-hidden="true" />}>
-          {t("connections.test")}
-        </ComingSoonButton>
-        <ComingSoonButton size="sm" variant="ghost" icon={<Pencil className="size-3.5" aria-hidden="true" />}>
+      {test.data ? <TestResult check={test.data} /> : null}
+      {test.error ? (
+        <p role="alert" data-testid="connection-test-error" className="mt-3 text-sm text-rose-700 dark:text-rose-300">
+          {toApiException(test.error).message}
+        </p>
+      ) : null}
+      {remove.error ? (
+        <p role="alert" data-testid="connection-delete-error" className="mt-3 text-sm text-rose-700 dark:text-rose-300">
+          {toApiException(remove.error).message}
+        </p>
+      ) : null}
+      <div className="mt-5 flex flex-wrap gap-2 border-t border-slate-100 pt-4 dark:border-slate-800">
+        <Button
+          size="sm"
+          data-testid="connection-test"
+          disabled={test.isPending}
+          onClick={() => test.mutate(connection.name)}
+          icon={<Zap className="size-3.5" aria-hidden="true" />}
+        >
+          {test.isPending ? t("connections.testing") : t("connections.test")}
+        </Button>
+        <Button
+          size="sm"
+          variant="ghost"
+          data-testid="connection-edit"
+          onClick={onEdit}
+          icon={<Pencil className="size-3.5" aria-hidden="true" />}
+        >
           {t("connections.edit")}
-        </ComingSoonButton>
+        </Button>
+        {confirming ? (
+          <span className="inline-flex items-center gap-2 text-xs">
+            {t("connections.deleteConfirm", { name: connection.name })}
+            <Button
+              size="sm"
+              variant="primary"
+              data-testid="connection-delete-confirm"
+              disabled={remove.isPending}
+              onClick={() => remove.mutate(connection.name, { onSettled: () => setConfirming(false) })}
+            >
+              {t("connections.delete")}
+            </Button>
+            <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>
+              {t("common.cancel")}
+            </Button>
+          </span>
+        ) : (
+          <Button
+            size="sm"
+            variant="ghost"
+            data-testid="connection-delete"
+            onClick={() => setConfirming(true)}
+            icon={<Trash2 className="size-3.5" aria-hidden="true" />}
+          >
+            {t("connections.delete")}
+          </Button>
+        )}
       </div>
     </li>
   );
@@ -78,13 +180,14 @@ function ConnectionCard({ connection }: { connection: ConnectionSummary }) {
 export function ConnectionsPage() {
   const { t } = useTranslation();
   const connections = useConnections();
+  const [editing, setEditing] = useState<EditorTarget>(null);
   const hasAny = (connections.data?.length ?? 0) > 0;
   return (
     <Page
       name="connections"
       title={t("connections.title")}
       subtitle={t("connections.subtitle")}
-      actions={hasAny ? <AddConnectionButton /> : undefined}
+      actions={hasAny ? <AddConnectionButton onClick={() => setEditing("")} /> : undefined}
     >
       <QueryView query={connections}>
         {(list) =>
@@ -93,17 +196,20 @@ export function ConnectionsPage() {
               icon={<Plug className="size-6" aria-hidden="true" />}
               title={t("connections.empty")}
               description={t("connections.emptyHint")}
-              action={<AddConnectionButton />}
+              action={<AddConnectionButton onClick={() => setEditing("")} />}
             />
           ) : (
             <ul className="grid gap-4 lg:grid-cols-2 2xl:grid-cols-3">
               {list.map((c) => (
-                <ConnectionCard key={c.id} connection={c} />
+                <ConnectionCard key={c.id} connection={c} onEdit={() => setEditing(c.name)} />
               ))}
             </ul>
           )
         }
       </QueryView>
+      {editing !== null ? (
+        <ConnectionEditor name={editing === "" ? null : editing} onClose={() => setEditing(null)} />
+      ) : null}
     </Page>
   );
 }

@@ -1,7 +1,9 @@
-import { Database, Play, Search } from "lucide-react";
+import { useState } from "react";
+import { Link } from "@tanstack/react-router";
+import { ArrowLeftRight, Database, Pencil, Play, Search } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { EntitySummary } from "@/bindings";
-import { Button, ComingSoonButton } from "@/components/Button";
+import { Button, buttonClass } from "@/components/Button";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill, StatusBadge } from "@/components/StatusBadge";
@@ -10,17 +12,24 @@ import { formatRelative } from "@/lib/format";
 import { useEntities } from "./queries";
 import { useStartRun } from "@/features/runs/queries";
 import { ApiException } from "@/lib/result";
+import { DiscoverDrawer } from "./DiscoverDrawer";
+import { EntityEditor } from "./EntityEditor";
 
-function DiscoverButton({ variant = "primary" }: { variant?: "primary" | "secondary" }) {
+function DiscoverButton({ variant = "primary", onClick }: { variant?: "primary" | "secondary"; onClick: () => void }) {
   const { t } = useTranslation();
   return (
-    <ComingSoonButton variant={variant} icon={<Search className="size-4" aria-hidden="true" />}>
+    <Button
+      data-testid="discover-open"
+      variant={variant}
+      onClick={onClick}
+      icon={<Search className="size-4" aria-hidden="true" />}
+    >
       {t("entities.discover")}
-    </ComingSoonButton>
+    </Button>
   );
 }
 
-function EntityRow({ entity }: { entity: EntitySummary }) {
+function EntityRow({ entity, onEdit }: { entity: EntitySummary; onEdit: () => void }) {
   const { t, i18n } = useTranslation();
   return (
     <tr data-testid="entity-row" className={entity.enabled ? "" : "opacity-60"}>
@@ -63,7 +72,27 @@ function EntityRow({ entity }: { entity: EntitySummary }) {
         {entity.enabled ? <Pill tone="emerald">{t("entities.enabled")}</Pill> : <Pill>{t("entities.disabled")}</Pill>}
       </Td>
       <Td className="text-end">
-        <SyncNowButton entityId={entity.id} />
+        <div className="flex justify-end gap-1.5">
+          <Button
+            size="sm"
+            variant="ghost"
+            data-testid="entity-edit"
+            onClick={onEdit}
+            icon={<Pencil className="size-3.5" aria-hidden="true" />}
+          >
+            {t("entities.edit")}
+          </Button>
+          <Link
+            to="/mappings"
+            search={{ entity: entity.name }}
+            data-testid="entity-mappings"
+            className={buttonClass("ghost", "sm")}
+          >
+            <ArrowLeftRight className="size-3.5" aria-hidden="true" />
+            {t("entities.mappings")}
+          </Link>
+          <SyncNowButton entityId={entity.id} />
+        </div>
       </Td>
     </tr>
   );
@@ -72,12 +101,18 @@ function EntityRow({ entity }: { entity: EntitySummary }) {
 export function EntitiesPage() {
   const { t } = useTranslation();
   const entities = useEntities();
+  const [discovering, setDiscovering] = useState(false);
+  const [editing, setEditing] = useState<string | null>(null);
   return (
     <Page
       name="entities"
       title={t("entities.title")}
       subtitle={t("entities.subtitle")}
-      actions={(entities.data?.length ?? 0) > 0 ? <DiscoverButton variant="secondary" /> : undefined}
+      actions={
+        (entities.data?.length ?? 0) > 0 ? (
+          <DiscoverButton variant="secondary" onClick={() => setDiscovering(true)} />
+        ) : undefined
+      }
     >
       <QueryView query={entities}>
         {(list) =>
@@ -86,7 +121,7 @@ export function EntitiesPage() {
               icon={<Database className="size-6" aria-hidden="true" />}
               title={t("entities.empty")}
               description={t("entities.emptyHint")}
-              action={<DiscoverButton />}
+              action={<DiscoverButton onClick={() => setDiscovering(true)} />}
             />
           ) : (
             <Table label={t("entities.title")}>
@@ -105,13 +140,15 @@ export function EntitiesPage() {
               </thead>
               <tbody>
                 {list.map((e) => (
-                  <EntityRow key={e.id} entity={e} />
+                  <EntityRow key={e.id} entity={e} onEdit={() => setEditing(e.name)} />
                 ))}
               </tbody>
             </Table>
           )
         }
       </QueryView>
+      {discovering ? <DiscoverDrawer onClose={() => setDiscovering(false)} /> : null}
+      {editing !== null ? <EntityEditor entity={editing} onClose={() => setEditing(null)} /> : null}
     </Page>
   );
 }

@@ -44,6 +44,18 @@ impl ConnectionConfig {
     }
 }
 
+/// The certificates of a PEM CA file; an unreadable file, or one holding no certificate, is an error naming it.
+pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem =
+        std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("CA file {} is not PEM certificates: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("CA file {} holds no certificate", path.display()));
+    }
+    Ok(certs)
+}
+
 /// A reqwest client over rustls with the OS trust store, plus `ca_file` if given. Invalid certificates are never
 /// accepted: there is deliberately no switch for that.
 pub fn build_client(cfg: &ConnectionConfig) -> Result<reqwest::Client, HttpError> {
@@ -54,22 +66,7 @@ pub fn build_client(cfg: &ConnectionConfig) -> Result<reqwest::Client, HttpError
         .read_timeout(cfg.read_timeout)
         .user_agent(concat!("SyncFlow/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = &cfg.ca_file {
-        let pem = std::fs::read(path).map_err(|e| {
-            HttpError::Config(format!("cannot read CA file {}: {e}", path.display()))
-        })?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            HttpError::Config(format!(
-                "CA file {} is not PEM certificates: {e}",
-                path.display()
-            ))
-        })?;
-        if certs.is_empty() {
-            return Err(HttpError::Config(format!(
-                "CA file {} holds no certificate",
-                path.display()
-            )));
-        }
-        for c in certs {
+        for c in read_ca_file(path).map_err(HttpError::Config)? {
             b = b.add_root_certificate(c);
         }
     }

@@ -9,7 +9,7 @@ pub mod retry;
 mod session;
 pub(crate) mod util;
 
-pub use config::{build_client, ConnectionConfig, Credentials};
+pub use config::{build_client, read_ca_file, ConnectionConfig, Credentials};
 pub use error::HttpError;
 pub use notes::ErrorLog;
 pub use retry::RetryPolicy;

@@ -34,26 +34,77 @@ pub fn count(db: &Db) -> Result<u32, StoreError> {
         .query_row("SELECT COUNT(*) FROM connections", [], |r| r.get(0))?)
 }
 
-fn check(def: &ConnectionDef) -> Result<(), StoreError> {
+/// Refuses a definition the clients could not use, naming the field and the value at fault.
+pub fn check(def: &ConnectionDef) -> Result<(), StoreError> {
     let bad = |m: String| Err(StoreError::Invalid(m));
     if def.name.trim().is_empty() {
-        return bad("a connection needs a name".into());
+        return bad("name: a connection needs a name".into());
     }
-    if !(def.base_url.starts_with("http://") || def.base_url.starts_with("https://")) {
+    if def.name.trim() != def.name || def.name.chars().any(char::is_control) {
         return bad(format!(
-            "connection '{}': URL must start with http:// or https://, not '{}'",
+            "name: '{}' must not start or end with spaces or hold control characters",
+            def.name
+        ));
+    }
+    let url_ok = reqwest::Url::parse(&def.base_url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if !url_ok {
+        return bad(format!(
+            "connection '{}': base URL '{}' is not an http:// or https:// address",
             def.name, def.base_url
+        ));
+    }
+    if def.auth_kind == crate::model::AuthKind::Password
+        && def.username.as_deref().is_none_or(|u| u.trim().is_empty())
+    {
+        return bad(format!(
+            "connection '{}': username: a password login needs a username",
+            def.name
         ));
     }
     if let Some(tz) = &def.source_timezone {
         if tz.parse::<chrono_tz::Tz>().is_err() {
             return bad(format!(
-                "connection '{}': unknown time zone '{tz}'",
+                "connection '{}': source time zone: unknown time zone '{tz}' (use an IANA name such as Europe/Istanbul)",
                 def.name
             ));
         }
     }
+    if let Some(ca) = &def.ca_file {
+        if let Err(e) = crate::http::read_ca_file(std::path::Path::new(ca)) {
+            return bad(format!("connection '{}': CA file: {e}", def.name));
+        }
+    }
     Ok(())
+}
+
+/// The entities that read from or write to the connection, by name.
+pub fn users_of(db: &Db, name: &str) -> Result<Vec<String>, StoreError> {
+    let conn = db.conn()?;
+    let mut st = conn.prepare(
+        "SELECT e.name FROM entities e JOIN connections c
+           ON c.id = e.source_connection_id OR c.id = e.target_connection_id
+         WHERE c.name = ?1 ORDER BY e.name",
+    )?;
+    let rows = st.query_map([name], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Deletes the connection named `name`; refused while entities use it (nothing is deleted then).
+pub fn delete(db: &Db, name: &str) -> Result<ConnectionDef, StoreError> {
+    let (_, def) = get_by_name(db, name)?;
+    let users = users_of(db, name)?;
+    if !users.is_empty() {
+        return Err(StoreError::InUse(format!(
+            "connection '{name}' is used by entities {}: delete them or point them at another connection first",
+            users.join(", ")
+        )));
+    }
+    db.write(|tx| {
+        tx.execute("DELETE FROM connections WHERE name = ?1", [name])?;
+        Ok(())
+    })?;
+    Ok(def)
 }
 
 /// Creates or updates the connection named `def.name` (idempotent: saving the same definition twice changes

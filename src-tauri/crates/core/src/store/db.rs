@@ -29,6 +29,9 @@ pub enum StoreError {
     /// The action clashes with work in progress (e.g. a run).
     #[error("{0}")]
     Conflict(String),
+    /// The change would break something that depends on the row (e.g. deleting a connection entities use).
+    #[error("{0}")]
+    InUse(String),
     #[error("stored JSON is damaged: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -38,7 +41,9 @@ impl Coded for StoreError {
         match self {
             StoreError::NotFound(_) => ErrorCode::NotFound,
             StoreError::Invalid(_) => ErrorCode::Validation,
-            StoreError::PoolExhausted(_) | StoreError::Conflict(_) => ErrorCode::Conflict,
+            StoreError::PoolExhausted(_) | StoreError::Conflict(_) | StoreError::InUse(_) => {
+                ErrorCode::Conflict
+            }
             _ => ErrorCode::Internal,
         }
     }

@@ -1,0 +1,263 @@
+import { useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import type {
+  AuthKind,
+  ConnectionDetail,
+  ConnectionInput,
+  ConnectionKind,
+  DateOrder,
+  DecimalSeparator,
+} from "@/bindings";
+import { Button } from "@/components/Button";
+import { Drawer } from "@/components/Drawer";
+import { Field, Select, inputClass } from "@/components/Field";
+import { LoadingState, ErrorState } from "@/components/States";
+import { toApiException } from "@/lib/result";
+import { useConnection, useSaveConnection, useTimeZones } from "./queries";
+
+const EMPTY: ConnectionInput = {
+  name: "",
+  kind: "apismith",
+  baseUrl: "",
+  authKind: "password",
+  username: "",
+  secret: null,
+  caFile: null,
+  decimalSeparator: ".",
+  dateOrder: "DMY",
+  sourceTimezone: null,
+  isNew: true,
+};
+
+function toInput(detail: ConnectionDetail): ConnectionInput {
+  const d = detail.def;
+  return {
+    name: d.name,
+    kind: d.kind,
+    baseUrl: d.baseUrl,
+    authKind: d.authKind,
+    username: d.username ?? "",
+    secret: null,
+    caFile: d.caFile,
+    decimalSeparator: d.decimalSeparator,
+    dateOrder: d.dateOrder,
+    sourceTimezone: d.sourceTimezone,
+    isNew: false,
+  };
+}
+
+/** Adds (name = null) or edits a connection. The credential field is write-only: it is sent once, to the keychain. */
+export function ConnectionEditor({ name, onClose }: { name: string | null; onClose: () => void }) {
+  const { t } = useTranslation();
+  const detail = useConnection(name);
+  const title = name ? t("connections.editTitle", { name }) : t("connections.addTitle");
+  return (
+    <Drawer title={title} onClose={onClose} testId="connection-editor">
+      {name === null ? (
+        <ConnectionForm initial={EMPTY} detail={null} onClose={onClose} />
+      ) : detail.isPending ? (
+        <LoadingState rows={6} />
+      ) : detail.isError || !detail.data ? (
+        <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />
+      ) : (
+        <ConnectionForm initial={toInput(detail.data)} detail={detail.data} onClose={onClose} />
+      )}
+    </Drawer>
+  );
+}
+
+function ConnectionForm({
+  initial,
+  detail,
+  onClose,
+}: {
+  initial: ConnectionInput;
+  detail: ConnectionDetail | null;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const [draft, setDraft] = useState<ConnectionInput>(initial);
+  const save = useSaveConnection();
+  const zones = useTimeZones();
+  const set = (patch: Partial<ConnectionInput>) => setDraft((d) => ({ ...d, ...patch }));
+  const editing = detail !== null;
+  const blank = (v: string) => (v.trim() === "" ? null : v);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate(draft, { onSuccess: onClose });
+  };
+  const credential = detail?.credential ?? "not_set";
+  const secretLabel = draft.authKind === "token" ? t("connections.token") : t("connections.password");
+  const error = save.error ? toApiException(save.error).message : null;
+
+  return (
+    <form className="flex flex-col gap-4" onSubmit={submit} data-testid="connection-form">
+      <Field label={t("connections.name")} htmlFor="connection-name">
+        <input
+          id="connection-name"
+          data-testid="connection-name"
+          className={inputClass}
+          value={draft.name}
+          readOnly={editing}
+          required
+          onChange={(e) => set({ name: e.target.value })}
+        />
+      </Field>
+      <div className="grid grid-cols-2 gap-3">
+        <Field label={t("connections.kind")} htmlFor="connection-kind">
+          <Select
+            id="connection-kind"
+            data-testid="connection-kind"
+            value={draft.kind}
+            onChange={(e) => {
+              const kind = e.target.value as ConnectionKind;
+              set({ kind, authKind: kind === "apismith" && draft.authKind === "none" ? "password" : draft.authKind });
+            }}
+          >
+            <option value="apismith">{t("connections.kinds.apismith")}</option>
+            <option value="schedulehub">{t("connections.kinds.schedulehub")}</option>
+          </Select>
+        </Field>
+        <Field label={t("connections.authLabel")} htmlFor="connection-auth">
+          <Select
+            id="connection-auth"
+            data-testid="connection-auth"
+            value={draft.authKind}
+            onChange={(e) => set({ authKind: e.target.value as AuthKind })}
+          >
+            <option value="password">{t("connections.auth.password")}</option>
+            <option value="token">{t("connections.auth.token")}</option>
+            {draft.kind === "schedulehub" ? <option value="none">{t("connections.auth.none")}</option> : null}
+          </Select>
+        </Field>
+      </div>
+      <Field label={t("connections.baseUrl")} htmlFor="connection-url" hint={t("connections.baseUrlHint")}>
+        <input
+          id="connection-url"
+          data-testid="connection-url"
+          className={inputClass}
+          dir="ltr"
+          value={draft.baseUrl}
+          placeholder="https://erp.example.com:8007"
+          required
+          onChange={(e) => set({ baseUrl: e.target.value })}
+        />
+      </Field>
+      {draft.authKind === "password" ? (
+        <Field label={t("connections.username")} htmlFor="connection-username">
+          <input
+            id="connection-username"
+            data-testid="connection-username"
+            className={inputClass}
+            dir="ltr"
+            autoComplete="off"
+            value={draft.username ?? ""}
+            onChange={(e) => set({ username: e.target.value })}
+          />
+        </Field>
+      ) : null}
+      {draft.authKind !== "none" ? (
+        <Field
+          label={secretLabel}
+          htmlFor="connection-secret"
+          hint={
+            credential === "saved"
+              ? t("connections.secretSavedHint")
+              : credential === "environment"
+                ? t("connections.secretEnvHint")
+                : t("connections.secretHint")
+          }
+        >
+          <div className="flex items-center gap-2">
+            <input
+              id="connection-secret"
+              data-testid="connection-secret"
+              type="password"
+              autoComplete="new-password"
+              className={`${inputClass} flex-1`}
+              dir="ltr"
+              value={draft.secret ?? ""}
+              onChange={(e) => set({ secret: blank(e.target.value) })}
+            />
+            <span data-testid="connection-credential-state" className="text-xs whitespace-nowrap text-slate-500">
+              {t(`connections.credential.${credential}`)}
+            </span>
+          </div>
+        </Field>
+      ) : null}
+      <details className="rounded-lg border border-slate-200 p-3 dark:border-slate-800" open={editing}>
+        <summary className="cursor-pointer text-sm font-medium">{t("connections.options")}</summary>
+        <div className="mt-3 flex flex-col gap-3">
+          <Field label={t("connections.caFile")} htmlFor="connection-ca" hint={t("connections.caFileHint")}>
+            <input
+              id="connection-ca"
+              data-testid="connection-ca"
+              className={inputClass}
+              dir="ltr"
+              value={draft.caFile ?? ""}
+              placeholder="/etc/ssl/certs/corp-ca.pem"
+              onChange={(e) => set({ caFile: blank(e.target.value) })}
+            />
+          </Field>
+          <div className="grid grid-cols-2 gap-3">
+            <Field label={t("connections.decimalSeparator")} htmlFor="connection-decimal">
+              <Select
+                id="connection-decimal"
+                data-testid="connection-decimal"
+                value={draft.decimalSeparator}
+                onChange={(e) => set({ decimalSeparator: e.target.value as DecimalSeparator })}
+              >
+                <option value=".">{t("connections.decimalDot")}</option>
+                <option value=",">{t("connections.decimalComma")}</option>
+              </Select>
+            </Field>
+            <Field label={t("connections.dateOrder")} htmlFor="connection-date-order">
+              <Select
+                id="connection-date-order"
+                data-testid="connection-date-order"
+                value={draft.dateOrder}
+                onChange={(e) => set({ dateOrder: e.target.value as DateOrder })}
+              >
+                <option value="DMY">{t("connections.dateDmy")}</option>
+                <option value="MDY">{t("connections.dateMdy")}</option>
+              </Select>
+            </Field>
+          </div>
+          <Field label={t("connections.timeZone")} htmlFor="connection-tz" hint={t("connections.timeZoneHint")}>
+            <input
+              id="connection-tz"
+              data-testid="connection-tz"
+              className={inputClass}
+              dir="ltr"
+              list="connection-tz-list"
+              value={draft.sourceTimezone ?? ""}
+              placeholder="Europe/Istanbul"
+              onChange={(e) => set({ sourceTimezone: blank(e.target.value) })}
+            />
+            <datalist id="connection-tz-list">
+              {(zones.data ?? []).map((z) => (
+                <option key={z} value={z} />
+              ))}
+            </datalist>
+          </Field>
+        </div>
+      </details>
+      {error ? (
+        <p
+          role="alert"
+          data-testid="connection-error"
+          className="rounded-lg bg-rose-50 p-3 text-sm break-words whitespace-pre-line text-rose-700 dark:bg-rose-950 dark:text-rose-200"
+        >
+          {error}
+        </p>
+      ) : null}
+      <div className="flex justify-end gap-2">
+        <Button onClick={onClose}>{t("common.cancel")}</Button>
+        <Button type="submit" variant="primary" disabled={save.isPending} data-testid="connection-save">
+          {t("common.save")}
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,111 @@
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import type { EntityDef } from "@/bindings";
+import { entityDetail } from "@/dev/configFixtures";
+import { fail } from "@/dev/mockBackend";
+import { renderApp } from "@/test/renderApp";
+
+describe("Entities", () => {
+  it("discovers APIs, shows their columns and types, and creates the picked ones", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/entities");
+    await user.click(await screen.findByTestId("discover-open"));
+    const drawer = await screen.findByTestId("discover-drawer");
+    await user.click(within(drawer).getByTestId("discover-run"));
+    const apis = await within(drawer).findAllByTestId("discover-api");
+    expect(apis).toHaveLength(2);
+    expect(backend.calls.find((c) => c.cmd === "entities_discover")?.args).toEqual({
+      source: "APISmith — Plant Izmir",
+      target: "ScheduleHub production",
+    });
+    // The first is already an entity and cannot be picked twice.
+    expect(within(apis[0]!).getByTestId("discover-pick")).toBeDisabled();
+    expect(within(apis[1]!).getByText("CAPACITY")).toBeInTheDocument();
+    expect(within(apis[1]!).getByText("NUMBER(8,2)")).toBeInTheDocument();
+    await user.click(within(apis[1]!).getByTestId("discover-pick"));
+    // The same API from a second plant gets a name of its own, and can then be picked.
+    fireEvent.change(within(apis[0]!).getByTestId("discover-name"), { target: { value: "sites_plant2" } });
+    expect(within(apis[0]!).getByTestId("discover-pick")).toBeEnabled();
+    await user.click(within(apis[0]!).getByTestId("discover-pick"));
+    expect(within(drawer).getByTestId("discover-create")).toHaveTextContent("Create entities (2)");
+    await user.click(within(drawer).getByTestId("discover-create"));
+    await waitFor(() => expect(screen.queryByTestId("discover-drawer")).not.toBeInTheDocument());
+    const created = backend.calls.find((c) => c.cmd === "entities_create")?.args.defs as EntityDef[];
+    expect(created.map((d) => [d.name, d.slug])).toEqual([
+      ["sites_plant2", "erp-sites"],
+      ["work_centers", "work-centers"],
+    ]);
+  });
+
+  it("edits keys, strategy and a parent with pickers, shows the schema drift, and saves", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/entities");
+    const rows = await screen.findAllByTestId("entity-row");
+    await user.click(within(rows[1]!).getByTestId("entity-edit"));
+    const editor = await screen.findByTestId("entity-editor");
+    const drift = await within(editor).findByTestId("entity-drift");
+    expect(drift).toHaveTextContent("New columns: UOM");
+    expect(drift).toHaveTextContent("QUANTITY changed type: NUMBER → VARCHAR2(12)");
+    await user.click(within(editor).getByRole("checkbox", { name: "DESCRIPTION" }));
+    await user.selectOptions(within(editor).getByTestId("entity-strategy"), "hash");
+    await user.selectOptions(within(editor).getByTestId("entity-rowversion"), "");
+    const parent = within(editor).getByTestId("parent-ref");
+    expect(within(parent).getByTestId("parent-entity")).toHaveValue("sites");
+    // The parent's fields come from the parent entity, not free text.
+    await waitFor(() =>
+      expect(
+        within(parent)
+          .getAllByRole("option")
+          .map((o) => o.textContent),
+      ).toContain("SITE_NAME"),
+    );
+    await user.click(within(editor).getByTestId("entity-enabled"));
+    await user.click(within(editor).getByTestId("entity-save"));
+    await waitFor(() => expect(screen.queryByTestId("entity-editor")).not.toBeInTheDocument());
+    const saved = backend.calls.find((c) => c.cmd === "entities_save")?.args.def as EntityDef;
+    expect(saved).toMatchObject({
+      name: "inventory_items",
+      strategy: "hash",
+      rowversionField: null,
+      enabled: false,
+      businessKeys: ["site_id", "item_id", "DESCRIPTION"],
+      parents: [{ parentEntity: "sites", parentFields: ["site_id"], childFields: ["site_id"] }],
+    });
+  });
+
+  it("shows a stored drift report of another shape as it is, rather than hiding it", async () => {
+    const user = userEvent.setup();
+    await renderApp("/entities", {
+      entities_get: () => ({
+        ...entityDetail("sites"),
+        schemaDrift: null,
+        schemaDriftOther: '{"new_columns":["REGION"]}',
+      }),
+    });
+    const rows = await screen.findAllByTestId("entity-row");
+    await user.click(within(rows[0]!).getByTestId("entity-edit"));
+    const drift = await within(await screen.findByTestId("entity-editor")).findByTestId("entity-drift");
+    expect(drift).toHaveTextContent('{"new_columns":["REGION"]}');
+  });
+
+  it("shows the store's refusal with every problem and keeps the editor open", async () => {
+    const user = userEvent.setup();
+    await renderApp("/entities", {
+      entities_get: () => ({ ...entityDetail("sites"), schemaDrift: null }),
+      entities_save: () =>
+        fail(
+          "validation",
+          "entity 'sites' cannot be saved:\n- Parent references form a cycle: sites -> inventory_items -> sites",
+        ),
+    });
+    const rows = await screen.findAllByTestId("entity-row");
+    await user.click(within(rows[0]!).getByTestId("entity-edit"));
+    const editor = await screen.findByTestId("entity-editor");
+    expect(within(editor).queryByTestId("entity-drift")).not.toBeInTheDocument();
+    fireEvent.click(await within(editor).findByTestId("entity-save"));
+    expect(await within(editor).findByTestId("entity-error")).toHaveTextContent(
+      "Parent references form a cycle: sites -> inventory_items -> sites",
+    );
+  });
+});

@@ -1,0 +1,290 @@
+import { useState, type FormEvent } from "react";
+import { Plus, Trash2, TriangleAlert } from "lucide-react";
+import { useTranslation } from "react-i18next";
+import type { EntityDef, EntityDetail, ParentRefDef, SchemaDrift, Strategy } from "@/bindings";
+import { Button } from "@/components/Button";
+import { Drawer } from "@/components/Drawer";
+import { Field, Select } from "@/components/Field";
+import { ErrorState, LoadingState } from "@/components/States";
+import { FullRefreshOffer } from "@/features/mappings/FullRefreshOffer";
+import { toApiException } from "@/lib/result";
+import { fieldNames, useEntities, useEntity, useSaveEntity } from "./queries";
+
+export function EntityEditor({ entity, onClose }: { entity: string; onClose: () => void }) {
+  const { t } = useTranslation();
+  const detail = useEntity(entity);
+  return (
+    <Drawer title={t("entities.editTitle", { name: entity })} onClose={onClose} testId="entity-editor">
+      {detail.isPending ? (
+        <LoadingState rows={6} />
+      ) : detail.isError || !detail.data ? (
+        <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />
+      ) : (
+        <EntityForm detail={detail.data} onClose={onClose} />
+      )}
+    </Drawer>
+  );
+}
+
+/** The drift the store holds for an entity: the known report, or its raw JSON when it has another shape. */
+export function EntityDrift({ detail }: { detail: EntityDetail }) {
+  if (detail.schemaDrift) return <DriftReport drift={detail.schemaDrift} />;
+  if (detail.schemaDriftOther) return <DriftReport drift={null} other={detail.schemaDriftOther} />;
+  return null;
+}
+
+function DriftReport({ drift, other }: { drift: SchemaDrift | null; other?: string }) {
+  const { t } = useTranslation();
+  return (
+    <div
+      role="status"
+      data-testid="entity-drift"
+      className="rounded-lg border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-900/60 dark:bg-amber-950/40 dark:text-amber-200"
+    >
+      <p className="flex items-center gap-1.5 font-medium">
+        <TriangleAlert className="size-4" aria-hidden="true" />
+        {t("entities.driftTitle")}
+      </p>
+      {other ? (
+        <pre className="mt-1 overflow-x-auto text-xs" dir="ltr">
+          {other}
+        </pre>
+      ) : null}
+      {drift ? (
+        <ul className="mt-1 list-disc ps-5" dir="auto">
+          {drift.added.length > 0 ? <li>{t("entities.driftAdded", { columns: drift.added.join(", ") })}</li> : null}
+          {drift.removed.length > 0 ? (
+            <li>{t("entities.driftRemoved", { columns: drift.removed.join(", ") })}</li>
+          ) : null}
+          {drift.retyped.map(([col, from, to]) => (
+            <li key={col}>{t("entities.driftRetyped", { column: col, from, to })}</li>
+          ))}
+        </ul>
+      ) : null}
+      {drift?.fatal ? <p className="mt-1 font-medium">{drift.fatal}</p> : null}
+    </div>
+  );
+}
+
+function ParentEditor({
+  parent,
+  childFields,
+  candidates,
+  onChange,
+  onRemove,
+  index,
+}: {
+  parent: ParentRefDef;
+  childFields: string[];
+  candidates: string[];
+  onChange: (p: ParentRefDef) => void;
+  onRemove: () => void;
+  index: number;
+}) {
+  const { t } = useTranslation();
+  const parentDetail = useEntity(parent.parentEntity || null);
+  const parentFields = parentDetail.data ? fieldNames(parentDetail.data.def) : [];
+  const child = parent.childFields[0] ?? "";
+  const parentField = parent.parentFields[0] ?? "";
+  return (
+    <div data-testid="parent-ref" className="grid grid-cols-[1fr_1fr_1fr_auto] items-end gap-2">
+      <Field label={t("entities.parentEntity")} htmlFor={`parent-entity-${index}`}>
+        <Select
+          id={`parent-entity-${index}`}
+          data-testid="parent-entity"
+          value={parent.parentEntity}
+          onChange={(e) =>
+            onChange({ ...parent, parentEntity: e.target.value, refName: e.target.value, parentFields: [] })
+          }
+        >
+          <option value="">—</option>
+          {candidates.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Field label={t("entities.childField")} htmlFor={`parent-child-${index}`}>
+        <Select
+          id={`parent-child-${index}`}
+          data-testid="parent-child-field"
+          value={child}
+          onChange={(e) => onChange({ ...parent, childFields: [e.target.value, ...parent.childFields.slice(1)] })}
+        >
+          <option value="">—</option>
+          {childFields.map((f) => (
+            <option key={f} value={f}>
+              {f}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Field label={t("entities.parentField")} htmlFor={`parent-field-${index}`}>
+        <Select
+          id={`parent-field-${index}`}
+          data-testid="parent-parent-field"
+          value={parentField}
+          onChange={(e) => onChange({ ...parent, parentFields: [e.target.value, ...parent.parentFields.slice(1)] })}
+        >
+          <option value="">—</option>
+          {parentFields.map((f) => (
+            <option key={f} value={f}>
+              {f}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Button
+        size="sm"
+        variant="ghost"
+        aria-label={t("entities.removeParent")}
+        onClick={onRemove}
+        icon={<Trash2 className="size-3.5" aria-hidden="true" />}
+      />
+    </div>
+  );
+}
+
+function EntityForm({ detail, onClose }: { detail: EntityDetail; onClose: () => void }) {
+  const { t } = useTranslation();
+  const [draft, setDraft] = useState<EntityDef>(detail.def);
+  const [hashesChanged, setHashesChanged] = useState(false);
+  const save = useSaveEntity();
+  const all = useEntities();
+  const set = (patch: Partial<EntityDef>) => setDraft((d) => ({ ...d, ...patch }));
+  const fields = fieldNames(draft);
+  const candidates = (all.data ?? []).map((e) => e.name).filter((n) => n !== draft.name);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate(draft, {
+      onSuccess: (r) => {
+        if (r.hashesChanged) setHashesChanged(true);
+        else onClose();
+      },
+    });
+  };
+  const toggleKey = (f: string) =>
+    set({
+      businessKeys: draft.businessKeys.includes(f)
+        ? draft.businessKeys.filter((k) => k !== f)
+        : [...draft.businessKeys, f],
+    });
+
+  return (
+    <form className="flex flex-col gap-4" onSubmit={submit} data-testid="entity-form">
+      <EntityDrift detail={detail} />
+      <p className="text-sm text-slate-500" dir="ltr">
+        <span className="font-mono">{draft.slug}</span> ({draft.sourceConnection}) → {draft.targetName} (
+        {draft.targetConnection})
+      </p>
+      <label className="flex items-center gap-2 text-sm">
+        <input
+          type="checkbox"
+          data-testid="entity-enabled"
+          checked={draft.enabled}
+          onChange={(e) => set({ enabled: e.target.checked })}
+        />
+        {t("entities.enabledLabel")}
+      </label>
+      <fieldset>
+        <legend className="mb-1.5 text-xs font-medium text-slate-600 dark:text-slate-400">
+          {t("entities.businessKeys")}
+        </legend>
+        <div className="flex flex-wrap gap-x-4 gap-y-1" dir="ltr">
+          {fields.map((f) => (
+            <label key={f} className="flex items-center gap-1.5 font-mono text-xs">
+              <input
+                type="checkbox"
+                data-testid="entity-bk"
+                value={f}
+                checked={draft.businessKeys.includes(f)}
+                onChange={() => toggleKey(f)}
+              />
+              {f}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <div className="grid grid-cols-2 gap-3">
+        <Field label={t("entities.strategy")} htmlFor="entity-strategy">
+          <Select
+            id="entity-strategy"
+            data-testid="entity-strategy"
+            value={draft.strategy}
+            onChange={(e) => set({ strategy: e.target.value as Strategy })}
+          >
+            {(["rowversion", "hash", "full"] as const).map((s) => (
+              <option key={s} value={s}>
+                {t(`entities.strategies.${s}`)}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label={t("entities.rowversion")} htmlFor="entity-rowversion">
+          <Select
+            id="entity-rowversion"
+            data-testid="entity-rowversion"
+            value={draft.rowversionField ?? ""}
+            onChange={(e) => set({ rowversionField: e.target.value === "" ? null : e.target.value })}
+          >
+            <option value="">{t("entities.noRowversion")}</option>
+            {fields.map((f) => (
+              <option key={f} value={f}>
+                {f}
+              </option>
+            ))}
+          </Select>
+        </Field>
+      </div>
+      <fieldset className="flex flex-col gap-2">
+        <legend className="mb-1.5 text-xs font-medium text-slate-600 dark:text-slate-400">
+          {t("entities.parents")}
+        </legend>
+        {draft.parents.map((p, i) => (
+          <ParentEditor
+            key={i}
+            index={i}
+            parent={p}
+            childFields={fields}
+            candidates={candidates}
+            onChange={(np) => set({ parents: draft.parents.map((x, j) => (j === i ? np : x)) })}
+            onRemove={() => set({ parents: draft.parents.filter((_, j) => j !== i) })}
+          />
+        ))}
+        <div>
+          <Button
+            size="sm"
+            data-testid="parent-add"
+            disabled={candidates.length === 0}
+            onClick={() =>
+              set({ parents: [...draft.parents, { refName: "", parentEntity: "", parentFields: [], childFields: [] }] })
+            }
+            icon={<Plus className="size-3.5" aria-hidden="true" />}
+          >
+            {t("entities.addParent")}
+          </Button>
+        </div>
+      </fieldset>
+      {save.error ? (
+        <p
+          role="alert"
+          data-testid="entity-error"
+          className="rounded-lg bg-rose-50 p-3 text-sm break-words whitespace-pre-line text-rose-700 dark:bg-rose-950 dark:text-rose-200"
+        >
+          {toApiException(save.error).message}
+        </p>
+      ) : null}
+      {hashesChanged ? <FullRefreshOffer entityId={detail.id} entityName={draft.name} /> : null}
+      <div className="flex justify-end gap-2">
+        <Button onClick={onClose}>{hashesChanged ? t("common.close") : t("common.cancel")}</Button>
+        {hashesChanged ? null : (
+          <Button type="submit" variant="primary" disabled={save.isPending} data-testid="entity-save">
+            {t("common.save")}
+          </Button>
+        )}
+      </div>
+    </form>
+  );
+}
