@@ -1,10 +1,11 @@
 // The planner's first evening, in real WebKit against the real app, once in English and once in Persian (right to
 // left), each with a fresh data folder: start demo mode (simulators inside the app), sync all, watch progress, open
-// the run summary with its rows/s chart, find the deliberately bad rows among the failed records, retry, see the
-// outcome. Screenshots of every step go to target/e2e-screenshots/demo-<lang>-NN-<step>.png.
+// the run summary with its rows/s chart, find the deliberately bad rows among the failed records, fix the mapping
+// that makes some of them fail, retry, see them resolved and the rest's outcome. Screenshots of every step go to target/e2e-screenshots/demo-<lang>-NN-<step>.png.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
+import { fixMapping } from "./steps/fixMapping.mjs";
 
 const rowCount = (browser, testId) =>
   browser.execute((id) => document.querySelectorAll(`[data-testid="${id}"]`).length, testId);
@@ -91,13 +92,19 @@ async function journey(lang) {
     });
     await shot(browser, "06-failed-records");
 
-    // ── STEP: fix a mapping ────────────────────────────────────────────────────────────────────────────────────
-    // The "fix a mapping" step (tests/e2e/steps/fixMapping.mjs, written by another helper) goes here, before the
-    // retry, so the retry below can resolve what the fix repaired. The lead wires it in, e.g.:
-    //   await fixMapping(browser, { lang, shot });
-    // ───────────────────────────────────────────────────────────────────────────────────────────────────────────
+    // 5. Fix a mapping: the items without a description fail validation until the DESCRIPTION mapping gets a
+    // default; the planner previews, saves, retries the entity's failed records and sees them resolved
+    // (tests/e2e/steps/fixMapping.mjs; its screenshots are fix-mapping-<lang>-NN-*.png).
+    const { resolved } = await fixMapping(browser, lang);
+    assert.ok(resolved > 0, "fixing the mapping resolved failed records");
+    await openScreen(browser, "failed");
+    await chooseSetting(browser, "failed-stage-filter", "");
+    await browser.waitUntil(async () => (await rowCount(browser, "failed-row")) > 0, {
+      timeout: 30_000,
+      timeoutMsg: "the bad rows no mapping can repair are still listed",
+    });
 
-    // 5. Retry one from its detail panel: its outcome shows.
+    // 6. The rest fail for reasons no mapping repairs: retry one from its detail panel: its outcome shows.
     await click(browser, '[data-testid="failed-open"]');
     await browser.$('[data-testid="failed-retry-one"]').waitForDisplayed({ timeout: 10_000 });
     await click(browser, '[data-testid="failed-retry-one"]');
@@ -108,7 +115,7 @@ async function journey(lang) {
     await browser.keys("Escape");
     await browser.$('[data-testid="failed-detail"]').waitForDisplayed({ reverse: true, timeout: 5000 });
 
-    // 6. Retry all matching the filter: the totals and each record's outcome.
+    // 7. Retry all matching the filter: the totals and each record's outcome.
     await click(browser, '[data-testid="failed-retry-all"]');
     const result = browser.$('[data-testid="failed-retry-result"]');
     await result.waitForDisplayed({ timeout: 120_000 });
@@ -124,6 +131,6 @@ async function journey(lang) {
 }
 
 for (const lang of ["en", "fa"]) {
-  test(`demo journey in ${lang}: demo mode, sync all, progress, run summary, failed records, retry`, () =>
+  test(`demo journey in ${lang}: demo mode, sync all, progress, run summary, failed records, fix a mapping, retry`, () =>
     journey(lang));
 }
