@@ -405,7 +405,7 @@ fn py_str(out: &mut String, s: &str) {
 }
 
 mod identifier;
-pub use identifier::{erp_ref_str, erp_rowversion, Identifier, Identity};
+pub use identifier::{erp_ref_str, erp_rowversion, Identifier, Identity, PageIdentifier};
 
 /// BK canonical form of a row (see `Identifier` for the per-entity prepared version).
 pub fn bk_canonical(
