@@ -4,6 +4,11 @@
 mod cmd;
 mod lines;
 
+// Normalizing and hashing a page allocates and frees hundreds of thousands of small strings; mimalloc halves the
+// engine's CPU time on them compared with the system allocator (see the engine benchmark).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]

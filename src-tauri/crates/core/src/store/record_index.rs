@@ -83,10 +83,15 @@ fn bk_bytes(bk: &BkHash) -> [u8; 16] {
     bk.0.to_be_bytes()
 }
 
-/// A page's BK hashes as one `rarray` parameter: one statement per page, whatever its size.
+/// A page's BK hashes as one `rarray` parameter: one statement per page, whatever its size. Sorted and without
+/// repeats, so the probes walk the key index in order (neighbouring keys share its pages).
 fn bk_array(bks: &[BkHash]) -> Array {
+    let mut sorted = bks.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
     Rc::new(
-        bks.iter()
+        sorted
+            .iter()
             .map(|b| SqlValue::Blob(bk_bytes(b).to_vec()))
             .collect(),
     )
@@ -98,9 +103,11 @@ pub fn lookup(
     entity: EntityId,
     bks: &[BkHash],
 ) -> Result<BkMap<IndexedRecord>, StoreError> {
+    // A join driven by the array (CROSS JOIN keeps it the outer loop), not `IN rarray(..)`, for which SQLite
+    // would first copy the list into a temporary index.
     let mut st = conn.prepare_cached(
-        "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run FROM record_index
-         WHERE entity_id = ?1 AND bk_hash IN rarray(?2)",
+        "SELECT r.bk_hash, r.data_hash, r.rowversion, r.target_uid, r.state, r.last_seen_run
+         FROM rarray(?2) AS page CROSS JOIN record_index AS r ON r.entity_id = ?1 AND r.bk_hash = page.value",
     )?;
     let mut out = BkMap::with_capacity_and_hasher(bks.len(), Default::default());
     for r in st.query_map(params![entity, bk_array(bks)], record)? {
@@ -134,7 +141,11 @@ pub fn upsert(
     st.raw_bind_parameter(1, &entity_text)?;
     st.raw_bind_parameter(6, &run_text)?;
     st.raw_bind_parameter(7, &now)?;
-    for r in rows {
+    // In key order (a stable sort: of two rows with one key, the later still wins), so consecutive statements
+    // touch neighbouring pages of the key index.
+    let mut sorted: Vec<&IndexUpsert<'_>> = rows.iter().collect();
+    sorted.sort_by_key(|r| r.bk_hash);
+    for r in sorted {
         st.raw_bind_parameter(2, &bk_bytes(&r.bk_hash)[..])?;
         st.raw_bind_parameter(3, &r.data_hash.0[..])?;
         st.raw_bind_parameter(4, r.rowversion)?;
