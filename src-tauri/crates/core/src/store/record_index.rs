@@ -124,33 +124,44 @@ pub fn upsert(
     run: RunId,
     rows: &[IndexUpsert<'_>],
 ) -> Result<usize, StoreError> {
-    let mut st = tx.prepare_cached(
+    // An UPDATE first, an INSERT only for keys it did not find: most rows of a run are already indexed, and an
+    // `INSERT .. ON CONFLICT DO UPDATE` would first look for a new rowid and probe the key index before updating.
+    // Same effect as that upsert: the write transaction (`BEGIN IMMEDIATE`) keeps anyone else out in between.
+    let mut update = tx.prepare_cached(
+        "UPDATE record_index SET data_hash = ?3, rowversion = ?4, target_uid = COALESCE(?5, target_uid),
+           state = 'active', last_seen_run = ?6, updated_at = ?7
+         WHERE entity_id = ?1 AND bk_hash = ?2",
+    )?;
+    let mut insert = tx.prepare_cached(
         "INSERT INTO record_index
            (entity_id, bk_hash, data_hash, rowversion, target_uid, state, first_seen_run, last_seen_run, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?6, ?7)
-         ON CONFLICT (entity_id, bk_hash) DO UPDATE SET
-           data_hash = excluded.data_hash, rowversion = excluded.rowversion,
-           target_uid = COALESCE(excluded.target_uid, record_index.target_uid), state = 'active',
-           last_seen_run = excluded.last_seen_run, updated_at = excluded.updated_at",
+         VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?6, ?7)",
     )?;
     let now = now_text();
     let run_text = run.to_string();
     let entity_text = entity.to_string();
     // The per-row parameters that never change are bound once; each row rebinds only its own four (no allocation
     // per row).
-    st.raw_bind_parameter(1, &entity_text)?;
-    st.raw_bind_parameter(6, &run_text)?;
-    st.raw_bind_parameter(7, &now)?;
+    for st in [&mut update, &mut insert] {
+        st.raw_bind_parameter(1, &entity_text)?;
+        st.raw_bind_parameter(6, &run_text)?;
+        st.raw_bind_parameter(7, &now)?;
+    }
     // In key order (a stable sort: of two rows with one key, the later still wins), so consecutive statements
     // touch neighbouring pages of the key index.
     let mut sorted: Vec<&IndexUpsert<'_>> = rows.iter().collect();
     sorted.sort_by_key(|r| r.bk_hash);
     for r in sorted {
-        st.raw_bind_parameter(2, &bk_bytes(&r.bk_hash)[..])?;
-        st.raw_bind_parameter(3, &r.data_hash.0[..])?;
-        st.raw_bind_parameter(4, r.rowversion)?;
-        st.raw_bind_parameter(5, r.target_uid)?;
-        st.raw_execute()?;
+        let bk = bk_bytes(&r.bk_hash);
+        for st in [&mut update, &mut insert] {
+            st.raw_bind_parameter(2, &bk[..])?;
+            st.raw_bind_parameter(3, &r.data_hash.0[..])?;
+            st.raw_bind_parameter(4, r.rowversion)?;
+            st.raw_bind_parameter(5, r.target_uid)?;
+            if st.raw_execute()? > 0 {
+                break;
+            }
+        }
     }
     Ok(rows.len())
 }
