@@ -291,7 +291,7 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str) {
     g.bench_function("lookup_and_upsert_10k_known", |b| {
         let (db, entity) = (&file().db, file().entity);
         b.iter_batched(
-            || known_page(),
+            &mut known_page,
             |ids| {
                 let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
                 let ups = upserts(ids, &uids);
