@@ -12,6 +12,10 @@ use syncflow_core::pipeline::{RunOptions, RunOutcome};
 use syncflow_core::secrets::{MemoryStore, Secret, SecretStore};
 use syncflow_core::store::Db;
 
+// The same allocator as syncflow-cli and the app, so the figures are the ones users get.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     about = "Full + 1% incremental sync of N items, simulators in a child process; prints throughput and peak RSS"

@@ -4,6 +4,11 @@
 mod cmd;
 mod lines;
 
+// Normalizing and hashing a page allocates and frees hundreds of thousands of small strings; with mimalloc the
+// engine's CPU stages took about 40% less CPU time than with the system allocator (the engine benchmark).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]

@@ -154,11 +154,8 @@ pub fn data_hash_of(canonical: &str) -> DataHash {
 
 /// Appends `esc(s)`: `\` → `\\`, `|` → `\|`, `=` → `\=`.
 pub fn esc_into(out: &mut String, s: &str) {
-    if !s
-        .as_bytes()
-        .iter()
-        .any(|&b| b == b'\\' || b == b'|' || b == b'=')
-    {
+    // Almost no value needs escaping: a vectorised search decides that, then the text is copied whole.
+    if memchr::memchr3(b'\\', b'|', b'=', s.as_bytes()).is_none() {
         out.push_str(s);
         return;
     }
@@ -253,15 +250,16 @@ fn float_data_text_into(out: &mut String, f: f64) {
     }
     let start = out.len();
     if f.abs() < 4.0e9 {
-        // Below 2^32 a double's spacing is under 1e-6, so when its shortest round-trip text (`{}`, cheap) has at
-        // most 6 decimals, that text is exactly the value rounded to 6 decimals: `{:.6}` (which may fall back to
-        // slow bignum arithmetic) would print the same digits plus trailing zeros, which are trimmed anyway.
-        let _ = write!(out, "{f}");
-        let decimals = out[start..].find('.').map(|p| out.len() - start - p - 1);
-        if decimals.is_some_and(|d| d <= 6) {
-            return;
+        // Below 2^32 a double's spacing is under 1e-6, so when its shortest round-trip text has at most 6 decimals,
+        // that text is exactly the value rounded to 6 decimals: `{:.6}` (which may fall back to slow bignum
+        // arithmetic) would print the same digits plus trailing zeros, which are trimmed anyway. Ryu writes the
+        // shortest round-trip digits several times faster than `{}`; its exponent form (tiny values) falls through.
+        let mut digits = ryu::Buffer::new();
+        let text = digits.format_finite(f);
+        let decimals = text.find('.').map(|p| text.len() - p - 1);
+        if !text.contains('e') && decimals.is_some_and(|d| d <= 6) {
+            return out.push_str(text);
         }
-        out.truncate(start);
     }
     let _ = write!(out, "{f:.6}");
     // Same trimming as `float_data_text`: zeros, then the point ("{:.6}" always has one).
@@ -405,7 +403,7 @@ fn py_str(out: &mut String, s: &str) {
 }
 
 mod identifier;
-pub use identifier::{erp_ref_str, erp_rowversion, Identifier, Identity};
+pub use identifier::{erp_ref_str, erp_rowversion, Identifier, Identity, PageIdentifier};
 
 /// BK canonical form of a row (see `Identifier` for the per-entity prepared version).
 pub fn bk_canonical(

@@ -1,10 +1,13 @@
 //! The row as the engine sees it: a normalized field value (`Value`), a row of named values (`Row`), and the
 //! `RowError` that says which stage refused a row, on which field and value, and why.
-//! Rows are converted from APISmith's JSON objects and serialized back to JSON for ScheduleHub, exactly.
+//! Rows are converted from APISmith's JSON objects (`RawRow`) and serialized back to JSON for ScheduleHub, exactly.
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use std::sync::Arc;
+
+mod raw;
+pub use raw::{RawPage, RawRow};
 
 /// A field name. Shared (`Arc`) because every row of a page carries the same names: cloning one is a counter
 /// increment, not an allocation.

@@ -33,7 +33,7 @@ async fn read_all(
             p.body_bytes > 0,
             "the body size is reported for the run's byte counter"
         );
-        rows.extend(p.rows);
+        rows.extend(p.rows.into_iter().map(|r| r.into_map()));
         pages += 1;
     }
     (rows, pages)

@@ -196,23 +196,40 @@ impl Identifier {
         self.identify_with(row, &plan, &mut String::new())
     }
 
-    /// Identity of every row of a page, in order. Rows of one page share their field names, so the data field
-    /// order is worked out once and reused while the shape stays the same.
+    /// An identifier for the rows of one page (see `PageIdentifier`).
+    pub fn page(&self) -> PageIdentifier<'_> {
+        PageIdentifier {
+            identifier: self,
+            plan: None,
+            buf: String::with_capacity(256),
+        }
+    }
+
+    /// Identity of every row of a page, in order.
     pub fn identify_page(&self, rows: &[Row]) -> Vec<Result<Identity, RowError>> {
-        let mut plan: Option<DataPlan> = None;
-        let mut buf = String::with_capacity(256);
-        rows.iter()
-            .map(|row| {
-                if !plan.as_ref().is_some_and(|p| p.fits(row)) {
-                    plan = Some(DataPlan::new(
-                        row,
-                        self.rowversion_field.as_deref(),
-                        &self.exclusions,
-                    ));
-                }
-                self.identify_with(row, plan.as_ref().expect("plan was just set"), &mut buf)
-            })
-            .collect()
+        let mut ids = self.page();
+        rows.iter().map(|row| ids.identify(row)).collect()
+    }
+}
+
+/// `Identifier::identify` over the rows of one page. Rows of one page share their field names, so the data field
+/// order is worked out once and reused while the shape stays the same; the canonical forms reuse one buffer.
+pub struct PageIdentifier<'a> {
+    identifier: &'a Identifier,
+    plan: Option<DataPlan>,
+    buf: String,
+}
+
+impl PageIdentifier<'_> {
+    pub fn identify(&mut self, row: &Row) -> Result<Identity, RowError> {
+        let id = self.identifier;
+        let plan = match self.plan.take() {
+            Some(p) if p.fits(row) => p,
+            _ => DataPlan::new(row, id.rowversion_field.as_deref(), &id.exclusions),
+        };
+        let out = id.identify_with(row, &plan, &mut self.buf);
+        self.plan = Some(plan);
+        out
     }
 }
 

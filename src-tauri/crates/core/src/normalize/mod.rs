@@ -17,21 +17,24 @@ pub use config::{
 pub use config_check::{check_parent_cycles, validate_entity_config, ConfigError, EntityConfig};
 pub use layer5_mapping::Mapper;
 
-use crate::value::{FieldName, Row, RowError, Value};
+use crate::value::{FieldName, RawRow, Row, RowError, Value};
 use layer1_types::{coerce_verdict, Verdict};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use std::sync::Arc;
 
 /// A raw row the normalizer refused, handed back untouched so the failed record keeps what APISmith sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejected {
     pub error: RowError,
-    pub raw: Map<String, Json>,
+    pub raw: RawRow,
 }
 
 /// Working memory of `normalize`, reused across the rows of a page.
 #[derive(Default)]
 struct Scratch {
+    /// Per raw field position: the name last seen there and its declared column. Rows of a page share their names
+    /// (`RawPage`), so finding a field's column is one pointer comparison.
+    plan: Vec<(FieldName, Option<usize>)>,
     /// Per raw field: its declared column, layer 1's verdict, and whether it holds a non-NULL value.
     verdicts: Vec<(Option<usize>, Verdict, bool)>,
     /// Per declared column, its normalized value (column order).
@@ -49,8 +52,7 @@ struct ColumnPlan {
 #[derive(Debug, Clone)]
 pub struct Normalizer {
     columns: Vec<ColumnPlan>,
-    /// Column indices sorted by name: raw rows arrive as name-sorted maps, so a merge walk finds each column with
-    /// one string comparison; a binary search covers any other order.
+    /// Column indices sorted by name, for a binary search on names not seen at that position before.
     by_name: Vec<usize>,
     mapper: Mapper,
     /// Mappings whose source is not a declared column (read from the row's extra fields).
@@ -104,19 +106,32 @@ impl Normalizer {
         &self.opts
     }
 
-    fn column(&self, name: &str, cursor: &mut usize) -> Option<usize> {
-        if let Some(&i) = self.by_name.get(*cursor) {
-            if &*self.columns[i].name == name {
-                *cursor += 1;
-                return Some(i);
-            }
-        }
+    fn column(&self, name: &str) -> Option<usize> {
         let pos = self
             .by_name
             .binary_search_by(|&i| (*self.columns[i].name).cmp(name))
             .ok()?;
-        *cursor = pos + 1;
         Some(self.by_name[pos])
+    }
+
+    /// The declared column of the field at `position`, remembered in `plan` for the next row.
+    fn planned_column(
+        &self,
+        plan: &mut Vec<(FieldName, Option<usize>)>,
+        position: usize,
+        name: &FieldName,
+    ) -> Option<usize> {
+        match plan.get_mut(position) {
+            Some((n, col)) if Arc::ptr_eq(n, name) || n == name => *col,
+            slot => {
+                let col = self.column(name);
+                match slot {
+                    Some(s) => *s = (name.clone(), col),
+                    None => plan.push((name.clone(), col)),
+                }
+                col
+            }
+        }
     }
 
     fn kind(&self, col: Option<usize>) -> ColumnKind {
@@ -124,30 +139,32 @@ impl Normalizer {
     }
 
     /// Layers 1-5 on one raw row. Clean strings are moved, not copied; a refused row comes back as it was sent.
-    pub fn normalize(&self, raw: Map<String, Json>) -> Result<Row, Rejected> {
-        self.normalize_with(raw, &mut Scratch::default())
+    pub fn normalize(&self, raw: impl Into<RawRow>) -> Result<Row, Rejected> {
+        self.normalize_with(raw.into(), &mut Scratch::default())
     }
 
     /// `normalize` with working memory borrowed from the caller: a page reuses one `Scratch` for all its rows, so
     /// the per-row cost is the output row and the values that really change, not bookkeeping vectors.
-    fn normalize_with(
-        &self,
-        raw: Map<String, Json>,
-        scratch: &mut Scratch,
-    ) -> Result<Row, Rejected> {
+    fn normalize_with(&self, raw: RawRow, scratch: &mut Scratch) -> Result<Row, Rejected> {
         // Phase 1 reads the raw row: every value's verdict, so any refusal leaves `raw` intact.
         let verdicts = &mut scratch.verdicts;
         verdicts.clear();
-        let mut cursor = 0;
-        for (k, v) in raw.iter() {
-            let col = self.column(k, &mut cursor);
+        let mut refused = None;
+        for (position, (k, v)) in raw.iter().enumerate() {
+            let col = self.planned_column(&mut scratch.plan, position, k);
             match coerce_verdict(self.kind(col), k, v, &self.opts) {
                 Ok(c) => {
                     let present = !v.is_null() && !matches!(c, Verdict::New(Value::Null));
                     verdicts.push((col, c, present));
                 }
-                Err(error) => return Err(Rejected { error, raw }),
+                Err(error) => {
+                    refused = Some(error);
+                    break;
+                }
             }
+        }
+        if let Some(error) = refused {
+            return Err(Rejected { error, raw });
         }
         for &(map, col) in &self.required {
             let present = match col {
@@ -156,9 +173,9 @@ impl Normalizer {
                     .any(|&(c, _, present)| present && c == Some(ci)),
                 None => {
                     let source = &self.mapper.plans[map].source;
-                    raw.keys()
+                    raw.iter()
                         .zip(verdicts.iter())
-                        .any(|(k, &(_, _, present))| present && k.as_str() == &**source)
+                        .any(|((k, _), &(_, _, present))| present && k == source)
                 }
             };
             if !present {
@@ -171,7 +188,7 @@ impl Normalizer {
         let slots = &mut scratch.slots;
         slots.clear();
         slots.resize_with(self.columns.len(), || None);
-        let mut extras: Vec<(String, Value)> = Vec::new();
+        let mut extras: Vec<(FieldName, Value)> = Vec::new();
         for ((k, v), (col, verdict, _)) in raw.into_iter().zip(verdicts.drain(..)) {
             let value = verdict.apply(v);
             match col {
@@ -192,25 +209,29 @@ impl Normalizer {
         for &i in &self.extra_maps {
             if !extras
                 .iter()
-                .any(|(k, _)| k.as_str() == &*self.mapper.plans[i].source)
+                .any(|(k, _)| *k == self.mapper.plans[i].source)
             {
                 self.mapper.emit_missing(&mut out, i);
             }
         }
         for (k, v) in extras {
             let maps = self.mapper.maps_for(&k);
-            self.mapper.emit(&mut out, Arc::from(k), v, maps);
+            self.mapper.emit(&mut out, k.clone(), v, maps);
         }
         Ok(out)
     }
 
-    /// Layers 1-4 only, without consuming the raw row: the "normalized" snapshot of a failed record.
-    pub fn coerce_row(&self, raw: &Map<String, Json>) -> Result<Row, RowError> {
-        let mut row = Row::with_capacity(raw.len());
-        let mut cursor = 0;
-        let mut cols: Vec<(Option<usize>, &str, Value)> = Vec::with_capacity(raw.len());
+    /// Layers 1-4 only, without consuming the raw row (a `RawRow` or a JSON object): the "normalized" snapshot
+    /// of a failed record.
+    pub fn coerce_row<'a, K: AsRef<str> + 'a>(
+        &self,
+        raw: impl IntoIterator<Item = (&'a K, &'a Json)>,
+    ) -> Result<Row, RowError> {
+        let mut row = Row::new();
+        let mut cols: Vec<(Option<usize>, &str, Value)> = Vec::new();
         for (k, v) in raw {
-            let col = self.column(k, &mut cursor);
+            let k = k.as_ref();
+            let col = self.column(k);
             cols.push((
                 col,
                 k,
@@ -231,12 +252,31 @@ impl Normalizer {
         self.mapper.map_row(row)
     }
 
+    /// A normalizer for the rows of one page, keeping its working memory between rows.
+    pub fn page(&self) -> PageNormalizer<'_> {
+        PageNormalizer {
+            normalizer: self,
+            scratch: Scratch::default(),
+        }
+    }
+
     /// Normalizes a page, one result per raw row, in order.
-    pub fn normalize_page(&self, page: Vec<Map<String, Json>>) -> Vec<Result<Row, Rejected>> {
-        let mut scratch = Scratch::default();
-        page.into_iter()
-            .map(|r| self.normalize_with(r, &mut scratch))
-            .collect()
+    pub fn normalize_page(&self, page: Vec<RawRow>) -> Vec<Result<Row, Rejected>> {
+        let mut n = self.page();
+        page.into_iter().map(|r| n.normalize(r)).collect()
+    }
+}
+
+/// `Normalizer::normalize` over the rows of one page: the working vectors and the page's field plan (which raw
+/// position is which column) are kept from row to row instead of being rebuilt for each.
+pub struct PageNormalizer<'a> {
+    normalizer: &'a Normalizer,
+    scratch: Scratch,
+}
+
+impl PageNormalizer<'_> {
+    pub fn normalize(&mut self, raw: RawRow) -> Result<Row, Rejected> {
+        self.normalizer.normalize_with(raw, &mut self.scratch)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The normalizer end to end: layers 1-5 together on whole rows.
 
 use super::*;
-use serde_json::json;
+use serde_json::{json, Map};
 
 fn cols(spec: &[(&str, Option<&str>)]) -> Vec<ColumnDef> {
     spec.iter()

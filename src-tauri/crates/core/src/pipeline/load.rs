@@ -15,7 +15,7 @@ use crate::store::pending_children::Parked;
 use crate::store::record_index::{self, BkMap, IndexedRecord};
 use crate::store::runs::Counters;
 use crate::store::writes_in_flight::{self, InFlight};
-use crate::value::{RowError, Stage};
+use crate::value::{RawRow, RowError, Stage};
 use serde_json::{Map, Value as Json};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -51,7 +51,7 @@ pub struct PageResult {
     pub send_ms: u64,
 }
 
-fn failed_from(raw: &Map<String, Json>, bad: &Bad, next_retry: Option<String>) -> NewFailed {
+fn failed_from(raw: &RawRow, bad: &Bad, next_retry: Option<String>) -> NewFailed {
     let (bk, ref_str) = match &bad.key {
         Key::Known(b, r) => (Some(b.to_string()), Some(r.clone())),
         _ => (None, None),

@@ -11,7 +11,7 @@ use crate::ids::{FailedRecordId, RunId};
 use crate::model::RunStatus;
 use crate::store::failed_records;
 use crate::store::runs::{self, NewRun};
-use serde_json::{Map, Value as Json};
+use crate::value::RawRow;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -69,7 +69,7 @@ pub async fn retry_records_with(
                 if d.entity_id != ctx.entity.id.to_string() || d.resolved_at.is_some() {
                     continue;
                 }
-                raws.push(serde_json::from_str::<Map<String, Json>>(&d.raw)?);
+                raws.push(serde_json::from_str::<RawRow>(&d.raw)?);
                 origin.push(*id);
             }
             let t = ctx.transformer.clone();

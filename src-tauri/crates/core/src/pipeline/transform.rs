@@ -3,11 +3,13 @@
 //! thread so fetch and load overlap with it.
 
 use crate::config::EntityDef;
-use crate::identity::{bk_hash_of, erp_ref_str, BkHash, Exclusions, Identifier, Identity};
+use crate::identity::{
+    bk_hash_of, erp_ref_str, BkHash, Exclusions, Identifier, Identity, PageIdentifier,
+};
 use crate::ids::EntityId;
-use crate::normalize::{FieldMapping, NormalizeOptions, Normalizer};
-use crate::value::{Row, RowError, Stage, Value};
-use serde_json::{Map, Value as Json};
+use crate::normalize::{FieldMapping, NormalizeOptions, Normalizer, PageNormalizer};
+use crate::value::{RawRow, Row, RowError, Stage, Value};
+use serde_json::Value as Json;
 use std::sync::Arc;
 
 /// One parent reference, prepared: the parent's identity calculator over the parent's field names.
@@ -92,7 +94,7 @@ pub struct Bad {
 #[derive(Debug)]
 pub struct Prepared {
     /// The row as APISmith sent it (kept for failed records and parked children).
-    pub raw: Map<String, Json>,
+    pub raw: RawRow,
     /// The raw rowversion text, for the watermark.
     pub rowversion: Option<String>,
     pub outcome: Result<Good, Bad>,
@@ -151,7 +153,7 @@ impl Transformer {
         })
     }
 
-    fn raw_rowversion(&self, raw: &Map<String, Json>) -> Option<String> {
+    fn raw_rowversion(&self, raw: &RawRow) -> Option<String> {
         match raw.get(self.rowversion_source.as_deref()?)? {
             Json::String(s) => Some(s.trim().to_owned()),
             Json::Number(n) => Some(n.to_string()),
@@ -159,11 +161,11 @@ impl Transformer {
         }
     }
 
-    fn key_of(&self, raw: &Map<String, Json>) -> Key {
-        let reduced: Map<String, Json> = self
-            .key_sources
+    fn key_of(&self, raw: &RawRow) -> Key {
+        let reduced: RawRow = raw
             .iter()
-            .filter_map(|k| raw.get(k).map(|v| (k.clone(), v.clone())))
+            .filter(|(k, _)| self.key_sources.iter().any(|s| s.as_str() == &***k))
+            .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let Ok(row) = self.key_normalizer.normalize(reduced) else {
             return Key::Unknown;
@@ -174,8 +176,8 @@ impl Transformer {
         }
     }
 
-    fn refuse(&self, raw: &Map<String, Json>, error: RowError) -> Bad {
-        let coerced = self.normalizer.coerce_row(raw).ok();
+    fn refuse(&self, raw: &RawRow, error: RowError) -> Bad {
+        let coerced = self.normalizer.coerce_row(raw.iter()).ok();
         let normalized = coerced.as_ref().map(Row::to_json_string);
         let mapped = coerced
             .and_then(|r| self.normalizer.map_row(r).ok())
@@ -189,12 +191,25 @@ impl Transformer {
     }
 
     /// Layers 1-5, identity and parent links for one raw row.
-    pub fn prepare(&self, raw: Map<String, Json>) -> Prepared {
+    pub fn prepare(&self, raw: RawRow) -> Prepared {
+        self.prepare_with(
+            raw,
+            &mut self.normalizer.page(),
+            &mut self.identifier.page(),
+        )
+    }
+
+    fn prepare_with(
+        &self,
+        raw: RawRow,
+        normalizer: &mut PageNormalizer<'_>,
+        identifier: &mut PageIdentifier<'_>,
+    ) -> Prepared {
         let rowversion = self.raw_rowversion(&raw);
         let keep = raw.clone();
-        let outcome = match self.normalizer.normalize(raw) {
+        let outcome = match normalizer.normalize(raw) {
             Err(rejected) => Err(self.refuse(&keep, rejected.error)),
-            Ok(row) => match self.identifier.identify(&row) {
+            Ok(row) => match identifier.identify(&row) {
                 Err(error) => Err(self.refuse(&keep, error)),
                 Ok(id) => {
                     let parents = self.parents.iter().map(|p| p.link(&row)).collect();
@@ -209,8 +224,12 @@ impl Transformer {
         }
     }
 
-    pub fn prepare_page(&self, rows: Vec<Map<String, Json>>) -> Vec<Prepared> {
-        rows.into_iter().map(|r| self.prepare(r)).collect()
+    /// `prepare` for each row of a page, with the page's working memory shared by its rows.
+    pub fn prepare_page(&self, rows: Vec<RawRow>) -> Vec<Prepared> {
+        let (mut normalizer, mut identifier) = (self.normalizer.page(), self.identifier.page());
+        rows.into_iter()
+            .map(|r| self.prepare_with(r, &mut normalizer, &mut identifier))
+            .collect()
     }
 }
 

@@ -140,6 +140,8 @@ fn configure(conn: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
     conn.pragma_update(None, "cache_size", -16384)?;
     conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // `rarray(?)`: a page's keys as one parameter, so the record index answers a page in one statement.
+    rusqlite::vtab::array::load_module(conn)?;
     Ok(())
 }
 
@@ -217,13 +219,30 @@ mod tests {
 
     #[test]
     fn upgrades_a_file_from_every_earlier_version() {
+        use crate::identity::{BkHash, DataHash};
+        use crate::ids::{EntityId, RunId};
+        use crate::store::record_index;
         let latest = *all_versions().iter().max().unwrap();
+        let (entity, run) = (EntityId::new(), RunId::new());
+        let bk = BkHash(0x0123_4567_89ab_cdef_fedc_ba98_7654_3210);
+        let data = DataHash([0xa7; 32]);
         for from in all_versions() {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("old.db");
+            // Before V4 the record index held its hashes as lowercase hex text.
+            let hex_hashes = from < 4;
             {
                 let mut conn = rusqlite::Connection::open(&path).unwrap();
                 migrate_to(&mut conn, from).unwrap();
+                if hex_hashes {
+                    conn.execute(
+                        "INSERT INTO record_index (entity_id, bk_hash, data_hash, rowversion, target_uid, state,
+                                                   first_seen_run, last_seen_run, updated_at)
+                         VALUES (?1, ?2, ?3, '0x00000000000007D3', 'uid-1', 'active', ?4, ?4, '2026-01-01T00:00:00.000Z')",
+                        rusqlite::params![entity, bk.to_string(), data.to_string(), run],
+                    )
+                    .unwrap();
+                }
             }
             let db = Db::open(&path).unwrap();
             assert_eq!(
@@ -231,6 +250,26 @@ mod tests {
                 latest,
                 "upgrade from version {from} did not reach {latest}"
             );
+            if hex_hashes {
+                let conn = db.conn().unwrap();
+                let rec = record_index::get(&conn, entity, bk)
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("the record indexed at version {from} is lost"));
+                assert_eq!(
+                    (rec.bk_hash, rec.data_hash, rec.rowversion.as_deref()),
+                    (bk, data, Some("0x00000000000007D3")),
+                    "hashes read back from version {from} must be the ones stored"
+                );
+                assert_eq!(
+                    (rec.target_uid.as_deref(), rec.active, rec.last_seen_run),
+                    (Some("uid-1"), true, run)
+                );
+                let found = record_index::lookup(&conn, entity, &[bk]).unwrap();
+                assert!(
+                    found.contains_key(&bk),
+                    "the page lookup finds the record upgraded from version {from}"
+                );
+            }
         }
     }
 

@@ -1,13 +1,16 @@
 //! The record index: (entity, business key) -> data hash, rowversion, target uid, state. Owns every SQL statement
 //! on `record_index`: the one-query-per-page lookup, the upsert of acknowledged rows in the caller's checkpoint
-//! transaction, and the streaming scan for records a complete run did not see.
+//! transaction, and the streaming scan for records a complete run did not see. Hashes are stored as bytes (V4).
 
 use super::{now_text, StoreError};
 use crate::identity::{BkHash, DataHash};
 use crate::ids::{EntityId, RunId};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::vtab::array::Array;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
 
 /// BK hashes are already uniformly distributed: hashing them again (SipHash) is wasted work on the hot path.
 #[derive(Default)]
@@ -50,60 +53,48 @@ pub struct IndexUpsert<'a> {
     pub target_uid: Option<&'a str>,
 }
 
-fn bad(e: String) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+fn bad(i: usize, e: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, e.into())
 }
 
-/// A text column borrowed from the row: hashes and the state are parsed in place, not copied into a `String`.
-fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
-    r.get_ref(i)?.as_str().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
+/// A hash column as its fixed number of bytes, borrowed from the row.
+fn hash_bytes<const N: usize>(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<[u8; N]> {
+    let b = r.get_ref(i)?.as_blob().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, Box::new(e))
+    })?;
+    b.try_into()
+        .map_err(|_| bad(i, format!("a stored hash has {N} bytes, not {}", b.len())))
 }
 
 fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexedRecord> {
+    let state = r.get_ref(4)?;
     Ok(IndexedRecord {
-        bk_hash: text(r, 0)?.parse().map_err(bad)?,
-        data_hash: text(r, 1)?.parse().map_err(bad)?,
+        bk_hash: BkHash(u128::from_be_bytes(hash_bytes(r, 0)?)),
+        data_hash: DataHash(hash_bytes(r, 1)?),
         rowversion: r.get(2)?,
         target_uid: r.get(3)?,
-        active: text(r, 4)? == "active",
+        active: state.as_str().map_err(|e| bad(4, e.to_string()))? == "active",
         last_seen_run: r.get(5)?,
     })
 }
 
-/// Lowercase hex of `bytes` in `buf` (twice as long), the stored form of a hash, without a `String` per hash.
-fn hex<'b>(bytes: &[u8], buf: &'b mut [u8]) -> &'b str {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for (i, b) in bytes.iter().enumerate() {
-        buf[2 * i] = HEX[(b >> 4) as usize];
-        buf[2 * i + 1] = HEX[(b & 15) as usize];
-    }
-    std::str::from_utf8(&buf[..2 * bytes.len()]).unwrap_or_default()
+/// The stored form of a BK hash: its 16 big-endian bytes, which sort like the number (and its hex text).
+fn bk_bytes(bk: &BkHash) -> [u8; 16] {
+    bk.0.to_be_bytes()
 }
 
-fn bk_hex<'b>(bk: &BkHash, buf: &'b mut [u8; 32]) -> &'b str {
-    hex(&bk.0.to_be_bytes(), buf)
-}
-
-fn data_hex<'b>(data: &DataHash, buf: &'b mut [u8; 64]) -> &'b str {
-    hex(&data.0, buf)
-}
-
-fn json_list(bks: &[BkHash]) -> String {
-    let mut s = String::with_capacity(bks.len() * 35 + 2);
-    let mut buf = [0u8; 32];
-    s.push('[');
-    for (i, b) in bks.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push('"');
-        s.push_str(bk_hex(b, &mut buf));
-        s.push('"');
-    }
-    s.push(']');
-    s
+/// A page's BK hashes as one `rarray` parameter: one statement per page, whatever its size. Sorted and without
+/// repeats, so the probes walk the key index in order (neighbouring keys share its pages).
+fn bk_array(bks: &[BkHash]) -> Array {
+    let mut sorted = bks.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    Rc::new(
+        sorted
+            .iter()
+            .map(|b| SqlValue::Blob(bk_bytes(b).to_vec()))
+            .collect(),
+    )
 }
 
 /// The stored records for a page's business keys, in one query.
@@ -112,12 +103,14 @@ pub fn lookup(
     entity: EntityId,
     bks: &[BkHash],
 ) -> Result<BkMap<IndexedRecord>, StoreError> {
+    // A join driven by the array (CROSS JOIN keeps it the outer loop), not `IN rarray(..)`, for which SQLite
+    // would first copy the list into a temporary index.
     let mut st = conn.prepare_cached(
-        "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run FROM record_index
-         WHERE entity_id = ?1 AND bk_hash IN (SELECT value FROM json_each(?2))",
+        "SELECT r.bk_hash, r.data_hash, r.rowversion, r.target_uid, r.state, r.last_seen_run
+         FROM rarray(?2) AS page CROSS JOIN record_index AS r ON r.entity_id = ?1 AND r.bk_hash = page.value",
     )?;
     let mut out = BkMap::with_capacity_and_hasher(bks.len(), Default::default());
-    for r in st.query_map(params![entity, json_list(bks)], record)? {
+    for r in st.query_map(params![entity, bk_array(bks)], record)? {
         let r = r?;
         out.insert(r.bk_hash, r);
     }
@@ -131,30 +124,44 @@ pub fn upsert(
     run: RunId,
     rows: &[IndexUpsert<'_>],
 ) -> Result<usize, StoreError> {
-    let mut st = tx.prepare_cached(
+    // An UPDATE first, an INSERT only for keys it did not find: most rows of a run are already indexed, and an
+    // `INSERT .. ON CONFLICT DO UPDATE` would first look for a new rowid and probe the key index before updating.
+    // Same effect as that upsert: the write transaction (`BEGIN IMMEDIATE`) keeps anyone else out in between.
+    let mut update = tx.prepare_cached(
+        "UPDATE record_index SET data_hash = ?3, rowversion = ?4, target_uid = COALESCE(?5, target_uid),
+           state = 'active', last_seen_run = ?6, updated_at = ?7
+         WHERE entity_id = ?1 AND bk_hash = ?2",
+    )?;
+    let mut insert = tx.prepare_cached(
         "INSERT INTO record_index
            (entity_id, bk_hash, data_hash, rowversion, target_uid, state, first_seen_run, last_seen_run, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?6, ?7)
-         ON CONFLICT (entity_id, bk_hash) DO UPDATE SET
-           data_hash = excluded.data_hash, rowversion = excluded.rowversion,
-           target_uid = COALESCE(excluded.target_uid, record_index.target_uid), state = 'active',
-           last_seen_run = excluded.last_seen_run, updated_at = excluded.updated_at",
+         VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?6, ?7)",
     )?;
     let now = now_text();
     let run_text = run.to_string();
     let entity_text = entity.to_string();
-    // The per-row parameters that never change are bound once; each row rebinds only its own four, as text
-    // formatted on the stack (no allocation per row).
-    st.raw_bind_parameter(1, &entity_text)?;
-    st.raw_bind_parameter(6, &run_text)?;
-    st.raw_bind_parameter(7, &now)?;
-    let (mut bk_buf, mut data_buf) = ([0u8; 32], [0u8; 64]);
-    for r in rows {
-        st.raw_bind_parameter(2, bk_hex(&r.bk_hash, &mut bk_buf))?;
-        st.raw_bind_parameter(3, data_hex(&r.data_hash, &mut data_buf))?;
-        st.raw_bind_parameter(4, r.rowversion)?;
-        st.raw_bind_parameter(5, r.target_uid)?;
-        st.raw_execute()?;
+    // The per-row parameters that never change are bound once; each row rebinds only its own four (no allocation
+    // per row).
+    for st in [&mut update, &mut insert] {
+        st.raw_bind_parameter(1, &entity_text)?;
+        st.raw_bind_parameter(6, &run_text)?;
+        st.raw_bind_parameter(7, &now)?;
+    }
+    // In key order (a stable sort: of two rows with one key, the later still wins), so consecutive statements
+    // touch neighbouring pages of the key index.
+    let mut sorted: Vec<&IndexUpsert<'_>> = rows.iter().collect();
+    sorted.sort_by_key(|r| r.bk_hash);
+    for r in sorted {
+        let bk = bk_bytes(&r.bk_hash);
+        for st in [&mut update, &mut insert] {
+            st.raw_bind_parameter(2, &bk[..])?;
+            st.raw_bind_parameter(3, &r.data_hash.0[..])?;
+            st.raw_bind_parameter(4, r.rowversion)?;
+            st.raw_bind_parameter(5, r.target_uid)?;
+            if st.raw_execute()? > 0 {
+                break;
+            }
+        }
     }
     Ok(rows.len())
 }
@@ -169,8 +176,8 @@ pub fn touch_seen(
 ) -> Result<usize, StoreError> {
     Ok(tx.execute(
         "UPDATE record_index SET last_seen_run = ?2
-         WHERE entity_id = ?1 AND bk_hash IN (SELECT value FROM json_each(?3))",
-        params![entity, run, json_list(bks)],
+         WHERE entity_id = ?1 AND bk_hash IN rarray(?3)",
+        params![entity, run, bk_array(bks)],
     )?)
 }
 
@@ -207,7 +214,8 @@ pub fn unseen_batch(
          WHERE entity_id = ?1 AND state = 'active' AND last_seen_run <> ?2 AND bk_hash > ?3
          ORDER BY bk_hash LIMIT ?4",
     )?;
-    let after = after.map(|b| b.to_string()).unwrap_or_default();
+    // An empty blob sorts before every 16-byte key: the first batch starts at the beginning.
+    let after = after.map(|b| bk_bytes(&b).to_vec()).unwrap_or_default();
     let rows = st.query_map(params![entity, run, after, limit as i64], record)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -221,8 +229,8 @@ pub fn mark_deleted(
 ) -> Result<usize, StoreError> {
     Ok(tx.execute(
         "UPDATE record_index SET state = 'deleted', last_seen_run = ?2, updated_at = ?4
-         WHERE entity_id = ?1 AND state = 'active' AND bk_hash IN (SELECT value FROM json_each(?3))",
-        params![entity, run, json_list(bks), now_text()],
+         WHERE entity_id = ?1 AND state = 'active' AND bk_hash IN rarray(?3)",
+        params![entity, run, bk_array(bks), now_text()],
     )?)
 }
 
@@ -236,7 +244,7 @@ pub fn get(
         .query_row(
             "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run FROM record_index
              WHERE entity_id = ?1 AND bk_hash = ?2",
-            params![entity, bk_hex(&bk, &mut [0u8; 32])],
+            params![entity, &bk_bytes(&bk)[..]],
             record,
         )
         .optional()?)

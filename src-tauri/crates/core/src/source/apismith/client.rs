@@ -5,9 +5,10 @@ use super::paging::{Cursor, Page, PageMetadata, PageQuery};
 use super::types::{ApiDefinition, ApiList, Connector};
 use crate::http::util::{check_segment, parse};
 use crate::http::{ConnectionConfig, HttpError, Session};
+use crate::value::RawPage;
 use reqwest::Method;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -20,7 +21,7 @@ pub struct ApiSmithClient {
 struct ExecuteResponse {
     success: bool,
     #[serde(default)]
-    data: Option<Vec<Map<String, Value>>>,
+    data: Option<RawPage>,
     #[serde(default)]
     metadata: Option<PageMetadata>,
     #[serde(default)]
@@ -156,7 +157,7 @@ impl ApiSmithClient {
                 .unwrap_or_else(|| "success: false with no error message".into());
             return Err(HttpError::Source { call, message });
         }
-        let rows = resp.data.ok_or_else(|| HttpError::Malformed {
+        let RawPage(rows) = resp.data.ok_or_else(|| HttpError::Malformed {
             call,
             message: "`data` is missing".into(),
         })?;

@@ -3,8 +3,9 @@
 //! its checkpoint, so a run resumes at the page after the last one it committed.
 
 use super::types::{Direction, Filter, Sort};
+use crate::value::RawRow;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The query every page of one read repeats.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +68,7 @@ pub struct PageMetadata {
 #[derive(Debug, Clone)]
 pub struct Page {
     pub page: u64,
-    pub rows: Vec<Map<String, Value>>,
+    pub rows: Vec<RawRow>,
     /// Missing metadata is allowed; it just cannot end the read.
     pub metadata: Option<PageMetadata>,
     /// Size of the response body, for the run's byte counter.
@@ -121,7 +122,7 @@ mod tests {
     fn page(n: u64, rows: usize, total: Option<u64>) -> Page {
         Page {
             page: n,
-            rows: vec![Map::new(); rows],
+            rows: vec![RawRow::default(); rows],
             metadata: total.map(|t| PageMetadata {
                 total_rows: t,
                 page: Some(n),
