@@ -203,7 +203,8 @@ async fn sigkill_at_random_points_then_resume_loses_nothing_and_duplicates_nothi
     let out = output(cli(&db, &["sync", "inventory_items", "--json"])).await;
     assert!(
         out.status.success(),
-        "{}",
+        "the resuming run failed: {} {}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     let (records, duplicates, distinct) = items_state(&sim);

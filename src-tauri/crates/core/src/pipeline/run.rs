@@ -403,7 +403,12 @@ async fn drive(
                     let bytes = page.body_bytes as u64;
                     let total = page.metadata.as_ref().map(|m| m.total_rows);
                     let started = Instant::now();
-                    let fields = std::mem::take(&mut first).then(|| page_fields(&page.rows));
+                    // The first page with rows is compared with the stored columns (an empty page has no fields:
+                    // a resumed run may start past the last row).
+                    let fields = (first && !page.rows.is_empty()).then(|| {
+                        first = false;
+                        page_fields(&page.rows)
+                    });
                     match tokio::task::spawn_blocking(move || t.prepare_page(page.rows)).await {
                         Ok(prepared) => Ok(Some(Fetched {
                             fields,

@@ -51,14 +51,14 @@ pub(super) fn check_schema(
 }
 
 /// The field names of a page, in first-seen order (rows of one page normally share them all).
-pub(super) fn page_fields(rows: &[serde_json::Map<String, serde_json::Value>]) -> Vec<String> {
+pub(super) fn page_fields(rows: &[crate::value::RawRow]) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for row in rows {
-        for k in row.keys() {
-            if !seen.contains(k.as_str()) {
-                seen.insert(k.clone());
-                out.push(k.clone());
+        for (k, _) in row.iter() {
+            if !seen.contains(&**k) {
+                seen.insert(k.to_string());
+                out.push(k.to_string());
             }
         }
     }
