@@ -261,7 +261,13 @@ export const schedules: ScheduleSummary[] = [
     rowEstimate: 1_200_000,
     paused: false,
     nextRunAt: iso(120),
-    initialLoad: { rowsRead: 400_000, rowsPerNight: 400_000, percent: 33, complete: false, expectedFinishAt: iso(60 * 50) },
+    initialLoad: {
+      rowsRead: 400_000,
+      rowsPerNight: 400_000,
+      percent: 33,
+      complete: false,
+      expectedFinishAt: iso(60 * 50),
+    },
   },
   {
     entityId: orders.id,

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Eye, Plus, RotateCcw, Save, Trash2 } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import type { EntityDetail, FieldMapping, MappingPreview } from "@/bindings";
+import type { EntityDetail, FailedRecordFilter, FieldMapping, MappingPreview } from "@/bindings";
 import { Button } from "@/components/Button";
 import { Card, CardTitle, Select, inputClass } from "@/components/Field";
 import { ErrorState, LoadingState } from "@/components/States";
@@ -70,7 +70,7 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
   const save = useSaveEntity();
   const startRun = useStartRun();
   const retry = useRetryFailed();
-  const openFailed = useFailedRecords({
+  const entityOpen: FailedRecordFilter = {
     entityId: detail.id,
     runId: null,
     stage: null,
@@ -79,7 +79,8 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
     includeResolved: false,
     offset: 0,
     limit: 1,
-  });
+  };
+  const openFailed = useFailedRecords(entityOpen);
   const columns = detail.def.columns;
   const draft = () => ({ ...detail.def, mappings: toMappings(rows) });
   const update = (i: number, patch: Partial<FieldMapping>, defaultText?: string) => {
@@ -300,7 +301,7 @@ function MappingForm({ detail }: { detail: EntityDetail }) {
                     size="sm"
                     data-testid="mapping-retry-failed"
                     disabled={retry.isPending}
-                    onClick={() => retry.mutate({ ids: [], entityId: detail.id })}
+                    onClick={() => retry.mutate({ ids: [], filter: entityOpen })}
                     icon={<RotateCcw className="size-3.5" aria-hidden="true" />}
                   >
                     {retry.isPending ? t("mappings.retrying") : t("mappings.retryFailed", { count: open })}

@@ -60,7 +60,10 @@ describe("Field mappings", () => {
     expect(within(editor).queryByTestId("full-refresh-offer")).not.toBeInTheDocument();
     await user.click(await within(editor).findByTestId("mapping-retry-failed"));
     expect(await within(editor).findByTestId("mapping-retry-result")).toHaveTextContent("9 resolved, 0 failed again");
-    expect(backend.calls.find((c) => c.cmd === "failed_records_retry")?.args).toEqual({ ids: [], entityId: items.id });
+    expect(backend.calls.find((c) => c.cmd === "failed_records_retry")?.args).toMatchObject({
+      ids: [],
+      filter: { entityId: items.id, includeResolved: false },
+    });
   });
 
   it("warns before saving a change that alters data hashes and can start a full refresh", async () => {

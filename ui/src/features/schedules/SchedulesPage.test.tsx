@@ -23,7 +23,9 @@ describe("Schedules", () => {
   });
 
   it("shows the tray's state and last run in the status area", async () => {
-    await renderApp("/schedules", { tray_state: () => ({ ...trayStatus, state: "attention", keychainWait: "the keychain is locked" }) });
+    await renderApp("/schedules", {
+      tray_state: () => ({ ...trayStatus, state: "attention", keychainWait: "the keychain is locked" }),
+    });
     const area = await screen.findByTestId("tray-status");
     expect(area).toHaveAttribute("data-state", "attention");
     expect(area).toHaveTextContent("Needs attention");
@@ -40,7 +42,10 @@ describe("Schedules", () => {
     expect(backend.calls.some((c) => c.cmd === "runs_start")).toBe(false);
     await user.click(within(confirm).getByTestId("run-now-confirm-button"));
     await waitFor(() => expect(screen.queryByTestId("run-now-confirm")).not.toBeInTheDocument());
-    expect(backend.calls).toContainEqual({ cmd: "runs_start", args: { entityId: schedules[1]!.entityId, full: false } });
+    expect(backend.calls).toContainEqual({
+      cmd: "runs_start",
+      args: { entityId: schedules[1]!.entityId, full: false },
+    });
   });
 
   it("pauses one schedule, keeping the rest of it (nights and row estimate) as it was", async () => {

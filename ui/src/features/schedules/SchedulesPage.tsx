@@ -208,9 +208,7 @@ export function SchedulesPage() {
         }
       </QueryView>
       {editing ? <ScheduleEditor schedule={editing} onClose={() => setEditing(null)} /> : null}
-      {runNow ? (
-        <RunNowConfirm schedule={runNow.schedule} askedAt={runNow.at} onClose={() => setRunNow(null)} />
-      ) : null}
+      {runNow ? <RunNowConfirm schedule={runNow.schedule} askedAt={runNow.at} onClose={() => setRunNow(null)} /> : null}
     </Page>
   );
 }

@@ -55,6 +55,8 @@ export function useStartDemo() {
 /** Start at login: the backend registers or removes the login item, then answers with the stored settings. */
 export function useSetStartAtLogin() {
   return useSettingsMutation((enabled: boolean) => unwrap(commands.settingsSetStartAtLogin(enabled)));
+}
+
 /** Removes demo data; every cached list (connections, entities, runs, …) is stale after. */
 export function useRemoveDemo() {
   const queryClient = useQueryClient();
