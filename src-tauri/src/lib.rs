@@ -58,6 +58,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             dashboard::dashboard_summary,
             logs::logs_recent,
             commands::tray::tray_state,
+            commands::tray::tray_set_paused,
             autostart::settings_set_start_at_login,
         ])
         .events(tauri_specta::collect_events![

@@ -371,19 +371,25 @@ pub fn set_sync_all_enabled(app: &AppHandle, enabled: bool) {
 
 /// "Pause nightly syncs" stops the scheduler from starting runs (manual runs still work); the label flips.
 fn toggle_pause(app: &AppHandle) {
+    if let Err(e) = set_paused(app, !paused(app)) {
+        tracing::error!(error = %e, "could not pause nightly syncs");
+    }
+}
+
+/// Pauses or resumes every automatic run (the tray menu and the Schedules screen): stored, then shown.
+pub fn set_paused(
+    app: &AppHandle,
+    now_paused: bool,
+) -> Result<(), syncflow_core::store::StoreError> {
     let db = app.state::<crate::state::AppState>().db.clone();
-    let now_paused = !paused(app);
-    match syncflow_core::store::settings::set(
+    syncflow_core::store::settings::set(
         &db,
         crate::scheduler::PAUSED_KEY,
         if now_paused { "true" } else { "false" },
-    ) {
-        Ok(()) => {
-            tracing::info!(paused = now_paused, "nightly syncs paused from the tray");
-            update(app, |m| m.automatic_paused = now_paused);
-        }
-        Err(e) => tracing::error!(error = %e, "could not pause nightly syncs"),
-    }
+    )?;
+    tracing::info!(paused = now_paused, "nightly syncs paused or resumed");
+    update(app, |m| m.automatic_paused = now_paused);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,3 +6,11 @@ use crate::tray::TrayStatus;
 pub fn tray_state(app: tauri::AppHandle) -> TrayStatus {
     crate::tray::status(&app)
 }
+
+/// Pauses or resumes every automatic (scheduled) run, as the tray's "Pause nightly syncs" does; manual runs still work.
+#[tauri::command]
+#[specta::specta]
+pub fn tray_set_paused(app: tauri::AppHandle, paused: bool) -> crate::error::ApiResult<TrayStatus> {
+    crate::tray::set_paused(&app, paused)?;
+    Ok(crate::tray::status(&app))
+}

@@ -1,6 +1,4 @@
 import type { ButtonHTMLAttributes, ReactNode, Ref } from "react";
-import { useId } from "react";
-import { useTranslation } from "react-i18next";
 
 type Variant = "primary" | "secondary" | "ghost";
 
@@ -34,50 +32,5 @@ export function Button({ variant = "secondary", size = "md", icon, className = "
       {icon}
       {children}
     </button>
-  );
-}
-
-interface ComingSoonButtonProps {
-  variant?: Variant;
-  size?: "sm" | "md";
-  icon?: ReactNode;
-  children: ReactNode;
-  testId?: string;
-}
-
-/**
- * An action whose backend command does not exist yet. It stays focusable (aria-disabled rather than disabled) so
- * keyboard users can reach it and read why it does nothing.
- */
-export function ComingSoonButton({
-  variant = "secondary",
-  size = "md",
-  icon,
-  children,
-  testId,
-}: ComingSoonButtonProps) {
-  const { t } = useTranslation();
-  const tipId = useId();
-  return (
-    <span className="group relative inline-flex">
-      <button
-        type="button"
-        aria-disabled="true"
-        aria-describedby={tipId}
-        data-testid={testId}
-        className={buttonClass(variant, size)}
-        onClick={(e) => e.preventDefault()}
-      >
-        {icon}
-        {children}
-      </button>
-      <span
-        id={tipId}
-        role="tooltip"
-        className="pointer-events-none absolute end-0 top-full z-20 mt-2 w-max max-w-60 rounded-md bg-slate-900 px-2.5 py-1.5 text-xs font-normal text-white opacity-0 shadow-lg transition-opacity group-focus-within:opacity-100 group-hover:opacity-100 dark:bg-slate-700"
-      >
-        {t("common.comingSoon")}
-      </span>
-    </span>
   );
 }

@@ -8,8 +8,9 @@ use chrono::{Duration, Utc};
 use pipeline_common::*;
 use syncflow_core::app::{ExportFormat, RetrySelection};
 use syncflow_core::model::{FailedRecordFilter, RunStatus};
-use syncflow_core::pipeline::RunError;
+use syncflow_core::pipeline::{RunError, RunOptions};
 use syncflow_core::store::entities;
+use syncflow_sim::apismith::Mutation;
 use syncflow_sim::Faults;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -188,4 +189,45 @@ async fn cancel_stops_at_a_checkpoint_and_the_next_run_resumes_there() {
     assert_eq!(h.target_duplicates("inventory_items"), 0);
     let rec = syncflow_core::store::runs::get(&h.db, resumed.run_id).unwrap();
     assert_eq!(rec.resumed_from, Some(cancelled.run_id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_stopped_read_resumes_by_rowversion_so_rows_changed_meanwhile_skip_nothing() {
+    // 10,000 items in pages of 2,500; the first part stops at its row budget of 5,000, as one night of an initial
+    // load does.
+    let h = harness(10_000, 0.0, "").await;
+    h.run("sites", false).await;
+    let night = RunOptions {
+        row_budget: Some(5_000),
+        ..opts(false)
+    };
+    let first = h.app.run("inventory_items", night).await.unwrap();
+    assert_eq!(first.status, RunStatus::Cancelled, "{:?}", first.error);
+    assert_eq!(first.report.counters.fetched, 5_000);
+    // During the day the ERP changes 30 rows the first part already read: they move to the end of the rowversion
+    // order and every later row moves 30 places forward. Resuming at page 3 would skip 30 rows.
+    h.sim
+        .mutate(&Mutation {
+            slug: "inventory-items".into(),
+            update_rows: (100..130).collect(),
+            ..Mutation::default()
+        })
+        .unwrap();
+    let second = h.run("inventory_items", false).await;
+    assert_eq!(second.status, RunStatus::Completed, "{:?}", second.error);
+    assert_eq!(
+        h.target_count("inventory_items"),
+        10_000,
+        "no row was skipped at a page boundary"
+    );
+    assert_eq!(h.target_keys("inventory_items").len(), 10_000);
+    assert_eq!(h.target_duplicates("inventory_items"), 0);
+    let c = second.report.counters;
+    assert_eq!(c.inserted, 5_000, "the unread half: {c:?}");
+    assert_eq!(c.updated, 30, "the rows changed since were read again: {c:?}");
+    assert_eq!(
+        (c.fetched, c.skipped),
+        (5_031, 1),
+        "the row at the first part's last rowversion is read again and skipped: {c:?}"
+    );
 }

@@ -10,7 +10,7 @@ import { EmptyState, QueryView } from "@/components/States";
 import { StatusBadge } from "@/components/StatusBadge";
 import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
 import { LiveRuns } from "@/features/runs/LiveRuns";
-import { useSyncAll } from "@/features/runs/queries";
+import { SyncAllButton } from "@/features/runs/SyncAllButton";
 import { useStartDemo } from "@/features/settings/queries";
 import { ApiException } from "@/lib/result";
 import { ConnectionHealthCard } from "./ConnectionHealth";
@@ -36,23 +36,6 @@ function TryDemo() {
         </p>
       ) : null}
     </Card>
-  );
-}
-
-function SyncAllButton({ entities }: { entities: number }) {
-  const { t } = useTranslation();
-  const syncAll = useSyncAll();
-  return (
-    <Button
-      variant="primary"
-      data-testid="sync-all"
-      disabled={entities === 0 || syncAll.isPending}
-      title={entities === 0 ? t("dashboard.syncAllNeedsEntities") : undefined}
-      onClick={() => syncAll.mutate(false)}
-      icon={<Play className="size-4" aria-hidden="true" />}
-    >
-      {t("dashboard.syncAll")}
-    </Button>
   );
 }
 

@@ -3,7 +3,7 @@ import { Link } from "@tanstack/react-router";
 import { History, Play, Square } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { RunFilter, RunStatus, RunSummary } from "@/bindings";
-import { Button, ComingSoonButton } from "@/components/Button";
+import { Button } from "@/components/Button";
 import { Field, inputClass, Select } from "@/components/Field";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
@@ -12,6 +12,7 @@ import { numCell, Table, Td, Th } from "@/components/Table";
 import { useEntities } from "@/features/entities/queries";
 import { durationSeconds, formatDateTime, formatDuration, formatNumber } from "@/lib/format";
 import { LiveRuns } from "./LiveRuns";
+import { SyncAllButton } from "./SyncAllButton";
 import { useCancelRun, useRuns } from "./queries";
 
 export const RUN_STATUSES: readonly RunStatus[] = [
@@ -120,9 +121,7 @@ export function RunsPage() {
       title={t("runs.title")}
       subtitle={t("runs.subtitle")}
       actions={
-        <ComingSoonButton variant="primary" icon={<Play className="size-4" aria-hidden="true" />}>
-          {t("runs.start")}
-        </ComingSoonButton>
+        <SyncAllButton entities={entities.data?.length ?? 0} />
       }
     >
       <LiveRuns />

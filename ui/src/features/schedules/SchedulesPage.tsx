@@ -2,13 +2,13 @@ import { useState } from "react";
 import { CalendarClock, Moon, Pause, Pencil, Play, CirclePlay, Timer } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { ScheduleSummary } from "@/bindings";
-import { Button, ComingSoonButton } from "@/components/Button";
+import { Button } from "@/components/Button";
 import { Page } from "@/components/Page";
 import { EmptyState, ErrorState, QueryView } from "@/components/States";
 import { Pill } from "@/components/StatusBadge";
 import { Table, Td, Th } from "@/components/Table";
 import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
-import { useSchedules, useSetSchedulePaused } from "./queries";
+import { useSchedules, useSetAllPaused, useSetSchedulePaused, useTrayState } from "./queries";
 import { RunNowConfirm } from "./RunNowConfirm";
 import { ScheduleEditor } from "./ScheduleEditor";
 import { TrayStatusArea } from "./TrayStatusArea";
@@ -74,6 +74,31 @@ function InitialLoadCell({ schedule }: { schedule: ScheduleSummary }) {
   );
 }
 
+/** Pauses or resumes every automatic run (the tray menu's "Pause nightly syncs"); manual runs still work. */
+function PauseAllButton() {
+  const { t } = useTranslation();
+  const tray = useTrayState();
+  const setAll = useSetAllPaused();
+  const paused = tray.data?.automaticPaused ?? false;
+  return (
+    <Button
+      data-testid="schedules-pause-all"
+      data-paused={paused}
+      disabled={!tray.data || setAll.isPending}
+      onClick={() => setAll.mutate(!paused)}
+      icon={
+        paused ? (
+          <Play className="size-4" aria-hidden="true" />
+        ) : (
+          <Pause className="size-4" aria-hidden="true" />
+        )
+      }
+    >
+      {paused ? t("schedules.resumeAll") : t("schedules.pauseAll")}
+    </Button>
+  );
+}
+
 export function SchedulesPage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
@@ -88,9 +113,7 @@ export function SchedulesPage() {
       subtitle={t("schedules.subtitle")}
       actions={
         (schedules.data?.length ?? 0) > 0 ? (
-          <ComingSoonButton icon={<Pause className="size-4" aria-hidden="true" />}>
-            {t("schedules.pauseAll")}
-          </ComingSoonButton>
+          <PauseAllButton />
         ) : undefined
       }
     >

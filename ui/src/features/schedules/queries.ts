@@ -72,3 +72,12 @@ export function useTrayState() {
   }, [queryClient]);
   return useQuery({ queryKey: trayKeys.state, queryFn: () => commands.trayState() });
 }
+
+/** Pauses or resumes every automatic run, as the tray's "Pause nightly syncs" does; answers with the tray's state. */
+export function useSetAllPaused() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (paused: boolean) => unwrap(commands.traySetPaused(paused)),
+    onSuccess: (status) => queryClient.setQueryData<TrayStatus>(trayKeys.state, status),
+  });
+}

@@ -14,7 +14,7 @@ use super::{deletes, RunError};
 use crate::ids::RunId;
 use crate::model::{RunStatus, Strategy};
 use crate::rowversion::Watermark;
-use crate::source::apismith::{Cursor, PageQuery};
+use crate::source::apismith::{Cursor, Filter, PageQuery};
 use crate::store::runs::{self, Counters, RunRecord};
 use crate::store::{failed_records, pending_children, record_index, writes_in_flight};
 use std::time::{Duration, Instant};
@@ -338,6 +338,25 @@ fn query_for(ctx: &RunContext, rec: &RunRecord) -> (PageQuery, bool) {
     (q, full)
 }
 
+/// Where a resumed read sorted by the rowversion column picks up: page 1 of `rowversion >= the highest rowversion
+/// committed`, not the next page number. Rows changed since the first part was read (hours ago for a nightly initial
+/// load) move to the end of the sort, so every later row would shift back and a page number would skip one row per
+/// change. Rows tied at that rowversion are read again and skipped by the delta. A read sorted by anything else
+/// resumes by page number.
+fn resume_filter(
+    ctx: &RunContext,
+    rec: &RunRecord,
+    query: &PageQuery,
+    cursor: &Cursor,
+) -> Option<Filter> {
+    let def = &ctx.entity.def;
+    let rv_col = def.source_of(def.rowversion_field.as_deref()?);
+    let sorted_by_rv = query.sort.as_ref().is_some_and(|s| s.field == rv_col);
+    let resuming = cursor.next_page > 1 && !cursor.done;
+    let committed = rec.watermark_after.as_deref()?;
+    (sorted_by_rv && resuming).then(|| Filter::new(rv_col, ">=", committed))
+}
+
 async fn drive(
     ctx: &RunContext,
     rec: &RunRecord,
@@ -351,12 +370,16 @@ async fn drive(
     report.resumed = rec.cursor.is_some();
     reconcile_in_flight(ctx, cancel).await?;
     let declared = declared_columns(ctx, cancel).await?;
-    let (query, full) = query_for(ctx, rec);
+    let (mut query, full) = query_for(ctx, rec);
     let mut cursor: Cursor = rec
         .cursor
         .as_deref()
         .and_then(|c| serde_json::from_str(c).ok())
         .unwrap_or_default();
+    if let Some(filter) = resume_filter(ctx, rec, &query, &cursor) {
+        query.filters.push(filter);
+        cursor = Cursor::default();
+    }
     let mut watermark =
         Watermark::new(rec.watermark_after.clone().or(rec.watermark_before.clone()));
     let clear_old = failed_records::count_open_for(&ctx.db, entity)? > 0
