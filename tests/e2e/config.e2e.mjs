@@ -55,7 +55,7 @@ async function testConnection(browser, name) {
   return { ok: (await result.getAttribute("data-ok")) === "true", text: await result.getText() };
 }
 
-test("configuration screens: connection with Test, refusal, discovery, and fixing a mapping", async () => {
+test("configuration screens: connection with Test, refusals, discovery, right to left", async () => {
   const browser = await launchApp(driver);
   try {
     await openScreen(browser, "settings");

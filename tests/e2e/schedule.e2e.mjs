@@ -6,10 +6,11 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
 
-/** Seconds from now to the next 18:57 UTC: the app starts three minutes before its window opens (room for a slow launch). */
+/** Seconds from now to the next 18:58:30 UTC: the app starts 90 s before its window opens (room for a slow launch,
+ * the demo's start and two schedule edits, which take about 20 s on a loaded machine). */
 function offsetToJustBeforeTheWindow() {
   const now = new Date();
-  const target = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 18, 57, 0));
+  const target = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 18, 58, 30));
   if (target <= now) target.setUTCDate(target.getUTCDate() + 1);
   return Math.round((target.getTime() - now.getTime()) / 1000);
 }
@@ -76,7 +77,7 @@ test("the scheduler starts tonight's runs when the app's clock reaches the windo
     const statesBefore = await browser.execute(() => window.__trayStates.length);
     assert.equal(statesBefore, 1, "saving schedules before the window starts nothing");
 
-    // The app's clock reaches 19:00 three minutes after launch; the 30 s tick then starts the parent first.
+    // The app's clock reaches 19:00 90 s after launch; the 30 s tick then starts the parent first.
     await browser.waitUntil(async () => browser.execute(() => window.__trayStates.includes("running")), {
       timeout: 240_000,
       interval: 500,
