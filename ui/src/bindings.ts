@@ -72,6 +72,8 @@ export const commands = {
 	logsRecent: (level: LogLevel, limit: number) => typedError<LogLine[], ApiError>(__TAURI_INVOKE("logs_recent", { level, limit })),
 	/**  What the tray shows now (icon state, tooltip, last run, keychain wait): the UI's status area and tests read it. */
 	trayState: () => __TAURI_INVOKE<TrayStatus>("tray_state"),
+	/**  Pauses or resumes every automatic (scheduled) run, as the tray's "Pause nightly syncs" does; manual runs still work. */
+	traySetPaused: (paused: boolean) => typedError<TrayStatus, ApiError>(__TAURI_INVOKE("tray_set_paused", { paused })),
 	/**
 	 *  Start at login (off by default): registers or removes SyncFlow's login item (it starts hidden in the tray), then
 	 *  records the choice.

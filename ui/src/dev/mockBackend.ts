@@ -33,6 +33,7 @@ export function defaultHandlers(): CommandHandlers {
     settings_set_theme: (a) => (settings = { ...settings, theme: a.theme as Theme }),
     settings_set_start_at_login: (a) => (settings = { ...settings, startAtLogin: a.enabled as boolean }),
     tray_state: () => fx.trayStatus,
+    tray_set_paused: (a) => ({ ...fx.trayStatus, automaticPaused: a.paused as boolean }),
     app_info: () => fx.appInfo,
     connections_list: () => fx.connections,
     entities_list: () => fx.entities,

@@ -224,7 +224,10 @@ async fn a_budget_stopped_read_resumes_by_rowversion_so_rows_changed_meanwhile_s
     assert_eq!(h.target_duplicates("inventory_items"), 0);
     let c = second.report.counters;
     assert_eq!(c.inserted, 5_000, "the unread half: {c:?}");
-    assert_eq!(c.updated, 30, "the rows changed since were read again: {c:?}");
+    assert_eq!(
+        c.updated, 30,
+        "the rows changed since were read again: {c:?}"
+    );
     assert_eq!(
         (c.fetched, c.skipped),
         (5_031, 1),

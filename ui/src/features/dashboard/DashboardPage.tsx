@@ -1,6 +1,6 @@
 import { lazy, Suspense, type ReactNode } from "react";
 import { Link } from "@tanstack/react-router";
-import { AlertTriangle, CalendarClock, Database, FlaskConical, Hourglass, Play, Plug } from "lucide-react";
+import { AlertTriangle, CalendarClock, Database, FlaskConical, Hourglass, Plug } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { DashboardSummary } from "@/bindings";
 import { Button, focusRing } from "@/components/Button";

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Link } from "@tanstack/react-router";
-import { History, Play, Square } from "lucide-react";
+import { History, Square } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { RunFilter, RunStatus, RunSummary } from "@/bindings";
 import { Button } from "@/components/Button";
@@ -120,9 +120,7 @@ export function RunsPage() {
       name="runs"
       title={t("runs.title")}
       subtitle={t("runs.subtitle")}
-      actions={
-        <SyncAllButton entities={entities.data?.length ?? 0} />
-      }
+      actions={<SyncAllButton entities={entities.data?.length ?? 0} />}
     >
       <LiveRuns />
       <div className="mb-5 flex flex-wrap items-end gap-4">

@@ -33,6 +33,18 @@ describe("Schedules", () => {
     expect(within(area).getByTestId("tray-keychain")).toHaveTextContent("the keychain is locked");
   });
 
+  it("pauses every automatic run as the tray does, then offers to resume them", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/schedules");
+    const button = await screen.findByTestId("schedules-pause-all");
+    await waitFor(() => expect(button).toBeEnabled());
+    expect(button).toHaveTextContent("Pause nightly syncs");
+    await user.click(button);
+    expect(backend.calls.find((c) => c.cmd === "tray_set_paused")?.args).toEqual({ paused: true });
+    await waitFor(() => expect(button).toHaveTextContent("Resume nightly syncs"));
+    expect(button).toHaveAttribute("data-paused", "true");
+  });
+
   it("runs an entity now only after the confirmation", async () => {
     const user = userEvent.setup();
     const { backend } = await renderApp("/schedules", { runs_start: () => "01890000-0000-7000-8000-000000000001" });

@@ -86,13 +86,7 @@ function PauseAllButton() {
       data-paused={paused}
       disabled={!tray.data || setAll.isPending}
       onClick={() => setAll.mutate(!paused)}
-      icon={
-        paused ? (
-          <Play className="size-4" aria-hidden="true" />
-        ) : (
-          <Pause className="size-4" aria-hidden="true" />
-        )
-      }
+      icon={paused ? <Play className="size-4" aria-hidden="true" /> : <Pause className="size-4" aria-hidden="true" />}
     >
       {paused ? t("schedules.resumeAll") : t("schedules.pauseAll")}
     </Button>
@@ -111,11 +105,7 @@ export function SchedulesPage() {
       name="schedules"
       title={t("schedules.title")}
       subtitle={t("schedules.subtitle")}
-      actions={
-        (schedules.data?.length ?? 0) > 0 ? (
-          <PauseAllButton />
-        ) : undefined
-      }
+      actions={(schedules.data?.length ?? 0) > 0 ? <PauseAllButton /> : undefined}
     >
       <TrayStatusArea />
       {setPaused.error ? <ErrorState error={setPaused.error} /> : null}

@@ -376,10 +376,14 @@ async fn drive(
         .as_deref()
         .and_then(|c| serde_json::from_str(c).ok())
         .unwrap_or_default();
+    // Rows at the resume point's rowversion were read before: they do not count against a night's row budget.
+    let mut reread_at: Option<String> = None;
     if let Some(filter) = resume_filter(ctx, rec, &query, &cursor) {
+        reread_at = Some(filter.value.clone());
         query.filters.push(filter);
         cursor = Cursor::default();
     }
+    let mut reread = 0u64;
     let mut watermark =
         Watermark::new(rec.watermark_after.clone().or(rec.watermark_before.clone()));
     let clear_old = failed_records::count_open_for(&ctx.db, entity)? > 0
@@ -520,6 +524,12 @@ async fn drive(
             for p in &f.prepared {
                 if let Some(rv) = &p.rowversion {
                     watermark.observe(rv);
+                    if reread_at
+                        .as_deref()
+                        .is_some_and(|w| crate::rowversion::compare(rv, w).is_eq())
+                    {
+                        reread += 1;
+                    }
                 }
                 if matches!(&p.outcome, Err(b) if b.key == Key::Unknown) {
                     unknown_keys += 1;
@@ -561,7 +571,7 @@ async fn drive(
                 total: f.total,
             });
             // The page that reaches the budget is checkpointed (settled below); stopping here leaves nothing half done.
-            if rec.row_budget.is_some_and(|b| read_so_far >= b) && !last_page {
+            if rec.row_budget.is_some_and(|b| read_so_far >= b + reread) && !last_page {
                 return Ok(Ending::BudgetReached);
             }
         }
