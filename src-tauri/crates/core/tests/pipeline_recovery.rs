@@ -166,7 +166,15 @@ async fn cancel_stops_at_a_checkpoint_and_the_next_run_resumes_there() {
             other.map(|h| h.run_id)
         ),
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    // Cancel once a page is checkpointed (not after a fixed time: on a busy machine that may be before any).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while h.local_active("inventory_items") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no page was checkpointed in a minute"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     assert!(h.app.cancel(handle.run_id).unwrap());
     let cancelled = handle.join.await.unwrap();
     assert_eq!(cancelled.status, RunStatus::Cancelled);
@@ -189,6 +197,84 @@ async fn cancel_stops_at_a_checkpoint_and_the_next_run_resumes_there() {
     assert_eq!(h.target_duplicates("inventory_items"), 0);
     let rec = syncflow_core::store::runs::get(&h.db, resumed.run_id).unwrap();
     assert_eq!(rec.resumed_from, Some(cancelled.run_id));
+}
+
+/// Inserts ScheduleHub received so far.
+fn inserts_received(h: &Harness) -> u64 {
+    h.sim
+        .schedulehub_request_counts()
+        .get("POST /api/v1/{entity}/batch/insert")
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Cancels the items run while the insert of its second page (of six) is under way on ScheduleHub's side, slowed by
+/// `faults`; `applied` says whether to wait until ScheduleHub has applied it (only its answer is still to come).
+/// The write under way is answered and checkpointed before the run stops, so what ScheduleHub holds is exactly what
+/// the checkpoint holds and nothing is left in flight; the next run, started at once, sends nothing twice.
+async fn cancel_while_an_insert_is_under_way(faults: Faults, applied: bool) {
+    let h = harness(3_000, 0.0, "page_size = 500").await;
+    h.run("sites", false).await;
+    h.sim.set_schedulehub_faults(Faults {
+        path_contains: Some("batch/insert".into()),
+        ..faults
+    });
+    let before = inserts_received(&h);
+    let handle = h.app.start_run("inventory_items", opts(false)).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while inserts_received(&h) < before + 2 || applied && h.target_count("inventory_items") < 1_000
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the second page's insert never came"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    assert!(h.app.cancel(handle.run_id).unwrap());
+    let cancelled = handle.join.await.unwrap();
+    assert_eq!(cancelled.status, RunStatus::Cancelled);
+    assert_eq!(
+        (h.target_count("inventory_items"), h.local_active("inventory_items")),
+        (1_000, 1_000),
+        "the insert under way was answered and checkpointed: ScheduleHub holds what the checkpoint holds"
+    );
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM writes_in_flight"),
+        0,
+        "no write of unknown outcome is left"
+    );
+
+    h.sim.reset_faults();
+    let resumed = h.run("inventory_items", false).await;
+    assert_eq!(resumed.status, RunStatus::Completed, "{:?}", resumed.error);
+    assert_eq!(
+        resumed.report.counters.inserted, 2_000,
+        "the resumed run sent only the rest"
+    );
+    assert_eq!(h.target_count("inventory_items"), 3_000);
+    assert_eq!(
+        h.target_duplicates("inventory_items"),
+        0,
+        "no record was sent twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_while_schedulehub_holds_an_insert_unapplied_waits_for_its_answer() {
+    let faults = Faults {
+        latency_ms: 400,
+        ..Faults::default()
+    };
+    cancel_while_an_insert_is_under_way(faults, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_after_schedulehub_applied_an_insert_waits_for_its_answer() {
+    let faults = Faults {
+        answer_latency_ms: 400,
+        ..Faults::default()
+    };
+    cancel_while_an_insert_is_under_way(faults, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -34,6 +34,9 @@ pub struct Faults {
     pub retry_after_secs: Option<u64>,
     /// Added to every matching request.
     pub latency_ms: u64,
+    /// Added after a matching request is handled, before its answer goes out: a write is applied, then answered
+    /// late (a client that stops listening meanwhile does not know its outcome).
+    pub answer_latency_ms: u64,
     /// Share of requests that never answer (until the client gives up).
     pub hang_rate: f64,
     /// The next N matching requests never answer.
@@ -98,6 +101,7 @@ pub fn detail(status: StatusCode, msg: impl Into<String>) -> Response {
 #[derive(Default)]
 struct Plan {
     latency: Duration,
+    answer_latency: Duration,
     hang: bool,
     status: Option<StatusCode>,
     malformed: bool,
@@ -124,6 +128,7 @@ fn plan(st: &mut FaultState, path: &str, is_write: bool) -> Plan {
     }
     let mut p = Plan {
         latency: Duration::from_millis(f.latency_ms),
+        answer_latency: Duration::from_millis(f.answer_latency_ms),
         retry_after: f.retry_after_secs,
         ..Plan::default()
     };
@@ -186,6 +191,9 @@ pub async fn inject(State(common): State<Arc<Common>>, req: Request, next: Next)
         return unavailable(status, plan.retry_after, msg);
     }
     let resp = next.run(req).await;
+    if !plan.answer_latency.is_zero() {
+        tokio::time::sleep(plan.answer_latency).await;
+    }
     if plan.applied_then_503 {
         return unavailable(
             StatusCode::SERVICE_UNAVAILABLE,

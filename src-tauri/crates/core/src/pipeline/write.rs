@@ -1,16 +1,49 @@
 //! Writes to ScheduleHub that never duplicate: each request is sent once; after a transient failure the records of
 //! the failed request are looked up by `erp_key_hash` (batch/query) and only those ScheduleHub does not have are
 //! sent again. Updates and deletes are idempotent by uid, so they are simply repeated.
+//!
+//! A cancel never abandons a write already sent: ScheduleHub may apply a request it has received whether or not the
+//! client still listens (or answer just after applying it), so an abandoned write has an unknown outcome and could
+//! even land after the next run has reconciled it. The answer is awaited (at most `CANCEL_GRACE` after the cancel), the page checkpoints it, and only
+//! then does the run stop. Nothing new is sent once the run is cancelled.
 
 use super::{wait, RunError};
 use crate::http::ErrorLog;
 use crate::sink::schedulehub::{BatchError, Record, ScheduleHubClient};
 use std::collections::HashMap;
+use std::future::Future;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Attempts per batch before the run fails at its checkpoint (SPEC §7: at most 5 per request).
 const MAX_ATTEMPTS: u32 = 5;
+
+/// How long a write already sent may still take to answer once the run is cancelled. One that takes longer is given
+/// up: it stays noted in flight, and the next run reconciles it with batch/query before sending anything again.
+const CANCEL_GRACE: Duration = Duration::from_secs(20);
+
+/// The answer to one write request (`send` is not polled before this), `Cancelled` if the run was cancelled before
+/// it was sent or it gave no answer within `CANCEL_GRACE` of the cancel. `send` must not itself watch `cancel`.
+async fn answer<T>(
+    send: impl Future<Output = T>,
+    cancel: &CancellationToken,
+) -> Result<T, RunError> {
+    if cancel.is_cancelled() {
+        return Err(RunError::Cancelled);
+    }
+    tokio::pin!(send);
+    tokio::select! {
+        biased;
+        r = &mut send => Ok(r),
+        _ = cancel.cancelled() => match tokio::time::timeout(CANCEL_GRACE, send).await {
+            Ok(r) => Ok(r),
+            Err(_) => {
+                tracing::warn!("a write gave no answer after the cancel; it stays noted in flight");
+                Err(RunError::Cancelled)
+            }
+        },
+    }
+}
 
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((250u64 << attempt.min(6)).min(8_000))
@@ -87,18 +120,31 @@ pub async fn insert(
     cancel: &CancellationToken,
 ) -> Result<Answers, RunError> {
     let mut out = Answers::default();
-    let mut merge = |a: Answers| {
-        out.uids.extend(a.uids);
-        out.refused.extend(a.refused);
+    let mut failed = None;
+    // A chunk's error stops the others sending more, but their requests under way are answered (see `answer`):
+    // aborting them would leave writes whose outcome nobody knows.
+    let stop = cancel.child_token();
+    let mut settle = |done: Result<Result<Answers, RunError>, tokio::task::JoinError>| match done
+        .map_err(|e| RunError::Internal(e.to_string()))
+        .and_then(|r| r)
+    {
+        Ok(a) => {
+            out.uids.extend(a.uids);
+            out.refused.extend(a.refused);
+        }
+        Err(e) => {
+            stop.cancel();
+            failed.get_or_insert(e);
+        }
     };
     let mut set = tokio::task::JoinSet::new();
     let mut rest = records;
-    while !rest.is_empty() {
+    while !rest.is_empty() && !stop.is_cancelled() {
         let tail = rest.split_off(rest.len().min(crate::sink::schedulehub::MAX_BATCH));
         let chunk = std::mem::replace(&mut rest, tail);
         if set.len() >= CONCURRENT_CHUNKS {
             if let Some(done) = set.join_next().await {
-                merge(done.map_err(|e| RunError::Internal(e.to_string()))??);
+                settle(done);
             }
         }
         let (w, r, e, log, c) = (
@@ -106,15 +152,21 @@ pub async fn insert(
             reader.clone(),
             entity.to_owned(),
             errors.clone(),
-            cancel.clone(),
+            stop.clone(),
         );
         set.spawn(async move { insert_chunk(&w, &r, &e, chunk, &log, &c).await });
     }
-    // An error returns at once; dropping the set aborts the other requests, whose writes stay noted in flight.
     while let Some(done) = set.join_next().await {
-        merge(done.map_err(|e| RunError::Internal(e.to_string()))??);
+        settle(done);
     }
-    Ok(out)
+    if !rest.is_empty() {
+        // Stopped before sending every chunk: the page is not complete, so it must not be checkpointed.
+        failed.get_or_insert(RunError::Cancelled);
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
 }
 
 async fn insert_chunk(
@@ -128,8 +180,10 @@ async fn insert_chunk(
     let mut out = Answers::default();
     let mut todo = records;
     let mut attempt = 0;
+    // The request itself is never aborted; `answer` watches the run's cancel.
+    let unabortable = CancellationToken::new();
     while !todo.is_empty() {
-        match writer.batch_insert(entity, &todo, cancel).await {
+        match answer(writer.batch_insert(entity, &todo, &unabortable), cancel).await? {
             Ok(done) => {
                 absorb_inserts(&mut out, done);
                 todo.clear();
@@ -179,8 +233,9 @@ pub async fn update(
     let mut refused = HashMap::new();
     let mut todo = updates;
     let mut attempt = 0;
+    let unabortable = CancellationToken::new();
     while !todo.is_empty() {
-        match writer.batch_update(entity, &todo, cancel).await {
+        match answer(writer.batch_update(entity, &todo, &unabortable), cancel).await? {
             Ok(done) => {
                 refused.extend(done.failures.into_iter().map(|f| (f.uid, f.error)));
                 todo.clear();
@@ -214,8 +269,9 @@ pub async fn delete(
             }
         }
     };
+    let unabortable = CancellationToken::new();
     while !todo.is_empty() {
-        match writer.batch_delete(entity, &todo, cancel).await {
+        match answer(writer.batch_delete(entity, &todo, &unabortable), cancel).await? {
             Ok(done) => {
                 keep(done.failures);
                 todo.clear();
