@@ -1,6 +1,7 @@
 //! The nightly scheduler end to end, with the clock driven by the test: an initial load spread over two nights
 //! against the simulators (night 1 reads half and stops, the day runs nothing, night 2 finishes, then the entity is
-//! incremental), and a scheduled run that waits for a locked keychain. Real HTTP over loopback, real SQLite.
+//! incremental), a scheduled run that waits for a locked keychain, and a scheduled run the planner cancels (not taken
+//! up again until the next night). Real HTTP over loopback, real SQLite.
 
 mod pipeline_common;
 
@@ -300,4 +301,59 @@ async fn a_scheduled_run_waits_for_a_locked_keychain_and_starts_once_it_is_unloc
         "completed"
     );
     clock::set_offset_secs(0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_run_the_planner_cancels_is_not_taken_up_again_until_the_next_night() {
+    let _clock = CLOCK.lock().await;
+    let h = harness(12_000, 0.0, "page_size = 500").await;
+    clock::set_now(local("2026-11-20 18:00"));
+    nightly(&h, "inventory_items", None);
+    let sched = Scheduler::new(h.app.clone(), Istanbul);
+    // Slow writes, so the planner's cancel lands while the run works.
+    h.sim.set_schedulehub_faults(syncflow_sim::Faults {
+        latency_ms: 40,
+        ..syncflow_sim::Faults::default()
+    });
+
+    let open = local("2026-11-20 19:00");
+    clock::set_now(open);
+    let first = sched.tick(open).await.unwrap();
+    assert_eq!(first.started.len(), 1);
+    let run = first.started[0].1;
+    assert!(
+        h.app.cancel(run).unwrap(),
+        "the planner cancels tonight's run"
+    );
+    wait_for_end(&h, run).await;
+    assert_eq!(runs::get(&h.db, run).unwrap().status.as_str(), "cancelled");
+    h.sim.reset_faults();
+
+    for minutes in [1, 30, 11 * 60 + 59] {
+        let t = open + Duration::minutes(minutes);
+        clock::set_now(t);
+        let r = sched.tick(t).await.unwrap();
+        assert!(
+            r.started.is_empty(),
+            "{minutes} min into the window it stays cancelled"
+        );
+    }
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM runs"),
+        1,
+        "no run was started again"
+    );
+
+    let next_night = local("2026-11-21 19:00");
+    clock::set_now(next_night);
+    let r = sched.tick(next_night).await.unwrap();
+    assert_eq!(r.started.len(), 1, "the next night runs again");
+    wait_for_end(&h, r.started[0].1).await;
+    let resumed = runs::get(&h.db, r.started[0].1).unwrap();
+    assert_eq!(resumed.status.as_str(), "completed");
+    assert_eq!(
+        resumed.resumed_from,
+        Some(run),
+        "from the cancelled run's checkpoint"
+    );
 }

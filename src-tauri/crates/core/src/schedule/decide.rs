@@ -41,6 +41,10 @@ pub struct EntityState {
     pub last_started: Option<DateTime<Utc>>,
     /// When the last run that reached an end finished (completed, with errors, failed or needs review).
     pub last_finished: Option<DateTime<Utc>>,
+    /// The last scheduled run was cancelled (not stopped by its row budget) and ended at this instant. Inside the
+    /// window's opening that was the planner — the scheduler itself stops runs only at the window's end — and the
+    /// entity waits for the next opening (or a manual run); a window-end stop is resumed in the next opening.
+    pub cancelled_at: Option<DateTime<Utc>>,
     pub initial_load: Option<InitialLoad>,
     /// The last start could not read a credential (keychain locked or entry missing): no new attempt before this
     /// instant. The run waits — it never falls back to anything but the keychain.
@@ -127,7 +131,8 @@ fn decide_one(plan: &Plan, e: &EntityState) -> (Option<StartRun>, Option<DateTim
             if e.running {
                 return (None, Some(due.max(now)));
             }
-            let reason = if e.interrupted {
+            // An interval run is never stopped by the scheduler: a cancelled one was the planner's, not interrupted.
+            let reason = if e.interrupted && e.cancelled_at.is_none() {
                 Some(StartReason::Resume)
             } else if now >= due {
                 Some(StartReason::Interval)
@@ -151,11 +156,12 @@ fn decide_one(plan: &Plan, e: &EntityState) -> (Option<StartRun>, Option<DateTim
             let Some(open) = window.current(now, plan.tz) else {
                 return (None, Some(window.next_after(now, plan.tz).start));
             };
+            let cancelled_tonight = e.cancelled_at.is_some_and(|c| open.contains(c));
             let done_tonight = e.last_finished.is_some_and(|f| open.contains(f)) && !e.interrupted;
             if e.running {
                 return (None, Some(now));
             }
-            if done_tonight {
+            if done_tonight || cancelled_tonight {
                 return (None, Some(window.next_after(now, plan.tz).start));
             }
             let reason = if e.interrupted {
@@ -194,6 +200,7 @@ mod tests {
             interrupted: false,
             last_started: None,
             last_finished: None,
+            cancelled_at: None,
             initial_load: None,
             keychain_retry_at: None,
         }
@@ -268,6 +275,60 @@ mod tests {
             "after the window: wait for the evening"
         );
         assert_eq!(late.next_run[0].1, Some(at(Istanbul, "2026-11-21 19:00")));
+    }
+
+    #[test]
+    fn a_run_the_planner_cancelled_tonight_stays_cancelled_until_the_next_night() {
+        // As state::load reports it: the last scheduled run was cancelled (so "interrupted") at 20:15, inside the
+        // window; the scheduler itself stops runs only at the window's end.
+        let mut e = nightly();
+        e.interrupted = true;
+        e.last_started = Some(at(Istanbul, "2026-11-20 19:00"));
+        e.cancelled_at = Some(at(Istanbul, "2026-11-20 20:15"));
+        for now in ["2026-11-20 20:16", "2026-11-21 03:00", "2026-11-21 06:59"] {
+            let d = decide(&plan(Istanbul, now), std::slice::from_ref(&e));
+            assert!(d.start.is_empty(), "at {now} the cancel still holds");
+            assert_eq!(d.next_run[0].1, Some(at(Istanbul, "2026-11-21 19:00")));
+        }
+        let next_night = decide(&plan(Istanbul, "2026-11-21 19:00"), &[e]);
+        assert_eq!(next_night.start.len(), 1);
+        assert_eq!(
+            next_night.start[0].reason,
+            StartReason::Resume,
+            "the next night continues from the checkpoint"
+        );
+    }
+
+    #[test]
+    fn a_run_stopped_at_the_window_end_resumes_in_the_next_opening() {
+        let mut e = nightly();
+        e.interrupted = true;
+        e.cancelled_at = Some(at(Istanbul, "2026-11-21 07:00"));
+        let morning = decide(
+            &plan(Istanbul, "2026-11-21 07:01"),
+            std::slice::from_ref(&e),
+        );
+        assert!(morning.start.is_empty());
+        let evening = decide(&plan(Istanbul, "2026-11-21 19:00"), &[e]);
+        assert_eq!(evening.start.len(), 1);
+        assert_eq!(evening.start[0].reason, StartReason::Resume);
+    }
+
+    #[test]
+    fn a_cancelled_interval_run_waits_for_its_next_interval() {
+        let mut e = nightly();
+        e.mode = ScheduleMode::Interval { minutes: 15 };
+        e.interrupted = true;
+        e.last_started = Some(at(Istanbul, "2026-11-20 10:00"));
+        e.cancelled_at = Some(at(Istanbul, "2026-11-20 10:05"));
+        let soon = decide(
+            &plan(Istanbul, "2026-11-20 10:06"),
+            std::slice::from_ref(&e),
+        );
+        assert!(soon.start.is_empty(), "not taken up again at the next tick");
+        assert_eq!(soon.next_run[0].1, Some(at(Istanbul, "2026-11-20 10:15")));
+        let due = decide(&plan(Istanbul, "2026-11-20 10:15"), &[e]);
+        assert_eq!(due.start[0].reason, StartReason::Interval);
     }
 
     #[test]

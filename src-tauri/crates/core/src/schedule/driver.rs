@@ -109,11 +109,18 @@ impl Scheduler {
             due
         };
         for run in due {
-            tracing::info!(%run, "the nightly window closed: stopping the run after its current page");
-            if let Err(e) = self.flow.cancel(run) {
-                tracing::warn!(%run, error = %e, "could not stop the run at the window end");
+            // A run that already ended (finished, or cancelled by the planner) is not reported as stopped.
+            match self.flow.cancel(run) {
+                Ok(true) => {
+                    tracing::info!(%run, "the nightly window closed: stopping the run after its current page");
+                    report.stopped_at_window_end.push(run);
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(%run, error = %e, "could not stop the run at the window end");
+                    report.stopped_at_window_end.push(run);
+                }
             }
-            report.stopped_at_window_end.push(run);
         }
 
         let db = self.db().clone();

@@ -66,25 +66,27 @@ pub fn load(db: &Db, own_pid: u32) -> Result<Vec<EntityState>, StoreError> {
                 (mode, paused)
             }
         };
-        let last: Option<(String, Option<u32>, String, Option<String>)> = conn
+        type Last = (String, Option<u32>, String, Option<String>, Option<String>);
+        let last: Option<Last> = conn
             .query_row(
-                "SELECT status, owner_pid, trigger, stopped_by FROM runs WHERE entity_id = ?1 AND trigger <> 'retry'
-                 ORDER BY started_at DESC, id DESC LIMIT 1",
+                "SELECT status, owner_pid, trigger, stopped_by, finished_at FROM runs
+                 WHERE entity_id = ?1 AND trigger <> 'retry' ORDER BY started_at DESC, id DESC LIMIT 1",
                 [e.id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?;
-        let (running, interrupted) = match &last {
-            Some((status, owner, _, _)) if status == "running" || status == "pending" => {
-                let ours = *owner == Some(own_pid);
-                (ours, !ours)
+        let (running, interrupted, cancelled_at) = match last {
+            Some((status, owner, ..)) if status == "running" || status == "pending" => {
+                let ours = owner == Some(own_pid);
+                (ours, !ours, None)
             }
             // A run that read its nightly share is done for the night, not interrupted.
-            Some((status, _, trigger, stopped_by)) => (
-                false,
-                status == "cancelled" && trigger == "schedule" && stopped_by.is_none(),
-            ),
-            None => (false, false),
+            Some((status, _, trigger, stopped_by, finished)) => {
+                let cancelled =
+                    status == "cancelled" && trigger == "schedule" && stopped_by.is_none();
+                (false, cancelled, instant(finished.filter(|_| cancelled)))
+            }
+            None => (false, false, None),
         };
         let last_started = instant(conn.query_row(
             "SELECT MAX(started_at) FROM runs WHERE entity_id = ?1",
@@ -120,6 +122,7 @@ pub fn load(db: &Db, own_pid: u32) -> Result<Vec<EntityState>, StoreError> {
             interrupted,
             last_started,
             last_finished,
+            cancelled_at,
             initial_load,
             keychain_retry_at: None,
         });
@@ -228,8 +231,15 @@ mod tests {
     #[test]
     fn a_scheduled_run_stopped_at_the_window_end_is_resumed_but_a_manual_cancel_is_not() {
         let (_d, db, _) = db_with("", &[("cancelled", None, "schedule")]);
-        assert!(load(&db, 1).unwrap()[0].interrupted);
+        let scheduled = &load(&db, 1).unwrap()[0];
+        assert!(scheduled.interrupted);
+        assert_eq!(
+            scheduled.cancelled_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-11-20T20:00:00+00:00"),
+            "when it stopped tells the decision a window end from the planner's cancel"
+        );
         let (_d2, db2, _) = db_with("", &[("cancelled", None, "manual")]);
-        assert!(!load(&db2, 1).unwrap()[0].interrupted);
+        let manual = &load(&db2, 1).unwrap()[0];
+        assert!(!manual.interrupted && manual.cancelled_at.is_none());
     }
 }

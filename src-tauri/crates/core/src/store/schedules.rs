@@ -207,6 +207,7 @@ fn computed_next_run(
         interrupted: false,
         last_started: None,
         last_finished: None,
+        cancelled_at: None,
         initial_load: None,
         keychain_retry_at: None,
     };
