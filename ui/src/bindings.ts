@@ -98,6 +98,11 @@ export type AppInfo = {
 	dataDir: string,
 	logDir: string,
 	dbPath: string,
+	/**
+	 *  The app's clock minus the wall clock, in seconds: 0 unless a debug build was started with
+	 *  `SYNCFLOW_CLOCK_OFFSET_SECS`. Relative times ("in 11 hours") count from the app's clock, as the scheduler does.
+	 */
+	clockOffsetSecs: number,
 };
 
 export type AuthKind = "password" | "token" | "none";

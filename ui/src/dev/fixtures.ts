@@ -33,6 +33,7 @@ export const appInfo: AppInfo = {
   dataDir: "/home/planner/.local/share/syncflow",
   logDir: "/home/planner/.local/share/syncflow/logs",
   dbPath: "/home/planner/.local/share/syncflow/syncflow.db",
+  clockOffsetSecs: 0,
 };
 
 export const connections: ConnectionSummary[] = [

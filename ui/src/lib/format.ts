@@ -64,7 +64,8 @@ export function formatDuration(seconds: number, language: string): string {
   return parts.join(" ");
 }
 
-export function formatRelative(value: string | null, language: string, now: Date = new Date()): string {
+/** `value` relative to `now`: pass the app's clock (`useAppNow`), which a debug build's test clock may move. */
+export function formatRelative(value: string | null, language: string, now: Date): string {
   if (!value) return "—";
   const d = toDate(value);
   if (!d) return value;

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import type { ConnectionHealth, Health } from "@/bindings";
 import { focusRing } from "@/components/Button";
 import { Card, CardTitle } from "@/components/Field";
+import { useAppNow } from "@/lib/appClock";
 import { formatRelative } from "@/lib/format";
 
 const DOT: Record<Health, string> = {
@@ -15,6 +16,7 @@ const DOT: Record<Health, string> = {
 export function ConnectionHealthCard({ connections }: { connections: ConnectionHealth[] }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
+  const now = useAppNow();
   return (
     <Card>
       <CardTitle
@@ -49,7 +51,7 @@ export function ConnectionHealthCard({ connections }: { connections: ConnectionH
               </div>
               <div className="shrink-0 text-end text-xs">
                 <div className="font-medium">{t(`dashboard.healthState.${c.health}`)}</div>
-                {c.lastRunAt ? <div className="text-slate-500">{formatRelative(c.lastRunAt, lang)}</div> : null}
+                {c.lastRunAt ? <div className="text-slate-500">{formatRelative(c.lastRunAt, lang, now())}</div> : null}
               </div>
             </li>
           ))}

@@ -8,6 +8,7 @@ import { Card, CardTitle } from "@/components/Field";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { StatusBadge } from "@/components/StatusBadge";
+import { useAppNow } from "@/lib/appClock";
 import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
 import { LiveRuns } from "@/features/runs/LiveRuns";
 import { SyncAllButton } from "@/features/runs/SyncAllButton";
@@ -81,6 +82,7 @@ function Overview({ summary }: { summary: DashboardSummary }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const icon = "size-5";
+  const now = useAppNow();
   return (
     <div className="space-y-6">
       {summary.connections === 0 ? <TryDemo /> : null}
@@ -147,7 +149,7 @@ function Overview({ summary }: { summary: DashboardSummary }) {
                   {formatDateTime(summary.nextScheduledRun, lang)}
                 </div>
                 <div className="text-sm text-slate-500 dark:text-slate-400">
-                  {formatRelative(summary.nextScheduledRun, lang)}
+                  {formatRelative(summary.nextScheduledRun, lang, now())}
                 </div>
               </div>
             ) : (

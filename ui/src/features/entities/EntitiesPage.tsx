@@ -8,6 +8,7 @@ import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill, StatusBadge } from "@/components/StatusBadge";
 import { Table, Td, Th } from "@/components/Table";
+import { useAppNow } from "@/lib/appClock";
 import { formatRelative } from "@/lib/format";
 import { useEntities } from "./queries";
 import { useStartRun } from "@/features/runs/queries";
@@ -31,6 +32,7 @@ function DiscoverButton({ variant = "primary", onClick }: { variant?: "primary" 
 
 function EntityRow({ entity, onEdit }: { entity: EntitySummary; onEdit: () => void }) {
   const { t, i18n } = useTranslation();
+  const now = useAppNow();
   return (
     <tr data-testid="entity-row" className={entity.enabled ? "" : "opacity-60"}>
       <Td>
@@ -62,7 +64,7 @@ function EntityRow({ entity, onEdit }: { entity: EntitySummary; onEdit: () => vo
         {entity.lastRunStatus ? (
           <div className="space-y-1">
             <StatusBadge status={entity.lastRunStatus} />
-            <div className="text-xs text-slate-500">{formatRelative(entity.lastRunAt, i18n.language)}</div>
+            <div className="text-xs text-slate-500">{formatRelative(entity.lastRunAt, i18n.language, now())}</div>
           </div>
         ) : (
           <span className="text-xs text-slate-500">{t("entities.never")}</span>

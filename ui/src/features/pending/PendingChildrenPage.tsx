@@ -5,6 +5,7 @@ import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill } from "@/components/StatusBadge";
 import { Table, Td, Th } from "@/components/Table";
+import { useAppNow } from "@/lib/appClock";
 import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
 import type { PendingRetryReport } from "@/bindings";
 import { toApiException } from "@/lib/result";
@@ -17,6 +18,7 @@ export function PendingChildrenPage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const pending = usePendingChildren();
+  const now = useAppNow();
   const retry = useRetryPending();
   const busyKey = retry.isPending
     ? retry.variables
@@ -97,7 +99,7 @@ export function PendingChildrenPage() {
                       </Pill>
                     </Td>
                     <Td className="whitespace-nowrap">
-                      <div>{formatRelative(p.nextRetryAt, lang)}</div>
+                      <div>{formatRelative(p.nextRetryAt, lang, now())}</div>
                       <div className="text-xs text-slate-500">{formatDateTime(p.nextRetryAt, lang)}</div>
                     </Td>
                     <Td className="whitespace-nowrap">{formatDateTime(p.createdAt, lang)}</Td>

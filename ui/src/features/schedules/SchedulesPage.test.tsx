@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { ScheduleInput } from "@/bindings";
-import { schedules, trayStatus } from "@/dev/fixtures";
+import { appInfo, schedules, trayStatus } from "@/dev/fixtures";
 import { renderApp } from "@/test/renderApp";
 
 const itemsRow = async () => {
@@ -78,5 +78,27 @@ describe("Schedules", () => {
       rowEstimate: 1_200_000,
       paused: true,
     });
+  });
+
+  it("counts relative times from the app's clock, not the browser's", async () => {
+    // A debug build's test clock 9 hours behind the wall clock: the items' next run, 2 hours away by the wall clock,
+    // is 11 hours away by the app's clock, which the scheduler goes by.
+    await renderApp("/schedules", { app_info: () => ({ ...appInfo, clockOffsetSecs: -9 * 3600 }) });
+    const row = await itemsRow();
+    expect(await within(row).findByText("in 11 hours")).toBeInTheDocument();
+    expect(within(row).queryByText("in 2 hours")).not.toBeInTheDocument();
+  });
+
+  it("tells from the app's clock whether the window is open when running now", async () => {
+    const user = userEvent.setup();
+    // The app's clock is at the items' next run (2 hours after the wall clock): the scheduler marks it due now.
+    await renderApp("/schedules", { app_info: () => ({ ...appInfo, clockOffsetSecs: 2 * 3600 }) });
+    await waitFor(async () =>
+      expect(within(await itemsRow()).getByText(/^now$|seconds? ago$/)).toBeInTheDocument(),
+    );
+    await user.click(within(await itemsRow()).getByTestId("schedule-run-now"));
+    const confirm = await screen.findByTestId("run-now-confirm");
+    expect(confirm).toHaveTextContent("The run starts at once, outside the nightly order.");
+    expect(confirm).not.toHaveTextContent("Its window is closed now");
   });
 });

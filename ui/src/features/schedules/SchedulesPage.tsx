@@ -7,6 +7,7 @@ import { Page } from "@/components/Page";
 import { EmptyState, ErrorState, QueryView } from "@/components/States";
 import { Pill } from "@/components/StatusBadge";
 import { Table, Td, Th } from "@/components/Table";
+import { useAppNow } from "@/lib/appClock";
 import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
 import { useSchedules, useSetAllPaused, useSetSchedulePaused, useTrayState } from "./queries";
 import { RunNowConfirm } from "./RunNowConfirm";
@@ -97,6 +98,7 @@ export function SchedulesPage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const schedules = useSchedules();
+  const now = useAppNow();
   const [editing, setEditing] = useState<ScheduleSummary | null>(null);
   const [runNow, setRunNow] = useState<{ schedule: ScheduleSummary; at: number } | null>(null);
   const setPaused = useSetSchedulePaused();
@@ -159,7 +161,7 @@ export function SchedulesPage() {
                     <Td className="whitespace-nowrap">
                       {s.nextRunAt && !s.paused && s.mode !== "off" ? (
                         <>
-                          <div>{formatRelative(s.nextRunAt, lang)}</div>
+                          <div>{formatRelative(s.nextRunAt, lang, now())}</div>
                           <div className="text-xs text-slate-500">{formatDateTime(s.nextRunAt, lang)}</div>
                         </>
                       ) : (
@@ -198,7 +200,7 @@ export function SchedulesPage() {
                         size="sm"
                         variant="ghost"
                         data-testid="schedule-run-now"
-                        onClick={() => setRunNow({ schedule: s, at: Date.now() })}
+                        onClick={() => setRunNow({ schedule: s, at: now().getTime() })}
                         icon={<CirclePlay className="size-3.5" aria-hidden="true" />}
                       >
                         {t("schedules.runNow")}
