@@ -187,8 +187,8 @@ export type ConnectionSummary = {
 	baseUrl: string,
 	authKind: AuthKind,
 	username: string | null,
-	/**  Whether a credential is configured; the secret itself never leaves the keychain. */
-	credentialSaved: boolean,
+	/**  Where its credential is (never the credential itself). */
+	credential: CredentialState,
 };
 
 /**  A run's counters; every fetched row lands in exactly one of the row buckets. */
@@ -212,7 +212,9 @@ export type CredentialState =
 /**  An environment variable holds it (headless setups, demo mode); it wins over the keychain. */
 "environment" | 
 /**  The connection needs none. */
-"not_needed";
+"not_needed" | 
+/**  The keychain could not be read (locked, or no keychain service), so whether it holds one is not known. */
+"unknown";
 
 export type DailyStat = {
 	/**  `YYYY-MM-DD`, UTC. */

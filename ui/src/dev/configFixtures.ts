@@ -89,7 +89,7 @@ export function connectionDetail(name: string): ConnectionDetail {
       dateOrder: "DMY",
       sourceTimezone: "Europe/Istanbul",
     },
-    credential: s.credentialSaved ? "saved" : "not_set",
+    credential: s.credential,
     usedBy: entities.filter((e) => e.sourceConnection === name || e.targetConnection === name).map((e) => e.name),
   };
 }

@@ -44,7 +44,7 @@ export const connections: ConnectionSummary[] = [
     baseUrl: "https://apismith.plant.example/api/v1",
     authKind: "password",
     username: "sync_reader",
-    credentialSaved: true,
+    credential: "saved",
   },
   {
     id: "0197a1c0-0000-7000-8000-000000000002",
@@ -53,7 +53,7 @@ export const connections: ConnectionSummary[] = [
     baseUrl: "https://schedulehub.example/api",
     authKind: "token",
     username: null,
-    credentialSaved: false,
+    credential: "not_set",
   },
 ];
 

@@ -11,7 +11,7 @@ use crate::pipeline::context::{client_config, RunContext};
 use crate::pipeline::events::no_events;
 use crate::pipeline::retry::{retry_records, retry_records_with, RetryOutcome};
 use crate::pipeline::{self, EventSink, PendingSweep, RunError, RunOptions, RunOutcome};
-use crate::secrets::SecretStore;
+use crate::secrets::{PresenceCache, SecretStore};
 use crate::sink::schedulehub::ScheduleHubClient;
 use crate::source::apismith::ApiSmithClient;
 use crate::store::failed_records::{self, FailedRecordDetail};
@@ -113,7 +113,8 @@ pub struct ApplyReport {
 #[derive(Clone)]
 pub struct SyncFlow {
     pub db: Db,
-    secrets: Arc<dyn SecretStore>,
+    /// The secret store given to `new`, remembering which keys hold a credential this session.
+    secrets: Arc<PresenceCache>,
     events: EventSink,
     active: Arc<Mutex<HashMap<EntityId, (RunId, CancellationToken)>>>,
 }
@@ -148,7 +149,7 @@ impl SyncFlow {
     pub fn new(db: Db, secrets: Arc<dyn SecretStore>) -> SyncFlow {
         SyncFlow {
             db,
-            secrets,
+            secrets: Arc::new(PresenceCache::new(secrets)),
             events: no_events(),
             active: Arc::default(),
         }
@@ -156,6 +157,10 @@ impl SyncFlow {
 
     pub(crate) fn secrets(&self) -> &dyn SecretStore {
         self.secrets.as_ref()
+    }
+
+    pub(crate) fn secret_presence(&self) -> &PresenceCache {
+        &self.secrets
     }
 
     /// Every run started through this value reports its events to `sink`.

@@ -131,8 +131,8 @@ dto!(
         pub base_url: String,
         pub auth_kind: AuthKind,
         pub username: Option<String>,
-        /// Whether a credential is configured; the secret itself never leaves the keychain.
-        pub credential_saved: bool,
+        /// Where its credential is (never the credential itself).
+        pub credential: crate::setup::CredentialState,
     }
 );
 

@@ -5,7 +5,7 @@
 use crate::error::{Coded, ErrorCode};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Keychain service name every SyncFlow credential lives under.
 pub const KEYCHAIN_SERVICE: &str = "syncflow";
@@ -150,6 +150,65 @@ impl SecretStore for KeyringStore {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(map_keyring(key, e)),
         }
+    }
+}
+
+/// Another store, remembering for the session whether each key holds a credential: learnt from every read, write
+/// and delete that goes through it. The connection list asks `known` instead of reading every secret again, since a
+/// locked keychain may prompt on every read. A change made outside the app (another process, the keychain's own
+/// tool) shows once something reads that key again.
+pub struct PresenceCache {
+    inner: Arc<dyn SecretStore>,
+    known: Mutex<HashMap<String, bool>>,
+}
+
+impl PresenceCache {
+    pub fn new(inner: Arc<dyn SecretStore>) -> Self {
+        Self {
+            inner,
+            known: Mutex::default(),
+        }
+    }
+
+    /// Whether `key` holds a credential, if this session has learnt it.
+    pub fn known(&self, key: &str) -> Option<bool> {
+        self.known
+            .lock()
+            .expect("presence cache poisoned")
+            .get(key)
+            .copied()
+    }
+
+    fn note(&self, key: &str, present: bool) {
+        self.known
+            .lock()
+            .expect("presence cache poisoned")
+            .insert(key.to_owned(), present);
+    }
+}
+
+impl SecretStore for PresenceCache {
+    fn get(&self, key: &str) -> Result<Secret, SecretError> {
+        let got = self.inner.get(key);
+        match &got {
+            Ok(_) => self.note(key, true),
+            Err(SecretError::NotFound(_)) => self.note(key, false),
+            // Locked or unavailable: nothing learnt.
+            Err(_) => {}
+        }
+        got
+    }
+
+    fn set(&self, key: &str, secret: &Secret) -> Result<(), SecretError> {
+        self.inner.set(key, secret)?;
+        self.note(key, true);
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<(), SecretError> {
+        self.inner.delete(key)?;
+        self.note(key, false);
+        Ok(())
     }
 }
 

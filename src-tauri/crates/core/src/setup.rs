@@ -21,7 +21,7 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Where a connection's credential comes from, as the UI may see it (never the credential itself).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialState {
@@ -32,6 +32,8 @@ pub enum CredentialState {
     Environment,
     /// The connection needs none.
     NotNeeded,
+    /// The keychain could not be read (locked, or no keychain service), so whether it holds one is not known.
+    Unknown,
 }
 
 /// What the Test button reports: whether the service answered, how fast, and whether it accepted the credential.
@@ -110,6 +112,26 @@ fn quick(mut cfg: ConnectionConfig) -> ConnectionConfig {
     cfg
 }
 
+/// Where a connection's credential is when that can be told without the keychain (none needed, or its environment
+/// variable set); otherwise the keychain key that would hold it.
+fn credential_outside_keychain(def: &ConnectionDef) -> Result<CredentialState, String> {
+    if def.auth_kind == AuthKind::None {
+        return Ok(CredentialState::NotNeeded);
+    }
+    if def
+        .secret_env
+        .as_deref()
+        .and_then(|v| std::env::var(v).ok())
+        .is_some_and(|v| !v.is_empty())
+    {
+        return Ok(CredentialState::Environment);
+    }
+    Err(def
+        .credential_key
+        .clone()
+        .unwrap_or_else(|| default_credential_key(&def.name)))
+}
+
 impl SyncFlow {
     /// Saves a connection; a credential given here goes to the keychain under the connection's credential key
     /// first, so a connection never points at a keychain entry that failed to save. `secret: None` keeps the
@@ -157,42 +179,38 @@ impl SyncFlow {
         Ok(connections::save(&self.db, &def)?)
     }
 
-    /// Every connection, with `credential_saved` telling whether a credential is really there (keychain or
-    /// environment). When the keychain cannot be asked (locked), the stored reference is all that is known.
+    /// Every connection with where its credential is. The keychain is read at most once per key in a session (then
+    /// what this session's reads, saves and deletes learnt answers), and not again in this listing once it refused a
+    /// read: a locked keychain may prompt on every read. A credential that could not be checked is `Unknown`.
     pub fn connection_summaries(&self) -> Result<Vec<ConnectionSummary>, RunError> {
         let mut list = connections::list(&self.db)?;
+        let mut keychain_refused = false;
         for c in &mut list {
             let (_, def) = connections::get_by_name(&self.db, &c.name)?;
-            match self.credential_state(&def) {
-                Ok(state) => {
-                    c.credential_saved =
-                        matches!(state, CredentialState::Saved | CredentialState::Environment)
-                }
-                Err(e) => {
-                    tracing::warn!(connection = %c.name, error = %e, "cannot read the keychain")
-                }
-            }
+            c.credential = match credential_outside_keychain(&def) {
+                Ok(state) => state,
+                Err(key) => match self.secret_presence().known(&key) {
+                    Some(true) => CredentialState::Saved,
+                    Some(false) => CredentialState::NotSet,
+                    None if keychain_refused => CredentialState::Unknown,
+                    None => self.credential_state(&def).unwrap_or_else(|e| {
+                        tracing::warn!(connection = %c.name, error = %e, "cannot read the keychain");
+                        keychain_refused = true;
+                        CredentialState::Unknown
+                    }),
+                },
+            };
         }
         Ok(list)
     }
 
-    /// Where the connection's credential is (environment, keychain, nowhere); a locked keychain is an error.
+    /// Where the connection's credential is (environment, keychain, nowhere), reading the keychain; a locked
+    /// keychain is an error.
     pub fn credential_state(&self, def: &ConnectionDef) -> Result<CredentialState, RunError> {
-        if def.auth_kind == AuthKind::None {
-            return Ok(CredentialState::NotNeeded);
-        }
-        if def
-            .secret_env
-            .as_deref()
-            .and_then(|v| std::env::var(v).ok())
-            .is_some_and(|v| !v.is_empty())
-        {
-            return Ok(CredentialState::Environment);
-        }
-        let key = def
-            .credential_key
-            .clone()
-            .unwrap_or_else(|| default_credential_key(&def.name));
+        let key = match credential_outside_keychain(def) {
+            Ok(state) => return Ok(state),
+            Err(key) => key,
+        };
         match self.secrets().get(&key) {
             Ok(_) => Ok(CredentialState::Saved),
             Err(SecretError::NotFound(_)) => Ok(CredentialState::NotSet),

@@ -1,18 +1,20 @@
 //! What the Connections, Entities and Field-mappings screens do underneath, against the real simulators over
 //! loopback and a real SQLite file: credentials go to the secret store and never to the database, Test reports
 //! reachability and the login, a connection in use is not deleted, bad settings are refused naming the field, the
-//! preview runs real normalization and identity, and fixing a mapping lets the failed rows be retried to resolved.
+//! preview runs real normalization and identity, fixing a mapping lets the failed rows be retried to resolved, and the
+//! connection list reads each credential from the keychain at most once a session (none after a locked refusal).
 
 mod pipeline_common;
 
 use pipeline_common::*;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use syncflow_core::app::{RetrySelection, SyncFlow};
 use syncflow_core::config::ConnectionDef;
 use syncflow_core::error::{Coded, ErrorCode};
 use syncflow_core::model::{AuthKind, ConnectionKind, Stage};
 use syncflow_core::normalize::FieldMapping;
-use syncflow_core::secrets::{MemoryStore, Secret, SecretStore};
+use syncflow_core::secrets::{MemoryStore, Secret, SecretError, SecretStore};
 use syncflow_core::setup::CredentialState;
 use syncflow_core::store::{connections, entities, Db};
 
@@ -134,7 +136,9 @@ async fn a_saved_password_lives_in_the_secret_store_and_test_reports_the_login()
         h.sim.apismith_url
     );
     let listed = f.app.connection_summaries().unwrap();
-    assert!(listed.iter().all(|c| c.credential_saved));
+    assert!(listed
+        .iter()
+        .all(|c| c.credential == CredentialState::Saved));
 
     // Nothing listens on port 9: unreachable, and the login is not even tried.
     f.app
@@ -265,7 +269,7 @@ async fn a_connection_entities_use_is_not_deleted_and_an_unused_one_goes_with_it
     let listed = f.app.connection_summaries().unwrap();
     let no_secret = listed.iter().find(|c| c.name == "no-secret").unwrap();
     assert!(
-        !no_secret.credential_saved,
+        no_secret.credential == CredentialState::NotSet,
         "a connection whose password was never typed is not shown as saved"
     );
     f.app.delete_connection("no-secret").unwrap();
@@ -414,4 +418,91 @@ async fn fixing_the_mapping_lets_the_failed_rows_retry_to_resolved() {
     let resolved: u64 = out.iter().map(|o| o.resolved).sum();
     assert_eq!(resolved, failed, "every row the mapping failed is resolved");
     assert_eq!(open(&h), 0);
+}
+
+/// A keychain that counts its reads and can be locked.
+#[derive(Default)]
+struct CountingKeychain {
+    inner: MemoryStore,
+    reads: AtomicU32,
+    locked: AtomicBool,
+}
+
+impl SecretStore for CountingKeychain {
+    fn get(&self, key: &str) -> Result<Secret, SecretError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        if self.locked.load(Ordering::SeqCst) {
+            return Err(SecretError::Locked(key.into()));
+        }
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, secret: &Secret) -> Result<(), SecretError> {
+        self.inner.set(key, secret)
+    }
+    fn delete(&self, key: &str) -> Result<(), SecretError> {
+        self.inner.delete(key)
+    }
+}
+
+#[test]
+fn the_connection_list_reads_each_credential_once_a_session_and_stops_at_a_locked_keychain() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path().join("syncflow.db")).unwrap();
+    let keychain = Arc::new(CountingKeychain::default());
+    let session = |keychain: &Arc<CountingKeychain>| {
+        SyncFlow::new(db.clone(), keychain.clone() as Arc<dyn SecretStore>)
+    };
+    let app = session(&keychain);
+    for name in ["erp", "plan"] {
+        app.save_connection(
+            def(name, "http://127.0.0.1:1"),
+            Some(Secret::new("pw")),
+            true,
+        )
+        .unwrap();
+    }
+    app.save_connection(def("spare", "http://127.0.0.1:1"), None, true)
+        .unwrap();
+    let states = |app: &SyncFlow| -> Vec<(String, CredentialState)> {
+        app.connection_summaries()
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.name, c.credential))
+            .collect()
+    };
+    let expected = vec![
+        ("erp".to_owned(), CredentialState::Saved),
+        ("plan".to_owned(), CredentialState::Saved),
+        ("spare".to_owned(), CredentialState::NotSet),
+    ];
+    assert_eq!(states(&app), expected);
+    assert_eq!(
+        keychain.reads.load(Ordering::SeqCst),
+        1,
+        "only the credential this session has not seen saved is read"
+    );
+    assert_eq!(states(&app), expected);
+    assert_eq!(
+        keychain.reads.load(Ordering::SeqCst),
+        1,
+        "listing again reads nothing"
+    );
+    app.delete_connection("spare").unwrap();
+
+    // The next session starts with the keychain locked: one refused read, not one prompt per connection.
+    keychain.locked.store(true, Ordering::SeqCst);
+    keychain.reads.store(0, Ordering::SeqCst);
+    let next = session(&keychain);
+    assert_eq!(
+        states(&next),
+        vec![
+            ("erp".to_owned(), CredentialState::Unknown),
+            ("plan".to_owned(), CredentialState::Unknown),
+        ],
+        "not known is shown as such, not as missing or saved"
+    );
+    assert_eq!(keychain.reads.load(Ordering::SeqCst), 1);
+    keychain.locked.store(false, Ordering::SeqCst);
+    assert_eq!(states(&next), expected[..2].to_vec(), "unlocked: checked");
+    assert_eq!(keychain.reads.load(Ordering::SeqCst), 3);
 }

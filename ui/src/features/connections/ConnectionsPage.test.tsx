@@ -136,4 +136,26 @@ describe("Connections", () => {
     expect(alert).toHaveTextContent("The login keyring is locked");
     expect(within(alert).getByRole("button", { name: "Try again" })).toBeInTheDocument();
   });
+
+  it("shows where each credential is, and a keychain it could not read as not checked rather than missing", async () => {
+    await renderApp("/connections", {
+      connections_list: () => [
+        { ...connections[0]!, name: "saved", credential: "saved" },
+        { ...connections[0]!, name: "missing", credential: "not_set" },
+        { ...connections[0]!, name: "locked", credential: "unknown" },
+        { ...connections[0]!, name: "env", credential: "environment" },
+        { ...connections[0]!, name: "open", authKind: "none", credential: "not_needed" },
+      ],
+    });
+    const line = async (name: string) => {
+      const cards = await screen.findAllByTestId("connection-card");
+      const card = cards.find((c) => c.getAttribute("data-name") === name)!;
+      return within(card).queryByTestId("connection-card-credential");
+    };
+    expect(await line("saved")).toHaveTextContent("Credentials saved in the keychain");
+    expect(await line("missing")).toHaveTextContent("No credentials saved");
+    expect(await line("locked")).toHaveTextContent("The keychain could not be read: credentials not checked");
+    expect(await line("env")).toHaveTextContent("From environment");
+    expect(await line("open")).toBeNull();
+  });
 });

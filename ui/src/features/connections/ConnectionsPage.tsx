@@ -1,7 +1,7 @@
 import { useState } from "react";
-import { KeyRound, Pencil, Plug, Plus, ShieldAlert, Trash2, Zap } from "lucide-react";
+import { KeyRound, Pencil, Plug, Plus, ShieldAlert, ShieldQuestion, Trash2, Zap } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import type { ConnectionCheck, ConnectionSummary } from "@/bindings";
+import type { ConnectionCheck, ConnectionSummary, CredentialState } from "@/bindings";
 import { Button } from "@/components/Button";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
@@ -60,12 +60,51 @@ function TestResult({ check }: { check: ConnectionCheck }) {
   );
 }
 
+/** Where a connection's credential is; `unknown` when the keychain could not be read (it is not shown as missing). */
+function CredentialLine({ state }: { state: CredentialState }) {
+  const { t } = useTranslation();
+  switch (state) {
+    case "not_needed":
+      return null;
+    case "not_set":
+      return (
+        <span
+          data-testid="connection-card-credential"
+          className="inline-flex items-center gap-1.5 text-amber-700 dark:text-amber-400"
+        >
+          <ShieldAlert className="size-4" aria-hidden="true" />
+          {t("connections.credentialMissing")}
+        </span>
+      );
+    case "unknown":
+      return (
+        <span
+          data-testid="connection-card-credential"
+          className="inline-flex items-center gap-1.5 text-slate-600 dark:text-slate-400"
+        >
+          <ShieldQuestion className="size-4" aria-hidden="true" />
+          {t("connections.credentialUnknown")}
+        </span>
+      );
+    case "saved":
+    case "environment":
+      return (
+        <span
+          data-testid="connection-card-credential"
+          className="inline-flex items-center gap-1.5 text-emerald-700 dark:text-emerald-400"
+        >
+          <KeyRound className="size-4" aria-hidden="true" />
+          {state === "saved" ? t("connections.credentialSaved") : t("connections.credential.environment")}
+        </span>
+      );
+  }
+}
+
 function ConnectionCard({ connection, onEdit }: { connection: ConnectionSummary; onEdit: () => void }) {
   const { t } = useTranslation();
   const test = useTestConnection();
   const remove = useDeleteConnection();
   const [confirming, setConfirming] = useState(false);
-  const needsCredential = connection.authKind !== "none" && !connection.credentialSaved;
   return (
     <li
       data-testid="connection-card"
@@ -103,17 +142,7 @@ function ConnectionCard({ connection, onEdit }: { connection: ConnectionSummary;
         </div>
       </dl>
       <div className="mt-4 flex items-center gap-2 text-sm">
-        {connection.authKind === "none" ? null : needsCredential ? (
-          <span className="inline-flex items-center gap-1.5 text-amber-700 dark:text-amber-400">
-            <ShieldAlert className="size-4" aria-hidden="true" />
-            {t("connections.credentialMissing")}
-          </span>
-        ) : (
-          <span className="inline-flex items-center gap-1.5 text-emerald-700 dark:text-emerald-400">
-            <KeyRound className="size-4" aria-hidden="true" />
-            {t("connections.credentialSaved")}
-          </span>
-        )}
+        <CredentialLine state={connection.credential} />
       </div>
       {test.data ? <TestResult check={test.data} /> : null}
       {test.error ? (

@@ -93,9 +93,7 @@ describe("Schedules", () => {
     const user = userEvent.setup();
     // The app's clock is at the items' next run (2 hours after the wall clock): the scheduler marks it due now.
     await renderApp("/schedules", { app_info: () => ({ ...appInfo, clockOffsetSecs: 2 * 3600 }) });
-    await waitFor(async () =>
-      expect(within(await itemsRow()).getByText(/^now$|seconds? ago$/)).toBeInTheDocument(),
-    );
+    await waitFor(async () => expect(within(await itemsRow()).getByText(/^now$|seconds? ago$/)).toBeInTheDocument());
     await user.click(within(await itemsRow()).getByTestId("schedule-run-now"));
     const confirm = await screen.findByTestId("run-now-confirm");
     expect(confirm).toHaveTextContent("The run starts at once, outside the nightly order.");
