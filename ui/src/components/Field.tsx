@@ -1,4 +1,4 @@
-import type { ReactNode, SelectHTMLAttributes } from "react";
+import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
 import { focusRing } from "./Button";
 
 export const inputClass = `h-9 rounded-lg border border-slate-300 bg-white px-3 text-sm text-slate-900 shadow-xs placeholder:text-slate-400 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 ${focusRing} focus-visible:ring-offset-0`;
@@ -22,6 +22,46 @@ export function Field({
       {children}
       {hint ? <p className="text-xs text-slate-500 dark:text-slate-400">{hint}</p> : null}
     </div>
+  );
+}
+
+/** What a form row shows besides its control: the label (tied to the control by `id`) and an optional hint. */
+type RowProps = { id: string; label: string; hint?: string };
+
+/** A labelled text (or number) input with its hint: the editors' usual form row. Other props go to the input. */
+export function FormRow({
+  id,
+  label,
+  hint,
+  className = "",
+  ...input
+}: RowProps & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <Field label={label} htmlFor={id} hint={hint}>
+      <input id={id} className={`${inputClass} ${className}`} {...input} />
+    </Field>
+  );
+}
+
+/** A labelled `Select` with its hint; the options are its children. Other props go to the select. */
+export function SelectRow({ id, label, hint, ...select }: RowProps & SelectHTMLAttributes<HTMLSelectElement>) {
+  return (
+    <Field label={label} htmlFor={id} hint={hint}>
+      <Select id={id} {...select} />
+    </Field>
+  );
+}
+
+/** A form's error: the backend's message (several lines kept), announced to screen readers. */
+export function FormError({ testId, children }: { testId: string; children: ReactNode }) {
+  return (
+    <p
+      role="alert"
+      data-testid={testId}
+      className="rounded-lg bg-rose-50 p-3 text-sm break-words whitespace-pre-line text-rose-700 dark:bg-rose-950 dark:text-rose-200"
+    >
+      {children}
+    </p>
   );
 }
 

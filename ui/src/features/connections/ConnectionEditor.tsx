@@ -10,7 +10,7 @@ import type {
 } from "@/bindings";
 import { Button } from "@/components/Button";
 import { Drawer } from "@/components/Drawer";
-import { Field, Select, inputClass } from "@/components/Field";
+import { Field, FormError, FormRow, SelectRow, inputClass } from "@/components/Field";
 import { LoadingState, ErrorState } from "@/components/States";
 import { toApiException } from "@/lib/result";
 import { useConnection, useSaveConnection, useTimeZones } from "./queries";
@@ -93,69 +93,62 @@ function ConnectionForm({
 
   return (
     <form className="flex flex-col gap-4" onSubmit={submit} data-testid="connection-form">
-      <Field label={t("connections.name")} htmlFor="connection-name">
-        <input
-          id="connection-name"
-          data-testid="connection-name"
-          className={inputClass}
-          value={draft.name}
-          readOnly={editing}
-          required
-          onChange={(e) => set({ name: e.target.value })}
-        />
-      </Field>
+      <FormRow
+        id="connection-name"
+        label={t("connections.name")}
+        data-testid="connection-name"
+        value={draft.name}
+        readOnly={editing}
+        required
+        onChange={(e) => set({ name: e.target.value })}
+      />
       <div className="grid grid-cols-2 gap-3">
-        <Field label={t("connections.kind")} htmlFor="connection-kind">
-          <Select
-            id="connection-kind"
-            data-testid="connection-kind"
-            value={draft.kind}
-            onChange={(e) => {
-              const kind = e.target.value as ConnectionKind;
-              set({ kind, authKind: kind === "apismith" && draft.authKind === "none" ? "password" : draft.authKind });
-            }}
-          >
-            <option value="apismith">{t("connections.kinds.apismith")}</option>
-            <option value="schedulehub">{t("connections.kinds.schedulehub")}</option>
-          </Select>
-        </Field>
-        <Field label={t("connections.authLabel")} htmlFor="connection-auth">
-          <Select
-            id="connection-auth"
-            data-testid="connection-auth"
-            value={draft.authKind}
-            onChange={(e) => set({ authKind: e.target.value as AuthKind })}
-          >
-            <option value="password">{t("connections.auth.password")}</option>
-            <option value="token">{t("connections.auth.token")}</option>
-            {draft.kind === "schedulehub" ? <option value="none">{t("connections.auth.none")}</option> : null}
-          </Select>
-        </Field>
+        <SelectRow
+          id="connection-kind"
+          label={t("connections.kind")}
+          data-testid="connection-kind"
+          value={draft.kind}
+          onChange={(e) => {
+            const kind = e.target.value as ConnectionKind;
+            set({ kind, authKind: kind === "apismith" && draft.authKind === "none" ? "password" : draft.authKind });
+          }}
+        >
+          <option value="apismith">{t("connections.kinds.apismith")}</option>
+          <option value="schedulehub">{t("connections.kinds.schedulehub")}</option>
+        </SelectRow>
+        <SelectRow
+          id="connection-auth"
+          label={t("connections.authLabel")}
+          data-testid="connection-auth"
+          value={draft.authKind}
+          onChange={(e) => set({ authKind: e.target.value as AuthKind })}
+        >
+          <option value="password">{t("connections.auth.password")}</option>
+          <option value="token">{t("connections.auth.token")}</option>
+          {draft.kind === "schedulehub" ? <option value="none">{t("connections.auth.none")}</option> : null}
+        </SelectRow>
       </div>
-      <Field label={t("connections.baseUrl")} htmlFor="connection-url" hint={t("connections.baseUrlHint")}>
-        <input
-          id="connection-url"
-          data-testid="connection-url"
-          className={inputClass}
-          dir="ltr"
-          value={draft.baseUrl}
-          placeholder="https://erp.example.com:8007"
-          required
-          onChange={(e) => set({ baseUrl: e.target.value })}
-        />
-      </Field>
+      <FormRow
+        id="connection-url"
+        label={t("connections.baseUrl")}
+        hint={t("connections.baseUrlHint")}
+        data-testid="connection-url"
+        dir="ltr"
+        value={draft.baseUrl}
+        placeholder="https://erp.example.com:8007"
+        required
+        onChange={(e) => set({ baseUrl: e.target.value })}
+      />
       {draft.authKind === "password" ? (
-        <Field label={t("connections.username")} htmlFor="connection-username">
-          <input
-            id="connection-username"
-            data-testid="connection-username"
-            className={inputClass}
-            dir="ltr"
-            autoComplete="off"
-            value={draft.username ?? ""}
-            onChange={(e) => set({ username: e.target.value })}
-          />
-        </Field>
+        <FormRow
+          id="connection-username"
+          label={t("connections.username")}
+          data-testid="connection-username"
+          dir="ltr"
+          autoComplete="off"
+          value={draft.username ?? ""}
+          onChange={(e) => set({ username: e.target.value })}
+        />
       ) : null}
       {draft.authKind !== "none" ? (
         <Field
@@ -189,40 +182,37 @@ function ConnectionForm({
       <details className="rounded-lg border border-slate-200 p-3 dark:border-slate-800" open={editing}>
         <summary className="cursor-pointer text-sm font-medium">{t("connections.options")}</summary>
         <div className="mt-3 flex flex-col gap-3">
-          <Field label={t("connections.caFile")} htmlFor="connection-ca" hint={t("connections.caFileHint")}>
-            <input
-              id="connection-ca"
-              data-testid="connection-ca"
-              className={inputClass}
-              dir="ltr"
-              value={draft.caFile ?? ""}
-              placeholder="/etc/ssl/certs/corp-ca.pem"
-              onChange={(e) => set({ caFile: blank(e.target.value) })}
-            />
-          </Field>
+          <FormRow
+            id="connection-ca"
+            label={t("connections.caFile")}
+            hint={t("connections.caFileHint")}
+            data-testid="connection-ca"
+            dir="ltr"
+            value={draft.caFile ?? ""}
+            placeholder="/etc/ssl/certs/corp-ca.pem"
+            onChange={(e) => set({ caFile: blank(e.target.value) })}
+          />
           <div className="grid grid-cols-2 gap-3">
-            <Field label={t("connections.decimalSeparator")} htmlFor="connection-decimal">
-              <Select
-                id="connection-decimal"
-                data-testid="connection-decimal"
-                value={draft.decimalSeparator}
-                onChange={(e) => set({ decimalSeparator: e.target.value as DecimalSeparator })}
-              >
-                <option value=".">{t("connections.decimalDot")}</option>
-                <option value=",">{t("connections.decimalComma")}</option>
-              </Select>
-            </Field>
-            <Field label={t("connections.dateOrder")} htmlFor="connection-date-order">
-              <Select
-                id="connection-date-order"
-                data-testid="connection-date-order"
-                value={draft.dateOrder}
-                onChange={(e) => set({ dateOrder: e.target.value as DateOrder })}
-              >
-                <option value="DMY">{t("connections.dateDmy")}</option>
-                <option value="MDY">{t("connections.dateMdy")}</option>
-              </Select>
-            </Field>
+            <SelectRow
+              id="connection-decimal"
+              label={t("connections.decimalSeparator")}
+              data-testid="connection-decimal"
+              value={draft.decimalSeparator}
+              onChange={(e) => set({ decimalSeparator: e.target.value as DecimalSeparator })}
+            >
+              <option value=".">{t("connections.decimalDot")}</option>
+              <option value=",">{t("connections.decimalComma")}</option>
+            </SelectRow>
+            <SelectRow
+              id="connection-date-order"
+              label={t("connections.dateOrder")}
+              data-testid="connection-date-order"
+              value={draft.dateOrder}
+              onChange={(e) => set({ dateOrder: e.target.value as DateOrder })}
+            >
+              <option value="DMY">{t("connections.dateDmy")}</option>
+              <option value="MDY">{t("connections.dateMdy")}</option>
+            </SelectRow>
           </div>
           <Field label={t("connections.timeZone")} htmlFor="connection-tz" hint={t("connections.timeZoneHint")}>
             <input
@@ -243,15 +233,7 @@ function ConnectionForm({
           </Field>
         </div>
       </details>
-      {error ? (
-        <p
-          role="alert"
-          data-testid="connection-error"
-          className="rounded-lg bg-rose-50 p-3 text-sm break-words whitespace-pre-line text-rose-700 dark:bg-rose-950 dark:text-rose-200"
-        >
-          {error}
-        </p>
-      ) : null}
+      {error ? <FormError testId="connection-error">{error}</FormError> : null}
       <div className="flex justify-end gap-2">
         <Button onClick={onClose}>{t("common.cancel")}</Button>
         <Button type="submit" variant="primary" disabled={save.isPending} data-testid="connection-save">

@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import type { EntityDef, EntityDetail, ParentRefDef, SchemaDrift, Strategy } from "@/bindings";
 import { Button } from "@/components/Button";
 import { Drawer } from "@/components/Drawer";
-import { Field, Select } from "@/components/Field";
+import { FormError, SelectRow } from "@/components/Field";
 import { ErrorState, LoadingState } from "@/components/States";
 import { FullRefreshOffer } from "@/features/mappings/FullRefreshOffer";
 import { toApiException } from "@/lib/result";
@@ -88,53 +88,50 @@ function ParentEditor({
   const parentField = parent.parentFields[0] ?? "";
   return (
     <div data-testid="parent-ref" className="grid grid-cols-[1fr_1fr_1fr_auto] items-end gap-2">
-      <Field label={t("entities.parentEntity")} htmlFor={`parent-entity-${index}`}>
-        <Select
-          id={`parent-entity-${index}`}
-          data-testid="parent-entity"
-          value={parent.parentEntity}
-          onChange={(e) =>
-            onChange({ ...parent, parentEntity: e.target.value, refName: e.target.value, parentFields: [] })
-          }
-        >
-          <option value="">—</option>
-          {candidates.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
-        </Select>
-      </Field>
-      <Field label={t("entities.childField")} htmlFor={`parent-child-${index}`}>
-        <Select
-          id={`parent-child-${index}`}
-          data-testid="parent-child-field"
-          value={child}
-          onChange={(e) => onChange({ ...parent, childFields: [e.target.value, ...parent.childFields.slice(1)] })}
-        >
-          <option value="">—</option>
-          {childFields.map((f) => (
-            <option key={f} value={f}>
-              {f}
-            </option>
-          ))}
-        </Select>
-      </Field>
-      <Field label={t("entities.parentField")} htmlFor={`parent-field-${index}`}>
-        <Select
-          id={`parent-field-${index}`}
-          data-testid="parent-parent-field"
-          value={parentField}
-          onChange={(e) => onChange({ ...parent, parentFields: [e.target.value, ...parent.parentFields.slice(1)] })}
-        >
-          <option value="">—</option>
-          {parentFields.map((f) => (
-            <option key={f} value={f}>
-              {f}
-            </option>
-          ))}
-        </Select>
-      </Field>
+      <SelectRow
+        id={`parent-entity-${index}`}
+        label={t("entities.parentEntity")}
+        data-testid="parent-entity"
+        value={parent.parentEntity}
+        onChange={(e) =>
+          onChange({ ...parent, parentEntity: e.target.value, refName: e.target.value, parentFields: [] })
+        }
+      >
+        <option value="">—</option>
+        {candidates.map((c) => (
+          <option key={c} value={c}>
+            {c}
+          </option>
+        ))}
+      </SelectRow>
+      <SelectRow
+        id={`parent-child-${index}`}
+        label={t("entities.childField")}
+        data-testid="parent-child-field"
+        value={child}
+        onChange={(e) => onChange({ ...parent, childFields: [e.target.value, ...parent.childFields.slice(1)] })}
+      >
+        <option value="">—</option>
+        {childFields.map((f) => (
+          <option key={f} value={f}>
+            {f}
+          </option>
+        ))}
+      </SelectRow>
+      <SelectRow
+        id={`parent-field-${index}`}
+        label={t("entities.parentField")}
+        data-testid="parent-parent-field"
+        value={parentField}
+        onChange={(e) => onChange({ ...parent, parentFields: [e.target.value, ...parent.parentFields.slice(1)] })}
+      >
+        <option value="">—</option>
+        {parentFields.map((f) => (
+          <option key={f} value={f}>
+            {f}
+          </option>
+        ))}
+      </SelectRow>
       <Button
         size="sm"
         variant="ghost"
@@ -208,35 +205,33 @@ function EntityForm({ detail, onClose }: { detail: EntityDetail; onClose: () => 
         </div>
       </fieldset>
       <div className="grid grid-cols-2 gap-3">
-        <Field label={t("entities.strategy")} htmlFor="entity-strategy">
-          <Select
-            id="entity-strategy"
-            data-testid="entity-strategy"
-            value={draft.strategy}
-            onChange={(e) => set({ strategy: e.target.value as Strategy })}
-          >
-            {(["rowversion", "hash", "full"] as const).map((s) => (
-              <option key={s} value={s}>
-                {t(`entities.strategies.${s}`)}
-              </option>
-            ))}
-          </Select>
-        </Field>
-        <Field label={t("entities.rowversion")} htmlFor="entity-rowversion">
-          <Select
-            id="entity-rowversion"
-            data-testid="entity-rowversion"
-            value={draft.rowversionField ?? ""}
-            onChange={(e) => set({ rowversionField: e.target.value === "" ? null : e.target.value })}
-          >
-            <option value="">{t("entities.noRowversion")}</option>
-            {fields.map((f) => (
-              <option key={f} value={f}>
-                {f}
-              </option>
-            ))}
-          </Select>
-        </Field>
+        <SelectRow
+          id="entity-strategy"
+          label={t("entities.strategy")}
+          data-testid="entity-strategy"
+          value={draft.strategy}
+          onChange={(e) => set({ strategy: e.target.value as Strategy })}
+        >
+          {(["rowversion", "hash", "full"] as const).map((s) => (
+            <option key={s} value={s}>
+              {t(`entities.strategies.${s}`)}
+            </option>
+          ))}
+        </SelectRow>
+        <SelectRow
+          id="entity-rowversion"
+          label={t("entities.rowversion")}
+          data-testid="entity-rowversion"
+          value={draft.rowversionField ?? ""}
+          onChange={(e) => set({ rowversionField: e.target.value === "" ? null : e.target.value })}
+        >
+          <option value="">{t("entities.noRowversion")}</option>
+          {fields.map((f) => (
+            <option key={f} value={f}>
+              {f}
+            </option>
+          ))}
+        </SelectRow>
       </div>
       <fieldset className="flex flex-col gap-2">
         <legend className="mb-1.5 text-xs font-medium text-slate-600 dark:text-slate-400">
@@ -267,15 +262,7 @@ function EntityForm({ detail, onClose }: { detail: EntityDetail; onClose: () => 
           </Button>
         </div>
       </fieldset>
-      {save.error ? (
-        <p
-          role="alert"
-          data-testid="entity-error"
-          className="rounded-lg bg-rose-50 p-3 text-sm break-words whitespace-pre-line text-rose-700 dark:bg-rose-950 dark:text-rose-200"
-        >
-          {toApiException(save.error).message}
-        </p>
-      ) : null}
+      {save.error ? <FormError testId="entity-error">{toApiException(save.error).message}</FormError> : null}
       {hashesChanged ? <FullRefreshOffer entityId={detail.id} entityName={draft.name} /> : null}
       <div className="flex justify-end gap-2">
         <Button onClick={onClose}>{hashesChanged ? t("common.close") : t("common.cancel")}</Button>

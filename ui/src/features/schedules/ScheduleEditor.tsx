@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import type { ScheduleInput, ScheduleMode, ScheduleSummary } from "@/bindings";
 import { Button } from "@/components/Button";
 import { Drawer } from "@/components/Drawer";
-import { Field, Select, inputClass } from "@/components/Field";
+import { FormError, FormRow, SelectRow } from "@/components/Field";
 import { ApiException } from "@/lib/result";
 import { toScheduleInput, useSaveSchedule } from "./queries";
 
@@ -30,53 +30,47 @@ export function ScheduleEditor({ schedule, onClose }: { schedule: ScheduleSummar
       testId="schedule-editor"
     >
       <form className="flex flex-col gap-4" onSubmit={submit}>
-        <Field label={t("schedules.mode")} htmlFor="schedule-mode">
-          <Select
-            id="schedule-mode"
-            data-testid="schedule-mode"
-            value={draft.mode}
-            onChange={(e) => set({ mode: e.target.value as ScheduleMode })}
-          >
-            <option value="off">{t("schedules.modeOff")}</option>
-            <option value="interval">{t("schedules.modeInterval")}</option>
-            <option value="nightly">{t("schedules.modeNightly")}</option>
-          </Select>
-        </Field>
+        <SelectRow
+          id="schedule-mode"
+          label={t("schedules.mode")}
+          data-testid="schedule-mode"
+          value={draft.mode}
+          onChange={(e) => set({ mode: e.target.value as ScheduleMode })}
+        >
+          <option value="off">{t("schedules.modeOff")}</option>
+          <option value="interval">{t("schedules.modeInterval")}</option>
+          <option value="nightly">{t("schedules.modeNightly")}</option>
+        </SelectRow>
         {draft.mode === "interval" ? (
-          <Field label={t("schedules.intervalMinutes")} htmlFor="schedule-interval">
-            <input
-              id="schedule-interval"
-              type="number"
-              min={1}
-              max={1440}
-              className={inputClass}
-              value={draft.intervalMinutes ?? ""}
-              onChange={(e) => set({ intervalMinutes: num(e.target.value) })}
-            />
-          </Field>
+          <FormRow
+            id="schedule-interval"
+            label={t("schedules.intervalMinutes")}
+            type="number"
+            min={1}
+            max={1440}
+            value={draft.intervalMinutes ?? ""}
+            onChange={(e) => set({ intervalMinutes: num(e.target.value) })}
+          />
         ) : null}
         {draft.mode === "nightly" ? (
           <div className="grid grid-cols-2 gap-3">
-            <Field label={t("schedules.windowStart")} htmlFor="schedule-start" hint={t("schedules.windowHint")}>
-              <input
-                id="schedule-start"
-                data-testid="schedule-window-start"
-                className={inputClass}
-                dir="ltr"
-                value={draft.windowStart}
-                onChange={(e) => set({ windowStart: e.target.value })}
-              />
-            </Field>
-            <Field label={t("schedules.windowEnd")} htmlFor="schedule-end">
-              <input
-                id="schedule-end"
-                data-testid="schedule-window-end"
-                className={inputClass}
-                dir="ltr"
-                value={draft.windowEnd}
-                onChange={(e) => set({ windowEnd: e.target.value })}
-              />
-            </Field>
+            <FormRow
+              id="schedule-start"
+              label={t("schedules.windowStart")}
+              hint={t("schedules.windowHint")}
+              data-testid="schedule-window-start"
+              dir="ltr"
+              value={draft.windowStart}
+              onChange={(e) => set({ windowStart: e.target.value })}
+            />
+            <FormRow
+              id="schedule-end"
+              label={t("schedules.windowEnd")}
+              data-testid="schedule-window-end"
+              dir="ltr"
+              value={draft.windowEnd}
+              onChange={(e) => set({ windowEnd: e.target.value })}
+            />
           </div>
         ) : null}
         <label className="flex items-center gap-2 text-sm">
@@ -85,42 +79,30 @@ export function ScheduleEditor({ schedule, onClose }: { schedule: ScheduleSummar
         </label>
         {spread ? (
           <div className="grid grid-cols-2 gap-3">
-            <Field label={t("schedules.daysToComplete")} htmlFor="schedule-days">
-              <input
-                id="schedule-days"
-                type="number"
-                min={1}
-                max={60}
-                className={inputClass}
-                value={draft.daysToComplete ?? ""}
-                onChange={(e) => set({ daysToComplete: num(e.target.value) })}
-              />
-            </Field>
-            <Field label={t("schedules.rowEstimate")} htmlFor="schedule-rows">
-              <input
-                id="schedule-rows"
-                type="number"
-                min={1}
-                className={inputClass}
-                value={draft.rowEstimate ?? ""}
-                onChange={(e) => set({ rowEstimate: num(e.target.value) })}
-              />
-            </Field>
+            <FormRow
+              id="schedule-days"
+              label={t("schedules.daysToComplete")}
+              type="number"
+              min={1}
+              max={60}
+              value={draft.daysToComplete ?? ""}
+              onChange={(e) => set({ daysToComplete: num(e.target.value) })}
+            />
+            <FormRow
+              id="schedule-rows"
+              label={t("schedules.rowEstimate")}
+              type="number"
+              min={1}
+              value={draft.rowEstimate ?? ""}
+              onChange={(e) => set({ rowEstimate: num(e.target.value) })}
+            />
           </div>
         ) : null}
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" checked={draft.paused} onChange={(e) => set({ paused: e.target.checked })} />
           {t("schedules.pauseThis")}
         </label>
-        {error ? (
-          <p
-            role="alert"
-            data-testid="schedule-error"
-            className="rounded-lg bg-rose-50 p-3 text-sm text-rose-700 dark:bg-rose-950 dark:text-rose-200"
-          >
-            {error}
-          </p>
-        ) : null}
+        {error ? <FormError testId="schedule-error">{error}</FormError> : null}
         <div className="flex justify-end gap-2">
           <Button onClick={onClose}>{t("common.cancel")}</Button>
           <Button type="submit" variant="primary" disabled={save.isPending} data-testid="schedule-save">
