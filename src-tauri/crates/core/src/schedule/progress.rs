@@ -67,25 +67,72 @@ mod tests {
     use crate::schedule::window::local_at as at;
     use chrono_tz::Europe::Istanbul;
 
-    fn load(rows: u64, nights: u32) -> InitialLoad {
-        InitialLoad {
-            row_estimate: rows,
-            days_to_complete: nights,
-            complete: false,
+    /// One question to `initial_load_progress`, in Istanbul.
+    struct Case {
+        load: InitialLoad,
+        read: u64,
+        window: Option<Window>,
+        interval_minutes: Option<u32>,
+        done_this_opening: bool,
+        now: DateTime<Utc>,
+    }
+
+    /// `rows` estimated over `nights` under the default nightly window, `read` of them read, asked at local `now`.
+    fn case(rows: u64, nights: u32, read: u64, now: &str) -> Case {
+        Case {
+            load: InitialLoad {
+                row_estimate: rows,
+                days_to_complete: nights,
+                complete: false,
+            },
+            read,
+            window: Some(Window::default()),
+            interval_minutes: None,
+            done_this_opening: false,
+            now: at(Istanbul, now),
+        }
+    }
+
+    impl Case {
+        /// The share of the window open now is already read.
+        fn done_tonight(self) -> Case {
+            Case {
+                done_this_opening: true,
+                ..self
+            }
+        }
+
+        /// A run has read the source to its end.
+        fn complete(mut self) -> Case {
+            self.load.complete = true;
+            self
+        }
+
+        /// An interval schedule instead of the nightly window.
+        fn every(self, minutes: u32) -> Case {
+            Case {
+                window: None,
+                interval_minutes: Some(minutes),
+                ..self
+            }
+        }
+
+        fn progress(&self) -> LoadProgress {
+            initial_load_progress(
+                &self.load,
+                self.read,
+                self.window,
+                self.interval_minutes,
+                self.done_this_opening,
+                self.now,
+                Istanbul,
+            )
         }
     }
 
     #[test]
     fn a_three_night_load_not_started_ends_on_the_morning_after_the_third_night() {
-        let p = initial_load_progress(
-            &load(90_000, 3),
-            0,
-            Some(Window::default()),
-            None,
-            false,
-            at(Istanbul, "2026-11-20 12:00"),
-            Istanbul,
-        );
+        let p = case(90_000, 3, 0, "2026-11-20 12:00").progress();
         assert_eq!(p.percent, 0);
         assert_eq!(
             p.expected_finish,
@@ -96,26 +143,12 @@ mod tests {
 
     #[test]
     fn after_the_first_share_tonight_the_rest_waits_for_the_next_nights() {
-        let p = initial_load_progress(
-            &load(90_000, 3),
-            30_000,
-            Some(Window::default()),
-            None,
-            true,
-            at(Istanbul, "2026-11-20 23:00"),
-            Istanbul,
-        );
+        let p = case(90_000, 3, 30_000, "2026-11-20 23:00")
+            .done_tonight()
+            .progress();
         assert_eq!(p.percent, 33);
         assert_eq!(p.expected_finish, Some(at(Istanbul, "2026-11-23 07:00")));
-        let not_yet_read_tonight = initial_load_progress(
-            &load(90_000, 3),
-            30_000,
-            Some(Window::default()),
-            None,
-            false,
-            at(Istanbul, "2026-11-20 23:00"),
-            Istanbul,
-        );
+        let not_yet_read_tonight = case(90_000, 3, 30_000, "2026-11-20 23:00").progress();
         assert_eq!(
             not_yet_read_tonight.expected_finish,
             Some(at(Istanbul, "2026-11-22 07:00")),
@@ -125,40 +158,28 @@ mod tests {
 
     #[test]
     fn an_estimate_that_was_too_low_shows_99_percent_until_the_end_is_reached() {
-        let p = initial_load_progress(
-            &load(1_000, 2),
-            1_500,
-            Some(Window::default()),
-            None,
-            true,
-            at(Istanbul, "2026-11-21 02:00"),
-            Istanbul,
-        );
+        let p = case(1_000, 2, 1_500, "2026-11-21 02:00")
+            .done_tonight()
+            .progress();
         assert_eq!(p.percent, 99);
         assert_eq!(
             p.expected_finish,
             Some(at(Istanbul, "2026-11-22 07:00")),
             "one more night"
         );
-        let done = initial_load_progress(
-            &InitialLoad {
-                complete: true,
-                ..load(1_000, 2)
-            },
-            1_500,
-            Some(Window::default()),
-            None,
-            true,
-            at(Istanbul, "2026-11-21 02:00"),
-            Istanbul,
-        );
+        let done = case(1_000, 2, 1_500, "2026-11-21 02:00")
+            .done_tonight()
+            .complete()
+            .progress();
         assert_eq!((done.percent, done.expected_finish), (100, None));
     }
 
     #[test]
     fn an_interval_schedule_finishes_after_its_remaining_runs() {
-        let now = at(Istanbul, "2026-11-20 10:00");
-        let p = initial_load_progress(&load(4_000, 4), 1_000, None, Some(30), false, now, Istanbul);
-        assert_eq!(p.expected_finish, Some(now + Duration::minutes(60)));
+        let c = case(4_000, 4, 1_000, "2026-11-20 10:00").every(30);
+        assert_eq!(
+            c.progress().expected_finish,
+            Some(c.now + Duration::minutes(60))
+        );
     }
 }
