@@ -1,4 +1,5 @@
-//! The CLI over the real pipeline: `apply` + `sync --json` against the in-process simulators, and the crash test —
+//! The CLI over the real pipeline: `apply` + `sync --json` against the in-process simulators, `failed retry` by
+//! filter, `runs show` with the run's samples, and the crash test —
 //! `sync` killed with SIGKILL at random points N times (SYNCFLOW_CRASH_TRIALS, default 5), then resumed: no row
 //! lost, no duplicate in ScheduleHub.
 
@@ -162,6 +163,91 @@ async fn sync_json_prints_one_summary_per_run_and_help_is_everywhere() {
     let s = &summaries(&out)[0];
     assert_eq!(s["status"], "failed");
     assert!(s["error"].as_str().unwrap().contains("503"), "{s}");
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_retry_by_filter_retries_what_matches_and_runs_show_prints_the_samples() {
+    let (sim, _dir, db) = setup(3_000).await;
+    json(&output(cli(&db, &["sync", "sites", "--json"])).await);
+    // ScheduleHub refuses some items, one by one: load failures.
+    sim.set_schedulehub_faults(Faults {
+        seed: 3,
+        reject_rate: 0.05,
+        ..Faults::default()
+    });
+    let out = output(cli(&db, &["sync", "inventory_items", "--json"])).await;
+    let run = summaries(&out)[0].clone();
+    let refused = run["failed"].as_u64().unwrap();
+    assert!(refused > 0, "{run}");
+    sim.reset_faults();
+    let open = |db: std::path::PathBuf| async move {
+        let page =
+            json(&output(cli(&db, &["failed", "list", "--entity", "inventory_items"])).await);
+        page["total"].as_u64().unwrap()
+    };
+    assert_eq!(open(db.clone()).await, refused);
+
+    // A filter that matches none of them retries nothing (it is not widened to the whole entity).
+    let none = json(
+        &output(cli(
+            &db,
+            &[
+                "failed",
+                "retry",
+                "--entity",
+                "inventory_items",
+                "--stage",
+                "validate",
+            ],
+        ))
+        .await,
+    );
+    assert_eq!(none, serde_json::json!([]));
+    assert_eq!(open(db.clone()).await, refused, "nothing was retried");
+
+    let retried = json(
+        &output(cli(
+            &db,
+            &["failed", "retry", "--stage", "load", "--search", "rejected"],
+        ))
+        .await,
+    );
+    let resolved: u64 = retried
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["resolved"].as_u64().unwrap())
+        .sum();
+    assert_eq!(resolved, refused, "{retried}");
+    assert_eq!(open(db.clone()).await, 0);
+    assert_eq!(items_state(&sim), (3_000, 0, 3_000));
+
+    let shown = json(&output(cli(&db, &["runs", "show", run["run_id"].as_str().unwrap()])).await);
+    let samples = shown["samples"].as_array().unwrap();
+    assert!(!samples.is_empty(), "{shown}");
+    let mut last = (0, 0);
+    for s in samples {
+        let now = (
+            s["elapsed_ms"].as_u64().unwrap(),
+            s["rows_done"].as_u64().unwrap(),
+        );
+        assert!(
+            now.0 > last.0 && now.1 >= last.1,
+            "oldest first, rows growing: {samples:?}"
+        );
+        assert!(s["rows_per_sec"].as_f64().unwrap() >= 0.0);
+        last = now;
+    }
+    assert!(last.1 <= 3_000, "{samples:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,8 +13,9 @@ pub struct Args {
     pub command: Cmd,
 }
 
+// Which records: the inspector's filters.
 #[derive(clap::Args, Clone)]
-pub struct Filter {
+pub struct Matching {
     #[arg(long)]
     pub entity: Option<String>,
     #[arg(long)]
@@ -25,6 +26,12 @@ pub struct Filter {
     /// Text in the message, the key or the value.
     #[arg(long)]
     pub search: Option<String>,
+}
+
+#[derive(clap::Args, Clone)]
+pub struct Filter {
+    #[command(flatten)]
+    pub matching: Matching,
     #[arg(long)]
     pub include_resolved: bool,
     #[arg(long, default_value_t = 100)]
@@ -33,18 +40,18 @@ pub struct Filter {
 
 #[derive(clap::Subcommand)]
 pub enum Cmd {
+    /// Failed records the filters match (open ones unless --include-resolved).
     List(Filter),
     /// One record with its raw, normalized and mapped snapshots.
-    Show {
-        id: String,
-    },
-    /// Re-run records through the current configuration and load them.
+    Show { id: String },
+    /// Re-run records through the current configuration and load them: the ids named, or every open record the
+    /// filters match (as the app's "retry all matching").
     Retry {
         /// Failed record ids.
+        #[arg(conflicts_with_all = ["entity", "run", "stage", "search"])]
         ids: Vec<String>,
-        /// Every open record of this entity.
-        #[arg(long, conflicts_with = "ids")]
-        entity: Option<String>,
+        #[command(flatten)]
+        matching: Matching,
     },
     /// Write records (with snapshots) as CSV or JSON.
     Export {
@@ -60,27 +67,28 @@ pub enum Cmd {
 
 fn to_filter(
     app: &syncflow_core::app::SyncFlow,
-    f: &Filter,
-    export: bool,
+    m: &Matching,
+    include_resolved: bool,
+    limit: u32,
 ) -> anyhow::Result<FailedRecordFilter> {
     Ok(FailedRecordFilter {
-        entity_id: f
+        entity_id: m
             .entity
             .as_deref()
             .map(|e| entities::find(&app.db, e).map(|e| e.id.to_string()))
             .transpose()?,
-        run_id: f.run.clone(),
-        stage: f
+        run_id: m.run.clone(),
+        stage: m
             .stage
             .as_deref()
             .map(str::parse::<Stage>)
             .transpose()
             .map_err(anyhow::Error::msg)?,
         error_type: None,
-        search: f.search.clone(),
-        include_resolved: f.include_resolved,
+        search: m.search.clone(),
+        include_resolved,
         offset: 0,
-        limit: if export { 0 } else { f.limit },
+        limit,
     })
 }
 
@@ -89,14 +97,20 @@ pub fn run(a: Args, db: &DbArg) -> anyhow::Result<()> {
     match a.command {
         Cmd::List(f) => print_json(&failed_records::list(
             &app.db,
-            &to_filter(&app, &f, false)?,
+            &to_filter(&app, &f.matching, f.include_resolved, f.limit)?,
         )?),
         Cmd::Show { id } => print_json(&app.failed_detail(id.parse()?)?),
-        Cmd::Retry { ids, entity } => {
-            let sel = match entity {
-                Some(e) => RetrySelection::Entity(e),
-                None => {
-                    anyhow::ensure!(!ids.is_empty(), "name record ids, or --entity");
+        Cmd::Retry { ids, matching } => {
+            let filtered =
+                matching.run.is_some() || matching.stage.is_some() || matching.search.is_some();
+            let sel = match (&matching.entity, filtered) {
+                (_, true) => RetrySelection::Matching(to_filter(&app, &matching, false, 0)?),
+                (Some(e), false) => RetrySelection::Entity(e.clone()),
+                (None, false) => {
+                    anyhow::ensure!(
+                        !ids.is_empty(),
+                        "name record ids, or filters (--entity, --run, --stage, --search)"
+                    );
                     RetrySelection::Some(ids.iter().map(|i| i.parse()).collect::<Result<_, _>>()?)
                 }
             };
@@ -112,7 +126,8 @@ pub fn run(a: Args, db: &DbArg) -> anyhow::Result<()> {
                 "json" => ExportFormat::Json,
                 other => anyhow::bail!("format is csv or json, not {other}"),
             };
-            let f = to_filter(&app, &filter, true)?;
+            // An export has no paging: every match.
+            let f = to_filter(&app, &filter.matching, filter.include_resolved, 0)?;
             let n = match output {
                 Some(p) => app.export_failed(&f, format, &mut std::fs::File::create(&p)?)?,
                 None => app.export_failed(&f, format, &mut std::io::stdout().lock())?,

@@ -20,7 +20,7 @@ pub enum Cmd {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
-    /// One run with its counters, cursor and summary.
+    /// One run with its counters, cursor, summary and throughput samples.
     Show { run: String },
 }
 
@@ -41,6 +41,14 @@ pub fn run(a: Args, db: &DbArg) -> anyhow::Result<()> {
         }
         Cmd::Show { run } => {
             let r = runs::get(&app.db, run.parse()?)?;
+            let samples: Vec<serde_json::Value> = runs::samples(&app.db, r.id)?
+                .into_iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "elapsed_ms": s.elapsed_ms, "rows_done": s.rows_done, "rows_per_sec": s.rows_per_sec,
+                    })
+                })
+                .collect();
             print_json(&serde_json::json!({
                 "id": r.id, "entity_id": r.entity_id, "status": r.status, "trigger": r.trigger,
                 "full_refresh": r.full_refresh, "started_at": r.started_at, "finished_at": r.finished_at,
@@ -48,6 +56,7 @@ pub fn run(a: Args, db: &DbArg) -> anyhow::Result<()> {
                 "watermark_before": r.watermark_before, "watermark_after": r.watermark_after,
                 "error": r.error_message, "resumed_from": r.resumed_from, "held_deletes": r.held_deletes,
                 "summary": r.summary.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()),
+                "samples": samples,
             }))
         }
     }
