@@ -73,6 +73,16 @@ test("the scheduler starts tonight's runs when the app's clock reaches the windo
     });
     await makeNightly(browser, "sites");
     await makeNightly(browser, "inventory_items");
+    // The next run reads "in a minute or so" by the app's clock (just before 19:00), not hours by the browser's.
+    await browser.waitUntil(
+      async () =>
+        browser.execute(() =>
+          [...document.querySelectorAll('[data-testid="schedule-row"]')]
+            .filter((r) => r.textContent.includes("inventory_items"))
+            .some((r) => /in \d+ (second|minute)s?/.test(r.textContent)),
+        ),
+      { timeout: 15_000, timeoutMsg: "the next run is not shown minutes away by the app's clock" },
+    );
     await screenshot(browser, "schedule-01-before-the-window");
     const statesBefore = await browser.execute(() => window.__trayStates.length);
     assert.equal(statesBefore, 1, "saving schedules before the window starts nothing");
