@@ -60,44 +60,29 @@ function TestResult({ check }: { check: ConnectionCheck }) {
   );
 }
 
+/** How the card shows each place a credential can be: icon, colour and text key. */
+const CREDENTIAL_LINES = {
+  saved: { Icon: KeyRound, tone: "text-emerald-700 dark:text-emerald-400", text: "connections.credentialSaved" },
+  environment: {
+    Icon: KeyRound,
+    tone: "text-emerald-700 dark:text-emerald-400",
+    text: "connections.credential.environment",
+  },
+  not_set: { Icon: ShieldAlert, tone: "text-amber-700 dark:text-amber-400", text: "connections.credentialMissing" },
+  unknown: { Icon: ShieldQuestion, tone: "text-slate-600 dark:text-slate-400", text: "connections.credentialUnknown" },
+} as const;
+
 /** Where a connection's credential is; `unknown` when the keychain could not be read (it is not shown as missing). */
 function CredentialLine({ state }: { state: CredentialState }) {
   const { t } = useTranslation();
-  switch (state) {
-    case "not_needed":
-      return null;
-    case "not_set":
-      return (
-        <span
-          data-testid="connection-card-credential"
-          className="inline-flex items-center gap-1.5 text-amber-700 dark:text-amber-400"
-        >
-          <ShieldAlert className="size-4" aria-hidden="true" />
-          {t("connections.credentialMissing")}
-        </span>
-      );
-    case "unknown":
-      return (
-        <span
-          data-testid="connection-card-credential"
-          className="inline-flex items-center gap-1.5 text-slate-600 dark:text-slate-400"
-        >
-          <ShieldQuestion className="size-4" aria-hidden="true" />
-          {t("connections.credentialUnknown")}
-        </span>
-      );
-    case "saved":
-    case "environment":
-      return (
-        <span
-          data-testid="connection-card-credential"
-          className="inline-flex items-center gap-1.5 text-emerald-700 dark:text-emerald-400"
-        >
-          <KeyRound className="size-4" aria-hidden="true" />
-          {state === "saved" ? t("connections.credentialSaved") : t("connections.credential.environment")}
-        </span>
-      );
-  }
+  if (state === "not_needed") return null;
+  const { Icon, tone, text } = CREDENTIAL_LINES[state];
+  return (
+    <span data-testid="connection-card-credential" className={`inline-flex items-center gap-1.5 ${tone}`}>
+      <Icon className="size-4" aria-hidden="true" />
+      {t(text)}
+    </span>
+  );
 }
 
 function ConnectionCard({ connection, onEdit }: { connection: ConnectionSummary; onEdit: () => void }) {
