@@ -278,6 +278,22 @@ async fn a_cancel_after_schedulehub_applied_an_insert_waits_for_its_answer() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_while_a_read_is_under_way_ends_the_run_cancelled_not_failed() {
+    let h = harness(1_000, 0.0, "").await;
+    // Every APISmith call takes 400 ms: the cancel lands while the run's first reads are under way.
+    h.sim.set_apismith_faults(Faults {
+        latency_ms: 400,
+        ..Faults::default()
+    });
+    let handle = h.app.start_run("sites", opts(false)).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    assert!(h.app.cancel(handle.run_id).unwrap());
+    let run = handle.join.await.unwrap();
+    assert_eq!(run.status, RunStatus::Cancelled, "{:?}", run.error);
+    assert_eq!(run.error, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_budget_stopped_read_resumes_by_rowversion_so_rows_changed_meanwhile_skip_nothing() {
     // 10,000 items in pages of 2,500; the first part stops at its row budget of 5,000, as one night of an initial
     // load does.

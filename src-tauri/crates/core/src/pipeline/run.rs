@@ -97,6 +97,8 @@ pub async fn execute(
         Ok(Ending::Stopped | Ending::BudgetReached) | Err(RunError::Cancelled) => {
             (RunStatus::Cancelled, None)
         }
+        // A read the cancel cut short (writes are never cut short: see write.rs) is the cancel, not a failure.
+        Err(RunError::Http(e)) if e.is_cancelled() => (RunStatus::Cancelled, None),
         Err(e) => (RunStatus::Failed, Some(e)),
     };
     let held = match &report.deletes {
