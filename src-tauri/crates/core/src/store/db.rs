@@ -271,22 +271,17 @@ mod tests {
                     found.contains_key(&bk),
                     "the page lookup finds the record upgraded from version {from}"
                 );
-                // V9: the unique key leads with the hash and still refuses a second record for the same key.
-                let key: Vec<String> = conn
-                    .prepare("SELECT name FROM pragma_index_info('record_index_key') ORDER BY seqno")
-                    .unwrap()
-                    .query_map([], |r| r.get(0))
-                    .unwrap()
-                    .map(Result::unwrap)
-                    .collect();
-                assert_eq!(key, ["bk_hash", "entity_id"], "key index upgraded from version {from}");
+                // The upgraded key still refuses a second record for the same key, and an upsert updates in place.
                 let again = conn.execute(
                     "INSERT INTO record_index (entity_id, bk_hash, data_hash, state, first_seen_run, last_seen_run,
                                                updated_at)
                      VALUES (?1, ?2, ?3, 'active', ?4, ?4, '2026-01-02T00:00:00.000Z')",
                     rusqlite::params![entity, &bk.0.to_be_bytes()[..], &data.0[..], run],
                 );
-                assert!(again.is_err(), "a second record for one key upgraded from version {from}");
+                assert!(
+                    again.is_err(),
+                    "a second record for one key upgraded from version {from}"
+                );
                 let upserted = db
                     .write(|tx| {
                         record_index::upsert(

@@ -1,8 +1,6 @@
 //! The record index: (entity, business key) -> data hash, rowversion, target uid, state. Owns every SQL statement
 //! on `record_index`: the one-query-per-page lookup, the upsert of acknowledged rows in the caller's checkpoint
-//! transaction, and the streaming scan for records a complete run did not see. Hashes are stored as bytes (V4); the
-//! unique key is (bk_hash, entity_id), with entity_id alone in `record_index_entity` (V9). Statements driven by keys
-//! name `record_index_key` (`INDEXED BY`), so the planner never walks an entity's records to find a few keys.
+//! transaction, and the streaming scan for records a complete run did not see. Hashes are stored as bytes (V4).
 
 use super::{now_text, StoreError};
 use crate::identity::{BkHash, DataHash};
@@ -109,8 +107,7 @@ pub fn lookup(
     // would first copy the list into a temporary index.
     let mut st = conn.prepare_cached(
         "SELECT r.bk_hash, r.data_hash, r.rowversion, r.target_uid, r.state, r.last_seen_run
-         FROM rarray(?2) AS page CROSS JOIN record_index AS r INDEXED BY record_index_key
-           ON r.bk_hash = page.value AND r.entity_id = ?1",
+         FROM rarray(?2) AS page CROSS JOIN record_index AS r ON r.entity_id = ?1 AND r.bk_hash = page.value",
     )?;
     let mut out = BkMap::with_capacity_and_hasher(bks.len(), Default::default());
     for r in st.query_map(params![entity, bk_array(bks)], record)? {
@@ -131,10 +128,9 @@ pub fn upsert(
     // `INSERT .. ON CONFLICT DO UPDATE` would first look for a new rowid and probe the key index before updating.
     // Same effect as that upsert: the write transaction (`BEGIN IMMEDIATE`) keeps anyone else out in between.
     let mut update = tx.prepare_cached(
-        "UPDATE record_index INDEXED BY record_index_key
-         SET data_hash = ?3, rowversion = ?4, target_uid = COALESCE(?5, target_uid),
+        "UPDATE record_index SET data_hash = ?3, rowversion = ?4, target_uid = COALESCE(?5, target_uid),
            state = 'active', last_seen_run = ?6, updated_at = ?7
-         WHERE bk_hash = ?2 AND entity_id = ?1",
+         WHERE entity_id = ?1 AND bk_hash = ?2",
     )?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO record_index
@@ -179,8 +175,8 @@ pub fn touch_seen(
     bks: &[BkHash],
 ) -> Result<usize, StoreError> {
     Ok(tx.execute(
-        "UPDATE record_index INDEXED BY record_index_key SET last_seen_run = ?2
-         WHERE bk_hash IN rarray(?3) AND entity_id = ?1",
+        "UPDATE record_index SET last_seen_run = ?2
+         WHERE entity_id = ?1 AND bk_hash IN rarray(?3)",
         params![entity, run, bk_array(bks)],
     )?)
 }
@@ -205,8 +201,7 @@ pub fn count_unseen(conn: &Connection, entity: EntityId, run: RunId) -> Result<u
 }
 
 /// One batch of active records `run` has not seen, after `after` in BK order (keyset paging, so the scan streams
-/// and never holds the entity in memory). It walks the key index in hash order, skipping other entities' keys: over
-/// all batches, one pass over the index, never a sort of the entity's records per batch.
+/// and never holds the entity in memory).
 pub fn unseen_batch(
     conn: &Connection,
     entity: EntityId,
@@ -215,9 +210,8 @@ pub fn unseen_batch(
     limit: usize,
 ) -> Result<Vec<IndexedRecord>, StoreError> {
     let mut st = conn.prepare_cached(
-        "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run
-         FROM record_index INDEXED BY record_index_key
-         WHERE bk_hash > ?3 AND entity_id = ?1 AND state = 'active' AND last_seen_run <> ?2
+        "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run FROM record_index
+         WHERE entity_id = ?1 AND state = 'active' AND last_seen_run <> ?2 AND bk_hash > ?3
          ORDER BY bk_hash LIMIT ?4",
     )?;
     // An empty blob sorts before every 16-byte key: the first batch starts at the beginning.
@@ -234,8 +228,8 @@ pub fn mark_deleted(
     bks: &[BkHash],
 ) -> Result<usize, StoreError> {
     Ok(tx.execute(
-        "UPDATE record_index INDEXED BY record_index_key SET state = 'deleted', last_seen_run = ?2, updated_at = ?4
-         WHERE bk_hash IN rarray(?3) AND entity_id = ?1 AND state = 'active'",
+        "UPDATE record_index SET state = 'deleted', last_seen_run = ?2, updated_at = ?4
+         WHERE entity_id = ?1 AND state = 'active' AND bk_hash IN rarray(?3)",
         params![entity, run, bk_array(bks), now_text()],
     )?)
 }
@@ -248,8 +242,8 @@ pub fn get(
 ) -> Result<Option<IndexedRecord>, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run
-             FROM record_index INDEXED BY record_index_key WHERE bk_hash = ?2 AND entity_id = ?1",
+            "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run FROM record_index
+             WHERE entity_id = ?1 AND bk_hash = ?2",
             params![entity, &bk_bytes(&bk)[..]],
             record,
         )
