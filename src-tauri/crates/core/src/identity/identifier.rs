@@ -91,6 +91,29 @@ impl DataPlan {
     }
 }
 
+/// Where the identity fields sit in rows of one shape (`None`: the row lacks the field), found once per shape like
+/// the `DataPlan`, so a row's keys, rowversion and reference are read by position instead of by name.
+#[derive(Debug)]
+struct KeyPlan {
+    /// Per business key, in canonical order (`Identifier::keys`).
+    keys: Vec<Option<usize>>,
+    /// Per business key, in declared order (`erp_ref_str`).
+    declared: Vec<Option<usize>>,
+    rowversion: Option<usize>,
+}
+
+impl KeyPlan {
+    fn new(id: &Identifier, row: &Row) -> KeyPlan {
+        // The first field of that name, as `Row::get` finds it.
+        let at = |f: &str| row.fields().iter().position(|(n, _)| &**n == f);
+        KeyPlan {
+            keys: id.keys.iter().map(|(f, _)| at(f)).collect(),
+            declared: id.declared.iter().map(|f| at(f)).collect(),
+            rowversion: id.rowversion_field.as_deref().and_then(at),
+        }
+    }
+}
+
 pub(super) fn data_canonical_with(
     row: &Row,
     rowversion_field: Option<&str>,
@@ -136,17 +159,20 @@ impl Identifier {
 
     pub fn bk_canonical(&self, row: &Row) -> Result<String, IdentityError> {
         let mut out = String::with_capacity(self.prefix.len() + 24 * self.keys.len());
-        self.bk_canonical_into(row, &mut out)?;
+        self.bk_canonical_into(|n| row.get(&self.keys[n].0), &mut out)?;
         Ok(out)
     }
 
-    /// Appends the BK canonical form to `out` (a page reuses one buffer for all its rows).
-    fn bk_canonical_into(&self, row: &Row, out: &mut String) -> Result<(), IdentityError> {
+    /// Appends the BK canonical form to `out` (a page reuses one buffer for all its rows); `value_of(n)` is the
+    /// row's value of the `n`th key in canonical order.
+    fn bk_canonical_into<'r>(
+        &self,
+        value_of: impl Fn(usize) -> Option<&'r Value>,
+        out: &mut String,
+    ) -> Result<(), IdentityError> {
         out.push_str(&self.prefix);
         for (n, (field, prefix)) in self.keys.iter().enumerate() {
-            let v = row
-                .get(field)
-                .ok_or_else(|| IdentityError::Missing(field.clone()))?;
+            let v = value_of(n).ok_or_else(|| IdentityError::Missing(field.clone()))?;
             if n > 0 {
                 out.push('|');
             }
@@ -168,39 +194,49 @@ impl Identifier {
         erp_ref_str(row, &self.declared)
     }
 
-    /// Identity of one row with its data plan; the canonical forms are built in `buf` (cleared first), so a page
-    /// hashes every row without allocating a canonical string.
+    /// Identity of one row with the plans of its shape; the canonical forms are built in `buf` (cleared first), so a
+    /// page hashes every row without allocating a canonical string.
     fn identify_with(
         &self,
         row: &Row,
-        plan: &DataPlan,
+        (plan, keys): &(DataPlan, KeyPlan),
         buf: &mut String,
     ) -> Result<Identity, RowError> {
+        let fields = row.fields();
+        let value = |at: Option<usize>| at.map(|i| &fields[i].1);
         buf.clear();
-        self.bk_canonical_into(row, buf)
+        self.bk_canonical_into(|n| value(keys.keys[n]), buf)
             .map_err(|e| e.into_row_error(row))?;
         let bk_hash = bk_hash_of(buf);
         buf.clear();
         plan.canonical_into(row, buf);
+        let declared = self.declared.iter().zip(&keys.declared);
         Ok(Identity {
             bk_hash,
             data_hash: data_hash_of(buf),
-            rowversion: erp_rowversion(row, self.rowversion_field.as_deref()),
-            ref_str: self.ref_str(row),
+            rowversion: rowversion_text(value(keys.rowversion)),
+            ref_str: ref_str_of(declared.map(|(f, &at)| (f.as_str(), value(at)))),
         })
+    }
+
+    /// The plans for rows shaped like `row`.
+    fn plans(&self, row: &Row) -> (DataPlan, KeyPlan) {
+        (
+            DataPlan::new(row, self.rowversion_field.as_deref(), &self.exclusions),
+            KeyPlan::new(self, row),
+        )
     }
 
     /// Identity of one row; a bad business key fails the row at stage `identity`.
     pub fn identify(&self, row: &Row) -> Result<Identity, RowError> {
-        let plan = DataPlan::new(row, self.rowversion_field.as_deref(), &self.exclusions);
-        self.identify_with(row, &plan, &mut String::new())
+        self.identify_with(row, &self.plans(row), &mut String::new())
     }
 
     /// An identifier for the rows of one page (see `PageIdentifier`).
     pub fn page(&self) -> PageIdentifier<'_> {
         PageIdentifier {
             identifier: self,
-            plan: None,
+            plans: None,
             buf: String::with_capacity(256),
         }
     }
@@ -216,28 +252,33 @@ impl Identifier {
 /// order is worked out once and reused while the shape stays the same; the canonical forms reuse one buffer.
 pub struct PageIdentifier<'a> {
     identifier: &'a Identifier,
-    plan: Option<DataPlan>,
+    plans: Option<(DataPlan, KeyPlan)>,
     buf: String,
 }
 
 impl PageIdentifier<'_> {
     pub fn identify(&mut self, row: &Row) -> Result<Identity, RowError> {
         let id = self.identifier;
-        let plan = match self.plan.take() {
-            Some(p) if p.fits(row) => p,
-            _ => DataPlan::new(row, id.rowversion_field.as_deref(), &id.exclusions),
+        let plans = match self.plans.take() {
+            Some(p) if p.0.fits(row) => p,
+            _ => id.plans(row),
         };
-        let out = id.identify_with(row, &plan, &mut self.buf);
-        self.plan = Some(plan);
+        let out = id.identify_with(row, &plans, &mut self.buf);
+        self.plans = Some(plans);
         out
     }
 }
 
 /// `field=value` for the business-key fields in declared order, NULLs and missing fields skipped: for people.
 pub fn erp_ref_str(row: &Row, business_key_fields: &[String]) -> String {
-    let mut out = String::with_capacity(32 * business_key_fields.len());
-    for f in business_key_fields {
-        let v = match row.get(f) {
+    ref_str_of(business_key_fields.iter().map(|f| (f.as_str(), row.get(f))))
+}
+
+/// `erp_ref_str` over the business-key fields and their values (`None`: missing), in declared order.
+fn ref_str_of<'a>(keys: impl ExactSizeIterator<Item = (&'a str, Option<&'a Value>)>) -> String {
+    let mut out = String::with_capacity(32 * keys.len());
+    for (f, v) in keys {
+        let v = match v {
             None | Some(Value::Null) => continue,
             Some(v) => v,
         };
@@ -262,7 +303,12 @@ pub fn erp_ref_str(row: &Row, business_key_fields: &[String]) -> String {
 
 /// `erp_rowversion`: the rowversion field's value as trimmed text, or `None` (no field, NULL, or blank).
 pub fn erp_rowversion(row: &Row, rowversion_field: Option<&str>) -> Option<String> {
-    let v = row.get(rowversion_field?)?;
+    rowversion_text(row.get(rowversion_field?))
+}
+
+/// `erp_rowversion` of the rowversion field's value (`None`: no such field).
+fn rowversion_text(v: Option<&Value>) -> Option<String> {
+    let v = v?;
     let text = match v {
         Value::Null => return None,
         Value::Text(s) => s.trim_matches(is_space).to_owned(),
@@ -272,4 +318,68 @@ pub fn erp_rowversion(row: &Row, rowversion_field: Option<&str>) -> Option<Strin
             .unwrap_or_else(|_| other.display_text()),
     };
     (!text.is_empty()).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::{bk_canonical, data_canonical};
+
+    fn row(fields: &[(&str, Value)]) -> Row {
+        fields
+            .iter()
+            .map(|(n, v)| (Arc::from(*n), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_page_reads_fields_by_position_exactly_as_by_name() {
+        let keys = vec!["ITEM".to_string(), "SITE".to_string()];
+        let id = Identifier::new("items", &keys, Some("RV"), Exclusions::Default).unwrap();
+        let text = |s: &str| Value::Text(s.into());
+        // Shapes change between rows (order, missing and repeated fields), so plans are made and remade.
+        let rows = [
+            row(&[
+                ("ITEM", text("A|1")),
+                ("SITE", Value::Int(7)),
+                ("RV", text(" 0x01 ")),
+                ("Q", Value::Int(1)),
+            ]),
+            row(&[
+                ("ITEM", text("B")),
+                ("SITE", Value::Int(8)),
+                ("RV", text("0x02")),
+                ("Q", Value::Null),
+            ]),
+            row(&[
+                ("SITE", Value::Int(9)),
+                ("ITEM", Value::Decimal("1.5".into())),
+                ("Q", Value::Float(2.5)),
+            ]),
+            row(&[
+                ("SITE", Value::Null),
+                ("ITEM", text("C")),
+                ("RV", Value::Int(3)),
+            ]),
+            row(&[("ITEM", text("D")), ("RV", text("4"))]),
+            row(&[
+                ("ITEM", text("E")),
+                ("SITE", text("x")),
+                ("ITEM", text("F")),
+                ("RV", Value::Null),
+            ]),
+        ];
+        let paged = id.identify_page(&rows);
+        for (r, got) in rows.iter().zip(paged) {
+            let want = bk_canonical(r, &keys, Some("items"))
+                .map_err(|e| e.into_row_error(r))
+                .map(|bk| Identity {
+                    bk_hash: bk_hash_of(&bk),
+                    data_hash: data_hash_of(&data_canonical(r, Some("RV"), &Exclusions::Default)),
+                    rowversion: erp_rowversion(r, Some("RV")),
+                    ref_str: erp_ref_str(r, &keys),
+                });
+            assert_eq!(got, want, "{r:?}");
+        }
+    }
 }

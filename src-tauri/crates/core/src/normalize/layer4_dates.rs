@@ -186,17 +186,59 @@ pub fn format_date(p: ParsedDate, opts: &NormalizeOptions) -> String {
         let _ = write!(out, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}");
     }
     if ns != 0 {
-        let _ = write!(out, ".{:06}", ns / 1000);
+        out.push('.');
+        push_digits(&mut out, ns / 1000, 6);
     }
     if let Some(o) = offset {
-        out.push_str(&o.to_string());
+        // `FixedOffset`'s own `±HH:MM` (seconds only when there are any), without the formatting machinery.
+        let secs = o.local_minus_utc();
+        out.push(if secs < 0 { '-' } else { '+' });
+        let secs = secs.unsigned_abs();
+        push_digits(&mut out, secs / 3600, 2);
+        out.push(':');
+        push_digits(&mut out, secs / 60 % 60, 2);
+        if secs % 60 != 0 {
+            out.push(':');
+            push_digits(&mut out, secs % 60, 2);
+        }
     }
     out
+}
+
+/// Appends `v` zero-padded to `width` digits (`v` has at most `width` digits).
+fn push_digits(out: &mut String, mut v: u32, width: usize) {
+    let mut b = [b'0'; 10];
+    for i in (0..width).rev() {
+        b[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.push_str(std::str::from_utf8(&b[..width]).unwrap_or_default());
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_and_fractions_are_written_as_chrono_writes_them() {
+        for secs in [
+            0, 1800, -1800, 12600, -12600, 50400, -43200, 3661, -59, 86399, -86399,
+        ] {
+            let o = FixedOffset::east_opt(secs).unwrap();
+            let p = ParsedDate {
+                local: NaiveDate::from_ymd_opt(2025, 1, 15)
+                    .unwrap()
+                    .and_hms_micro_opt(10, 30, 45, 7)
+                    .unwrap(),
+                offset: Some(o),
+            };
+            assert_eq!(
+                format_date(p, &NormalizeOptions::default()),
+                format!("2025-01-15T10:30:45.000007{o}"),
+                "{secs}"
+            );
+        }
+    }
 
     fn d(s: &str, order: DateOrder) -> Option<String> {
         parse_date(s, order).map(|p| format_date(p, &NormalizeOptions::default()))

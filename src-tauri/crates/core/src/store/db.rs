@@ -229,19 +229,21 @@ mod tests {
         for from in all_versions() {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("old.db");
-            // Before V4 the record index held its hashes as lowercase hex text.
+            // Before V4 the record index held its hashes as lowercase hex text, since then as bytes.
             let hex_hashes = from < 4;
             {
                 let mut conn = rusqlite::Connection::open(&path).unwrap();
                 migrate_to(&mut conn, from).unwrap();
+                let insert = "INSERT INTO record_index (entity_id, bk_hash, data_hash, rowversion, target_uid, state,
+                                                       first_seen_run, last_seen_run, updated_at)
+                     VALUES (?1, ?2, ?3, '0x00000000000007D3', 'uid-1', 'active', ?4, ?4, '2026-01-01T00:00:00.000Z')";
                 if hex_hashes {
-                    conn.execute(
-                        "INSERT INTO record_index (entity_id, bk_hash, data_hash, rowversion, target_uid, state,
-                                                   first_seen_run, last_seen_run, updated_at)
-                         VALUES (?1, ?2, ?3, '0x00000000000007D3', 'uid-1', 'active', ?4, ?4, '2026-01-01T00:00:00.000Z')",
-                        rusqlite::params![entity, bk.to_string(), data.to_string(), run],
-                    )
-                    .unwrap();
+                    let params = rusqlite::params![entity, bk.to_string(), data.to_string(), run];
+                    conn.execute(insert, params).unwrap();
+                } else {
+                    let bk_bytes = bk.0.to_be_bytes();
+                    let params = rusqlite::params![entity, &bk_bytes[..], &data.0[..], run];
+                    conn.execute(insert, params).unwrap();
                 }
             }
             let db = Db::open(&path).unwrap();
@@ -250,26 +252,57 @@ mod tests {
                 latest,
                 "upgrade from version {from} did not reach {latest}"
             );
-            if hex_hashes {
-                let conn = db.conn().unwrap();
-                let rec = record_index::get(&conn, entity, bk)
-                    .unwrap()
-                    .unwrap_or_else(|| panic!("the record indexed at version {from} is lost"));
-                assert_eq!(
-                    (rec.bk_hash, rec.data_hash, rec.rowversion.as_deref()),
-                    (bk, data, Some("0x00000000000007D3")),
-                    "hashes read back from version {from} must be the ones stored"
-                );
-                assert_eq!(
-                    (rec.target_uid.as_deref(), rec.active, rec.last_seen_run),
-                    (Some("uid-1"), true, run)
-                );
-                let found = record_index::lookup(&conn, entity, &[bk]).unwrap();
-                assert!(
-                    found.contains_key(&bk),
-                    "the page lookup finds the record upgraded from version {from}"
-                );
-            }
+            let conn = db.conn().unwrap();
+            let rec = record_index::get(&conn, entity, bk)
+                .unwrap()
+                .unwrap_or_else(|| panic!("the record indexed at version {from} is lost"));
+            assert_eq!(
+                (rec.bk_hash, rec.data_hash, rec.rowversion.as_deref()),
+                (bk, data, Some("0x00000000000007D3")),
+                "hashes read back from version {from} must be the ones stored"
+            );
+            assert_eq!(
+                (rec.target_uid.as_deref(), rec.active, rec.last_seen_run),
+                (Some("uid-1"), true, run)
+            );
+            let found = record_index::lookup(&conn, entity, &[bk]).unwrap();
+            assert!(
+                found.contains_key(&bk),
+                "the page lookup finds the record upgraded from version {from}"
+            );
+            // The upgraded key still refuses a second record for the same key, and an upsert updates in place.
+            let again = conn.execute(
+                "INSERT INTO record_index (entity_id, bk_hash, data_hash, state, first_seen_run, last_seen_run,
+                                           updated_at)
+                 VALUES (?1, ?2, ?3, 'active', ?4, ?4, '2026-01-02T00:00:00.000Z')",
+                rusqlite::params![entity, &bk.0.to_be_bytes()[..], &data.0[..], run],
+            );
+            assert!(
+                again.is_err(),
+                "a second record for one key upgraded from version {from}"
+            );
+            let upserted = db
+                .write(|tx| {
+                    record_index::upsert(
+                        tx,
+                        entity,
+                        run,
+                        &[record_index::IndexUpsert {
+                            bk_hash: bk,
+                            data_hash: DataHash([0xb8; 32]),
+                            rowversion: Some("0x00000000000007D4"),
+                            target_uid: None,
+                        }],
+                    )
+                })
+                .unwrap();
+            assert_eq!(upserted, 1);
+            let rec = record_index::get(&conn, entity, bk).unwrap().unwrap();
+            assert_eq!(
+                (rec.data_hash, rec.target_uid.as_deref()),
+                (DataHash([0xb8; 32]), Some("uid-1")),
+                "an upsert after the upgrade from version {from} updates the record in place"
+            );
         }
     }
 
