@@ -547,8 +547,6 @@ export type RunReport = {
 	errors: string[],
 	/**  Readable keys that appeared more than once in the run (first 100). */
 	duplicates: string[],
-	/**  `[seconds since start, rows/s]` samples for a chart (at most 120). */
-	throughput: ([number | null, number | null])[],
 	/**  Time spent per stage, milliseconds: fetch waits, CPU stages, load (delta, resolve, writes), checkpoints. */
 	stageMs: StageTimes,
 	deletes: Value | null,

@@ -397,7 +397,6 @@ export function runDetail(run: RunSummary): RunDetail {
           watermarkAfter: "0x00000000000007D3",
           errors: run.failed > 0 ? ["page 7: APISmith answered 503 three times, then the page went through"] : [],
           duplicates: [],
-          throughput: [],
           stageMs: {
             fetch: 0,
             transform: 0,

@@ -65,6 +65,32 @@ fn status_mb(key: &str) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// A `/proc/PID/status` memory line of another process (the simulators), in MB.
+fn status_mb_of(pid: u32, key: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Bytes this process has caused to be written to storage (`write_bytes` of `/proc/self/io`: the database, its WAL).
+fn written_bytes() -> f64 {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("write_bytes:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|b| b.parse::<f64>().ok())
+        })
+        .unwrap_or(f64::NAN)
+}
+
 /// CPU seconds (user + system) a process has used so far, from `/proc/PID/stat` (`USER_HZ` is 100 on Linux).
 fn cpu_secs(pid: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -78,10 +104,11 @@ fn cpu_secs(pid: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// CPU used by the sync process and by the simulators over one run.
+/// CPU used by the sync process and by the simulators over one run, and what the sync process wrote to storage.
 struct Cpu {
     sync: f64,
     sim: f64,
+    written: f64,
 }
 
 impl Cpu {
@@ -89,6 +116,7 @@ impl Cpu {
         Cpu {
             sync: cpu_secs("self"),
             sim: cpu_secs(&sim_pid.to_string()),
+            written: written_bytes(),
         }
     }
     fn since(&self, sim_pid: u32) -> Cpu {
@@ -96,6 +124,7 @@ impl Cpu {
         Cpu {
             sync: n.sync - self.sync,
             sim: n.sim - self.sim,
+            written: n.written - self.written,
         }
     }
 }
@@ -137,15 +166,40 @@ fn report(label: &str, o: &RunOutcome, wall: Duration, cpu: &Cpu) {
         rate(s.checkpoint)
     );
     println!(
-        "  CPU: sync process {:.1} s, simulators {:.1} s ({:.0}% of the two cores over the run)",
+        "  CPU: sync process {:.1} s, simulators {:.1} s ({:.0}% of the two cores over the run); \
+         the sync process wrote {:.0} MB to storage",
         cpu.sync,
         cpu.sim,
-        100.0 * (cpu.sync + cpu.sim) / (2.0 * wall.as_secs_f64())
+        100.0 * (cpu.sync + cpu.sim) / (2.0 * wall.as_secs_f64()),
+        cpu.written / 1e6
     );
+}
+
+/// The highest heap-and-stacks (`RssAnon`) and file-backed (`RssFile`) residency seen, sampled every 50 ms: which of
+/// the two makes the peak.
+#[derive(Default)]
+struct PeakParts {
+    anon: std::sync::atomic::AtomicU64,
+    file: std::sync::atomic::AtomicU64,
+}
+
+impl PeakParts {
+    fn watch() -> Arc<PeakParts> {
+        let p = Arc::new(PeakParts::default());
+        let w = p.clone();
+        std::thread::spawn(move || loop {
+            use std::sync::atomic::Ordering::Relaxed;
+            w.anon.fetch_max(status_mb("RssAnon:") as u64, Relaxed);
+            w.file.fetch_max(status_mb("RssFile:") as u64, Relaxed);
+            std::thread::sleep(Duration::from_millis(50));
+        });
+        p
+    }
 }
 
 fn main() -> anyhow::Result<()> {
     let a = Args::parse();
+    let peaks = PeakParts::watch();
     let (ap, sp) = (free_port(), free_port());
     let sim_bin = std::env::current_exe()?.with_file_name("syncflow-sim");
     anyhow::ensure!(
@@ -238,10 +292,17 @@ fields = {{ SITE_ID = "SITE_ID" }}
     })?;
     // File-backed pages are SQLite's memory-mapped database (`mmap_size`): resident, but the kernel's to drop.
     println!(
-        "peak RSS of the sync process: {:.0} MB (now: {:.0} MB heap and stacks, {:.0} MB file-backed)",
+        "peak RSS of the sync process: {:.0} MB (now: {:.0} MB heap and stacks, {:.0} MB file-backed); \
+         simulators (another process, not counted): peak {:.0} MB",
         status_mb("VmHWM:"),
         status_mb("RssAnon:"),
-        status_mb("RssFile:")
+        status_mb("RssFile:"),
+        status_mb_of(sim.0.id(), "VmHWM:")
+    );
+    println!(
+        "  highest seen: {} MB heap and stacks, {} MB file-backed",
+        peaks.anon.load(std::sync::atomic::Ordering::Relaxed),
+        peaks.file.load(std::sync::atomic::Ordering::Relaxed)
     );
     Ok(())
 }

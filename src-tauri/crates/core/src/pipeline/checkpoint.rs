@@ -1,9 +1,10 @@
 //! The checkpoint: one SQLite transaction per page holding the record index rows for what ScheduleHub
-//! acknowledged, failed records, parked children, the run's counters, cursor and watermark, and the clearing of
-//! the page's writes in flight. State lands with the data or not at all.
+//! acknowledged, failed records, parked children, the run's counters, cursor, watermark and throughput sample, and
+//! the clearing of the page's writes in flight. State lands with the data or not at all.
 
 use super::load::{PageResult, RowEnd};
 use crate::ids::{EntityId, FailedRecordId, RunId};
+use crate::model::RunSample;
 use crate::store::record_index::{self, IndexUpsert};
 use crate::store::{failed_records, pending_children, runs, writes_in_flight, Db, StoreError};
 
@@ -23,6 +24,8 @@ pub struct Checkpoint<'a> {
     pub origin: Origin<'a>,
     /// The entity has open failed records or parked rows that a successful load should clear.
     pub clear_old: bool,
+    /// The run's throughput as of this page, when progress took a sample.
+    pub sample: Option<RunSample>,
 }
 
 pub fn commit(db: &Db, c: Checkpoint<'_>) -> Result<(), StoreError> {
@@ -82,6 +85,7 @@ pub fn commit(db: &Db, c: Checkpoint<'_>) -> Result<(), StoreError> {
             &r.counters,
             c.cursor.as_deref(),
             c.watermark.as_deref(),
+            c.sample.as_ref(),
         )?;
         Ok(())
     })

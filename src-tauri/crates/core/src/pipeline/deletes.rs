@@ -9,7 +9,6 @@ use crate::identity::BkHash;
 use crate::ids::RunId;
 use crate::model::RunStatus;
 use crate::store::runs::{self, Counters};
-use crate::store::writes_in_flight::{self, InFlight};
 use crate::store::{record_index, StoreError};
 use tokio_util::sync::CancellationToken;
 
@@ -44,7 +43,8 @@ pub async fn after_full_run(
 }
 
 /// Deletes every active record `run` did not see, a batch at a time; each batch's index change and counter land in
-/// one transaction after ScheduleHub answered.
+/// one transaction after ScheduleHub answered. A delete names its record by uid and a uid ScheduleHub no longer knows
+/// counts as deleted, so an interrupted batch is simply sent again: it needs no note in flight.
 async fn send_deletes(
     ctx: &RunContext,
     run: RunId,
@@ -58,19 +58,6 @@ async fn send_deletes(
         let Some(last) = batch.last() else { break };
         after = Some(last.bk_hash);
         let with_uid: Vec<_> = batch.iter().filter(|r| r.target_uid.is_some()).collect();
-        let flight: Vec<InFlight> = with_uid
-            .iter()
-            .map(|r| InFlight {
-                bk_hash: r.bk_hash.to_string(),
-                op: "delete".into(),
-                data_hash: r.data_hash.to_string(),
-                rowversion: r.rowversion.clone(),
-                target_uid: r.target_uid.clone(),
-            })
-            .collect();
-        let flight_batch = ctx
-            .db
-            .write(|tx| writes_in_flight::record(tx, entity, run, &flight))?;
         let uids: Vec<String> = with_uid
             .iter()
             .filter_map(|r| r.target_uid.clone())
@@ -94,7 +81,6 @@ async fn send_deletes(
             .collect();
         ctx.db.write(|tx| {
             let n = record_index::mark_deleted(tx, entity, run, &done)?;
-            writes_in_flight::clear(tx, entity, Some(&flight_batch))?;
             runs::checkpoint(
                 tx,
                 run,
@@ -102,6 +88,7 @@ async fn send_deletes(
                     deleted: n as u64,
                     ..Counters::default()
                 },
+                None,
                 None,
                 None,
             )?;

@@ -88,8 +88,6 @@ pub struct RunReport {
     pub errors: Vec<String>,
     /// Readable keys that appeared more than once in the run (first 100).
     pub duplicates: Vec<String>,
-    /// `[seconds since start, rows/s]` samples for a chart (at most 120).
-    pub throughput: Vec<(f64, f64)>,
     /// Time spent per stage, milliseconds: fetch waits, CPU stages, load (delta, resolve, writes), checkpoints.
     pub stage_ms: StageTimes,
     pub deletes: Option<serde_json::Value>,
@@ -145,20 +143,9 @@ impl RunReport {
             self.note_error(format!("schema drift: {f}"));
         }
     }
-    pub const MAX_SAMPLES: usize = 120;
-
     pub fn note_duplicates(&mut self, keys: &[String]) {
         let room = Self::MAX_DUPLICATES.saturating_sub(self.duplicates.len());
         self.duplicates.extend(keys.iter().take(room).cloned());
-    }
-
-    /// Keeps a bounded series: when full, every other sample is dropped (the chart keeps its shape).
-    pub fn sample(&mut self, secs: f64, rows_per_sec: f64) {
-        if self.throughput.len() >= Self::MAX_SAMPLES {
-            let kept: Vec<_> = self.throughput.iter().step_by(2).copied().collect();
-            self.throughput = kept;
-        }
-        self.throughput.push((secs, rows_per_sec));
     }
 }
 
@@ -210,19 +197,5 @@ mod tests {
             r.note_error(format!("e{i}"));
         }
         assert_eq!(r.errors.len(), RunReport::MAX_ERRORS, "errors stay bounded");
-    }
-
-    #[test]
-    fn throughput_series_stays_bounded() {
-        let mut r = RunReport::default();
-        for i in 0..1000 {
-            r.sample(i as f64, 1.0);
-        }
-        assert!(r.throughput.len() <= RunReport::MAX_SAMPLES);
-        assert_eq!(
-            r.throughput.last().unwrap().0,
-            999.0,
-            "the newest sample is kept"
-        );
     }
 }

@@ -14,7 +14,7 @@ use crate::store::failed_records::NewFailed;
 use crate::store::pending_children::Parked;
 use crate::store::record_index::{self, BkMap, IndexedRecord};
 use crate::store::runs::Counters;
-use crate::store::writes_in_flight::{self, InFlight};
+use crate::store::writes_in_flight;
 use crate::value::{RawRow, RowError, Stage};
 use serde_json::{Map, Value as Json};
 use std::sync::Arc;
@@ -38,14 +38,14 @@ pub struct PageResult {
     /// Keys that exist in the source but did not load (failed, parked): a complete run must not delete them.
     pub seen: Vec<BkHash>,
     pub parked: Vec<Parked>,
-    /// The batch of writes noted in flight (cleared by the checkpoint).
+    /// The batch of inserts noted in flight (cleared by the checkpoint).
     pub flight_batch: Option<String>,
     pub counters: Counters,
     /// One entry per input row, in order.
     pub ends: Vec<RowEnd>,
     /// Readable keys of rows that lost to another row with the same key.
     pub duplicates: Vec<String>,
-    /// Milliseconds spent on delta (index lookup), noting writes in flight, and ScheduleHub's writes.
+    /// Milliseconds spent on delta (index lookup), noting inserts in flight, and ScheduleHub's writes.
     pub delta_ms: u64,
     pub flight_ms: u64,
     pub send_ms: u64,
@@ -179,8 +179,29 @@ pub async fn load_page(
     now: chrono::DateTime<chrono::Utc>,
     cancel: &CancellationToken,
 ) -> Result<PageResult, RunError> {
+    let decided = decide_page(ctx, run, prepared, parents, uncommitted, now, cancel).await?;
+    send_page(ctx, prepared, decided, now, cancel).await
+}
+
+/// A page decided and its writes noted in flight, not yet sent.
+pub struct Decided {
+    res: PageResult,
+    inserts: Vec<(usize, Record)>,
+    updates: Vec<(usize, String, Record)>,
+}
+
+/// Delta and parent resolution for one page, and the durable note of the writes about to be sent: once this returns,
+/// a crash leaves a trail of them whatever happens next.
+pub async fn decide_page(
+    ctx: &RunContext,
+    run: RunId,
+    prepared: &[Prepared],
+    parents: &mut ParentCache,
+    uncommitted: &Uncommitted,
+    now: chrono::DateTime<chrono::Utc>,
+    cancel: &CancellationToken,
+) -> Result<Decided, RunError> {
     let entity = ctx.entity.id;
-    let target = ctx.entity.def.target_name.as_str();
     let plans = &ctx.transformer.parents;
     let mut res = PageResult {
         ends: vec![RowEnd::Skipped; prepared.len()],
@@ -297,39 +318,42 @@ pub async fn load_page(
         }
     }
 
-    // Durably note what is about to be sent, so a crash leaves a trail to reconcile.
-    let in_flight: Vec<InFlight> = inserts
+    // Durably note the inserts about to be sent, so a crash leaves a trail to reconcile.
+    let noted: Vec<BkHash> = inserts
         .iter()
-        .map(|(i, _)| ("insert", *i, None))
-        .chain(
-            updates
-                .iter()
-                .map(|(i, uid, _)| ("update", *i, Some(uid.clone()))),
-        )
-        .map(|(op, i, uid)| {
-            let g = prepared[i].outcome.as_ref().expect("good");
-            InFlight {
-                bk_hash: g.id.bk_hash.to_string(),
-                op: op.into(),
-                data_hash: g.id.data_hash.to_string(),
-                rowversion: g.id.rowversion.clone(),
-                target_uid: uid,
-            }
-        })
+        .map(|(i, _)| prepared[*i].outcome.as_ref().expect("good").id.bk_hash)
         .collect();
     let t = std::time::Instant::now();
-    if !in_flight.is_empty() {
+    if !noted.is_empty() {
         let db = ctx.db.clone();
-        res.flight_batch = Some(
-            tokio::task::spawn_blocking(move || {
-                db.write(|tx| writes_in_flight::record(tx, entity, run, &in_flight))
-            })
-            .await
-            .map_err(|e| RunError::Internal(e.to_string()))??,
-        );
+        res.flight_batch = tokio::task::spawn_blocking(move || {
+            db.write(|tx| writes_in_flight::record(tx, entity, run, &noted))
+        })
+        .await
+        .map_err(|e| RunError::Internal(e.to_string()))??;
     }
-
     res.flight_ms = t.elapsed().as_millis() as u64;
+    Ok(Decided {
+        res,
+        inserts,
+        updates,
+    })
+}
+
+/// Sends a decided page's writes to ScheduleHub and records how each row ended.
+pub async fn send_page(
+    ctx: &RunContext,
+    prepared: &[Prepared],
+    decided: Decided,
+    now: chrono::DateTime<chrono::Utc>,
+    cancel: &CancellationToken,
+) -> Result<PageResult, RunError> {
+    let target = ctx.entity.def.target_name.as_str();
+    let Decided {
+        mut res,
+        inserts,
+        updates,
+    } = decided;
     let t = std::time::Instant::now();
     let load_failure = |i: usize, message: String, res: &mut PageResult| {
         let g = prepared[i].outcome.as_ref().expect("good");

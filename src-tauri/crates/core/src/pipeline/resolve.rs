@@ -8,7 +8,7 @@ use crate::identity::BkHash;
 use crate::ids::{EntityId, RunId};
 use crate::model::Stage;
 use crate::store::failed_records::{self, NewFailed};
-use crate::store::{pending_children, record_index, writes_in_flight};
+use crate::store::{pending_children, record_index, writes_in_flight, StoreError};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value as Json};
 use std::collections::{HashMap, HashSet};
@@ -154,25 +154,13 @@ pub async fn retry_pending(
     let target = ctx.entity.def.target_name.as_str();
     let field =
         |rec: &Map<String, Json>, f: &str| rec.get(f).and_then(Json::as_str).map(str::to_owned);
-    let in_flight: Vec<writes_in_flight::InFlight> = inserts
+    let noted: Vec<BkHash> = inserts
         .iter()
-        .map(|(p, r)| (p, r, "insert", None))
-        .chain(
-            updates
-                .iter()
-                .map(|(p, u, r)| (p, r, "update", Some(u.clone()))),
-        )
-        .map(|(p, r, op, uid)| writes_in_flight::InFlight {
-            bk_hash: p.bk_hash.clone(),
-            op: op.into(),
-            data_hash: field(r, "erp_data_hash").unwrap_or_default(),
-            rowversion: field(r, "erp_rowversion"),
-            target_uid: uid,
-        })
-        .collect();
+        .map(|(p, _)| p.bk_hash.parse().map_err(StoreError::Invalid))
+        .collect::<Result<_, _>>()?;
     let batch = ctx
         .db
-        .write(|tx| writes_in_flight::record(tx, entity, RunId(uuid::Uuid::nil()), &in_flight))?;
+        .write(|tx| writes_in_flight::record(tx, entity, RunId(uuid::Uuid::nil()), &noted))?;
     let answers = write::insert(
         &ctx.writer,
         &ctx.target,
@@ -264,7 +252,7 @@ pub async fn retry_pending(
                 sweep.still_pending += 1;
             }
         }
-        writes_in_flight::clear(tx, entity, Some(&batch))?;
+        writes_in_flight::clear(tx, entity, batch.as_deref())?;
         Ok(())
     })?;
     Ok(sweep)

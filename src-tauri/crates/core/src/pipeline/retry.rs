@@ -103,6 +103,7 @@ pub async fn retry_records_with(
                     watermark: None,
                     origin: Origin::Retry(&origin, now),
                     clear_old: false,
+                    sample: None,
                 },
             )?;
             progress(&out);

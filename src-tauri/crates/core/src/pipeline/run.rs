@@ -6,13 +6,14 @@
 use super::checkpoint::{self, Checkpoint, Origin};
 use super::context::RunContext;
 use super::events::{EventSink, RunEvent, RunReport, Throttle};
-use super::load::{load_page, Uncommitted};
+use super::load::{decide_page, send_page, PageResult, Uncommitted};
 use super::resolve::ParentCache;
 use super::schema::{check_schema, declared_columns, page_fields};
 use super::transform::{Key, Prepared};
 use super::{deletes, RunError};
+use crate::identity::{BkHash, DataHash};
 use crate::ids::RunId;
-use crate::model::{RunStatus, Strategy};
+use crate::model::{RunSample, RunStatus, Strategy};
 use crate::rowversion::Watermark;
 use crate::source::apismith::{Cursor, Filter, PageQuery};
 use crate::store::runs::{self, Counters, RunRecord};
@@ -192,20 +193,72 @@ fn collect_errors(
     }
 }
 
-/// A page's checkpoint being written on a blocking thread while the next page loads.
+/// A page ScheduleHub answered whose checkpoint has not started: it starts once the next page's writes are noted in
+/// flight, so that note (a write transaction of its own) never waits behind it and the checkpoint commits while the
+/// next page's writes are sent.
+struct Loaded {
+    result: PageResult,
+    /// What the page writes to the record index, for the next page's delta until the commit lands.
+    overlay: Uncommitted,
+    cursor: Cursor,
+    watermark: Option<String>,
+    sample: Option<RunSample>,
+    total: Option<u64>,
+}
+
+/// A page's checkpoint being written on a blocking thread while the next page's writes are sent.
 struct PendingCheckpoint {
     join: tokio::task::JoinHandle<Result<(Counters, u64), crate::store::StoreError>>,
-    /// What the page wrote to the record index, for the next page's delta until the commit lands.
-    overlay: Uncommitted,
     cursor: Cursor,
     total: Option<u64>,
 }
 
-/// Progress events and throughput samples, as pages commit.
+fn start_checkpoint(
+    ctx: &RunContext,
+    run: RunId,
+    clear_old: bool,
+    page: Loaded,
+) -> PendingCheckpoint {
+    let db = ctx.db.clone();
+    let entity = ctx.entity.id;
+    let cursor_json = serde_json::to_string(&page.cursor).ok();
+    let (result, watermark, sample) = (page.result, page.watermark, page.sample);
+    let join = tokio::task::spawn_blocking(move || {
+        let t = Instant::now();
+        checkpoint::commit(
+            &db,
+            Checkpoint {
+                entity,
+                run,
+                result: &result,
+                cursor: cursor_json,
+                watermark,
+                origin: Origin::Source,
+                clear_old,
+                sample,
+            },
+        )
+        .map(|_| (result.counters, t.elapsed().as_millis() as u64))
+    });
+    PendingCheckpoint {
+        join,
+        cursor: page.cursor,
+        total: page.total,
+    }
+}
+
+/// Throughput samples closer together than this are not taken: a long run with small pages keeps a few thousand.
+const SAMPLE_EVERY_MS: u64 = 250;
+
+/// Progress events as pages commit, and the run's throughput samples (the `run_samples` rows the run summary's
+/// chart reads), taken here and written by the checkpoint of the page they count.
 struct Progress<'a> {
     throttle: Throttle,
-    sampled: Instant,
     started: Instant,
+    /// Milliseconds from the run's `started_at` to `started` (a taken-over run started in an earlier process).
+    offset_ms: u64,
+    /// The newest sample's (elapsed ms, rows done): the next sample's rate is counted from it.
+    last_sample: Option<(u64, u64)>,
     rows_done: u64,
     run: RunId,
     entity: crate::ids::EntityId,
@@ -213,24 +266,37 @@ struct Progress<'a> {
 }
 
 impl Progress<'_> {
+    /// The sample for the checkpoint of a page that brings the run to `rows_done` rows, if one is due: the first
+    /// page's, then at most one every `SAMPLE_EVERY_MS`, each with the rows/s since the previous one.
+    fn sample(&mut self, rows_done: u64) -> Option<RunSample> {
+        let elapsed_ms = self.offset_ms + self.started.elapsed().as_millis() as u64;
+        let (since_ms, since_rows) = match self.last_sample {
+            Some((ms, _)) if elapsed_ms < ms + SAMPLE_EVERY_MS => return None,
+            Some(last) => last,
+            None => (0, 0),
+        };
+        self.last_sample = Some((elapsed_ms, rows_done));
+        Some(RunSample {
+            elapsed_ms,
+            rows_done,
+            rows_per_sec: rows_done.saturating_sub(since_rows) as f64 * 1000.0
+                / elapsed_ms.saturating_sub(since_ms).max(1) as f64,
+        })
+    }
+
     fn page_committed(&mut self, report: &mut RunReport, done: &Counters, total: Option<u64>) {
         report.counters.add(done);
         self.rows_done += done.fetched;
         let now = Instant::now();
-        let elapsed = self.started.elapsed().as_secs_f64().max(1e-3);
-        let rate = self.rows_done as f64 / elapsed;
-        if now.duration_since(self.sampled) >= Duration::from_millis(500) {
-            self.sampled = now;
-            report.sample(elapsed, rate);
-        }
         if self.throttle.ready(now) {
+            let elapsed = self.started.elapsed().as_secs_f64().max(1e-3);
             (self.events)(RunEvent::Progress {
                 run_id: self.run,
                 entity_id: self.entity,
                 stage: "load".into(),
                 rows_done: self.rows_done,
                 rows_total: total,
-                rows_per_sec: rate,
+                rows_per_sec: self.rows_done as f64 / elapsed,
             });
         }
     }
@@ -262,8 +328,10 @@ enum Ending {
     BudgetReached,
 }
 
-/// Writes a crash or timeout left in flight: inserts ScheduleHub did apply are recorded in the index (as seen by no
-/// run, so the page that sent them decides them again as unchanged), the rest is forgotten and decided afresh.
+/// Inserts a crash or timeout left in flight: those ScheduleHub did apply are recorded in the index with the uid,
+/// data hash and rowversion it holds (as seen by no run, so the page that sent them decides them again as unchanged),
+/// the rest is forgotten and decided afresh. A found record whose data hash cannot be read is recorded with an empty
+/// one: the page then updates it by uid, which never duplicates.
 async fn reconcile_in_flight(
     ctx: &RunContext,
     cancel: &CancellationToken,
@@ -273,49 +341,39 @@ async fn reconcile_in_flight(
     if left.is_empty() {
         return Ok(0);
     }
-    let inserts: Vec<String> = left
-        .iter()
-        .filter(|w| w.op == "insert")
-        .map(|w| w.bk_hash.clone())
-        .collect();
+    let keys: Vec<String> = left.iter().map(ToString::to_string).collect();
     let found = ctx
         .target
-        .batch_query(&ctx.entity.def.target_name, &inserts, cancel)
+        .batch_query(&ctx.entity.def.target_name, &keys, cancel)
         .await?;
-    let uid_of: std::collections::HashMap<String, String> = found
-        .into_iter()
+    let text = |r: &crate::sink::schedulehub::Record, f: &str| {
+        r.get(f).and_then(|v| v.as_str()).map(str::to_owned)
+    };
+    let applied: Vec<(BkHash, DataHash, Option<String>, String)> = found
+        .iter()
         .filter_map(|r| {
-            Some((
-                r.get("erp_key_hash")?.as_str()?.to_owned(),
-                r.get("uid")?.as_str()?.to_owned(),
-            ))
+            let bk: BkHash = text(r, "erp_key_hash")?.parse().ok()?;
+            let uid = text(r, "uid")?;
+            let data = text(r, "erp_data_hash")
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(DataHash([0; 32]));
+            Some((bk, data, text(r, "erp_rowversion"), uid))
         })
         .collect();
     ctx.db.write(|tx| {
-        for w in left.iter().filter(|w| w.op == "insert") {
-            if let Some(uid) = uid_of.get(&w.bk_hash) {
-                record_index::upsert(
-                    tx,
-                    entity,
-                    RunId(uuid::Uuid::nil()),
-                    &[record_index::IndexUpsert {
-                        bk_hash: w
-                            .bk_hash
-                            .parse()
-                            .map_err(crate::store::StoreError::Invalid)?,
-                        data_hash: w
-                            .data_hash
-                            .parse()
-                            .map_err(crate::store::StoreError::Invalid)?,
-                        rowversion: w.rowversion.as_deref(),
-                        target_uid: Some(uid),
-                    }],
-                )?;
-            }
-        }
+        let upserts: Vec<record_index::IndexUpsert<'_>> = applied
+            .iter()
+            .map(|(bk, data, rv, uid)| record_index::IndexUpsert {
+                bk_hash: *bk,
+                data_hash: *data,
+                rowversion: rv.as_deref(),
+                target_uid: Some(uid),
+            })
+            .collect();
+        record_index::upsert(tx, entity, RunId(uuid::Uuid::nil()), &upserts)?;
         writes_in_flight::clear_all(tx, entity)
     })?;
-    tracing::info!(entity = %ctx.entity.def.name, writes = left.len(), applied = uid_of.len(), "reconciled writes left in flight");
+    tracing::info!(entity = %ctx.entity.def.name, inserts = left.len(), applied = applied.len(), "reconciled inserts left in flight");
     Ok(left.len())
 }
 
@@ -463,18 +521,26 @@ async fn drive(
     });
 
     let mut parents = ParentCache::default();
+    // Samples count from the run's `started_at`, so a taken-over run's continue where the earlier process's stop.
+    let since_start = chrono::DateTime::parse_from_rfc3339(&rec.started_at)
+        .map(|t| (crate::clock::now() - t.with_timezone(&chrono::Utc)).num_milliseconds())
+        .unwrap_or(0)
+        .max(0) as u64;
     let mut progress = Progress {
         throttle: Throttle::new(Duration::from_millis(250)),
-        sampled: Instant::now(),
         started,
+        offset_ms: since_start.saturating_sub(started.elapsed().as_millis() as u64),
+        last_sample: runs::last_sample(&ctx.db, run)?.map(|s| (s.elapsed_ms, s.rows_done)),
         rows_done: rec.counters.fetched,
         run,
         entity,
         events,
     };
     let mut unknown_keys = 0u64;
-    // A page's checkpoint commits while the next page loads; at most one is outstanding, so checkpoints land in
-    // page order and the next page's delta sees the uncommitted page through its overlay.
+    // Page N is decided against the index plus page N-1's overlay and its writes noted in flight; then page N-1's
+    // checkpoint starts and commits while page N's writes are sent, and lands before page N's starts. So at most
+    // one checkpoint is outstanding, checkpoints land in page order, and the note never waits for a checkpoint.
+    let mut loaded: Option<Loaded> = None;
     let mut pending: Option<PendingCheckpoint> = None;
     let looped: Result<Ending, RunError> = async {
         loop {
@@ -505,20 +571,17 @@ async fn drive(
             report.stage_ms.fetch += f.fetch_ms;
             report.stage_ms.transform += f.transform_ms;
             let t = Instant::now();
-            let overlay = pending
+            let overlay = loaded
                 .as_ref()
                 .map(|p| p.overlay.clone())
                 .unwrap_or_default();
-            let mut result = load_page(
-                ctx,
-                run,
-                &f.prepared,
-                &mut parents,
-                &overlay,
-                crate::clock::now(),
-                cancel,
-            )
-            .await?;
+            let now = crate::clock::now();
+            let decided =
+                decide_page(ctx, run, &f.prepared, &mut parents, &overlay, now, cancel).await?;
+            if let Some(page) = loaded.take() {
+                pending = Some(start_checkpoint(ctx, run, clear_old, page));
+            }
+            let mut result = send_page(ctx, &f.prepared, decided, now, cancel).await?;
             report.stage_ms.load += t.elapsed().as_millis() as u64;
             report.stage_ms.delta += result.delta_ms;
             report.stage_ms.in_flight += result.flight_ms;
@@ -544,46 +607,33 @@ async fn drive(
             if let Some(p) = pending.take() {
                 settle(p, report, &mut cursor, &mut progress).await?;
             }
-            let overlay = Uncommitted::of(run, &result);
             let read_so_far = progress.rows_done + result.counters.fetched;
             let last_page = f.cursor.done;
-            let db = ctx.db.clone();
-            let cursor_json = serde_json::to_string(&f.cursor).ok();
-            let wm = watermark.value().map(str::to_owned);
-            let join = tokio::task::spawn_blocking(move || {
-                let t = Instant::now();
-                checkpoint::commit(
-                    &db,
-                    Checkpoint {
-                        entity,
-                        run,
-                        result: &result,
-                        cursor: cursor_json,
-                        watermark: wm,
-                        origin: Origin::Source,
-                        clear_old,
-                    },
-                )
-                .map(|_| (result.counters, t.elapsed().as_millis() as u64))
-            });
-            pending = Some(PendingCheckpoint {
-                join,
-                overlay,
+            loaded = Some(Loaded {
+                overlay: Uncommitted::of(run, &result),
+                sample: progress.sample(read_so_far),
+                watermark: watermark.value().map(str::to_owned),
                 cursor: f.cursor,
                 total: f.total,
+                result,
             });
-            // The page that reaches the budget is checkpointed (settled below); stopping here leaves nothing half done.
+            // The page that reaches the budget is checkpointed (below); stopping here leaves nothing half done.
             if rec.row_budget.is_some_and(|b| read_so_far >= b + reread) && !last_page {
                 return Ok(Ending::BudgetReached);
             }
         }
     }
     .await;
-    // Whatever ended the loop, the outstanding checkpoint lands (or fails) before the run's end is recorded.
-    let settled = match pending.take() {
+    // Whatever ended the loop, the outstanding checkpoints land (or fail), in page order, before the run's end is
+    // recorded.
+    let mut settled = match pending.take() {
         Some(p) => settle(p, report, &mut cursor, &mut progress).await,
         None => Ok(()),
     };
+    if let (Ok(()), Some(page)) = (&settled, loaded.take()) {
+        let p = start_checkpoint(ctx, run, clear_old, page);
+        settled = settle(p, report, &mut cursor, &mut progress).await;
+    }
     let outcome = looped?;
     settled?;
     fetch_cancel.cancel();
@@ -611,4 +661,48 @@ fn failed_records_without_key(ctx: &RunContext, run: RunId) -> Result<u64, RunEr
         [run],
         |r| r.get::<_, i64>(0),
     ).map_err(crate::store::StoreError::from)? as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_samples_the_first_page_then_at_most_every_250_ms_with_the_rate_since_the_last() {
+        let events = super::super::events::no_events();
+        let mut p = Progress {
+            throttle: Throttle::new(Duration::from_millis(250)),
+            // As if the run had been going for a second when this process took it over.
+            started: Instant::now() - Duration::from_millis(400),
+            offset_ms: 600,
+            last_sample: Some((500, 1_000)),
+            rows_done: 1_000,
+            run: RunId::new(),
+            entity: crate::ids::EntityId::new(),
+            events: &events,
+        };
+        let s = p
+            .sample(3_000)
+            .expect("500 ms after the earlier process's last sample");
+        assert!(
+            (1_000..1_500).contains(&s.elapsed_ms),
+            "elapsed counts from the run's start: {s:?}"
+        );
+        assert_eq!(s.rows_done, 3_000);
+        let expected = 2_000.0 * 1000.0 / (s.elapsed_ms - 500) as f64;
+        assert!(
+            (s.rows_per_sec - expected).abs() < 1e-6,
+            "rows/s since the previous sample: {s:?}"
+        );
+        assert_eq!(
+            p.sample(4_000),
+            None,
+            "the next page, moments later, is not sampled"
+        );
+        p.last_sample = None;
+        let first = p
+            .sample(4_000)
+            .expect("a run's first page is always sampled");
+        assert!((first.rows_per_sec - 4_000.0 * 1000.0 / first.elapsed_ms as f64).abs() < 1e-6);
+    }
 }

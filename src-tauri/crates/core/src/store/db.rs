@@ -136,9 +136,18 @@ fn configure(conn: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // The record index of a large entity is tens of MB and every page of a run probes it at random: a page cache
     // (allocated only as used) and memory-mapped reads keep those probes off read(2). 16 MiB, not more: the pool holds
-    // up to 8 connections and the whole app should stay within a few hundred MB. Durability is unchanged.
+    // up to 8 connections and the whole app should stay within a few hundred MB. The mapped pages count in the
+    // process's resident memory, so the map stays at 64 MiB: beyond it reads go through the page cache and read(2),
+    // and a 1M-row sync peaks at about 200 MB less. Durability is unchanged.
     conn.pragma_update(None, "cache_size", -16384)?;
-    conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
+    conn.pragma_update(None, "mmap_size", 64 * 1024 * 1024)?;
+    // A page's checkpoint dirties thousands of record-index pages at random; copying the WAL back into the database
+    // after every commit (the default, every 1000 pages) writes each of them twice per page of rows. Every 16384
+    // pages (64 MiB of WAL), a database page changed by several checkpoints in between is copied once: about a third
+    // less written for a large initial load. Durability is unchanged (WAL, `synchronous=FULL`); the WAL file is
+    // truncated back to that size after a larger transaction.
+    conn.pragma_update(None, "wal_autocheckpoint", 16384)?;
+    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     // `rarray(?)`: a page's keys as one parameter, so the record index answers a page in one statement.
     rusqlite::vtab::array::load_module(conn)?;

@@ -348,22 +348,23 @@ pub fn set_status(db: &Db, id: RunId, status: RunStatus) -> Result<(), StoreErro
     })
 }
 
-/// Adds one page's counters and moves the cursor and watermark, in the caller's checkpoint transaction, and takes a
-/// throughput sample for the run summary's chart (see `record_sample`).
+/// Adds one page's counters and moves the cursor and watermark, in the caller's checkpoint transaction, with the
+/// throughput sample the pipeline's progress took for this page, if it took one (`Progress` in `pipeline::run`
+/// decides when; a sample is written with the rows it counts, so it never counts rows that did not land).
 pub fn checkpoint(
     tx: &Transaction<'_>,
     id: RunId,
     delta: &Counters,
     cursor: Option<&str>,
     watermark: Option<&str>,
+    sample: Option<&RunSample>,
 ) -> Result<(), StoreError> {
-    let now = crate::clock::now();
-    let (fetched, started_at): (i64, String) = tx.query_row(
+    tx.execute(
         "UPDATE runs SET fetched = fetched + ?2, inserted = inserted + ?3, updated = updated + ?4,
            deleted = deleted + ?5, skipped = skipped + ?6, failed = failed + ?7, pending = pending + ?8,
            duplicates = duplicates + ?9, pages = pages + ?10, bytes = bytes + ?11,
            cursor = COALESCE(?12, cursor), watermark_after = COALESCE(?13, watermark_after), heartbeat_at = ?14
-         WHERE id = ?1 RETURNING fetched, started_at",
+         WHERE id = ?1",
         params![
             id,
             delta.fetched as i64,
@@ -378,48 +379,35 @@ pub fn checkpoint(
             delta.bytes as i64,
             cursor,
             watermark,
-            now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            now_text()
         ],
-        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let started = chrono::DateTime::parse_from_rfc3339(&started_at)
-        .map_err(|e| StoreError::Invalid(format!("runs.started_at '{started_at}': {e}")))?;
-    let elapsed_ms = (now - started.with_timezone(&chrono::Utc))
-        .num_milliseconds()
-        .max(0);
-    record_sample(tx, id, elapsed_ms, fetched.max(0))
+    if let Some(s) = sample {
+        tx.execute(
+            "INSERT OR IGNORE INTO run_samples (run_id, elapsed_ms, rows_done, rows_per_sec) VALUES (?1, ?2, ?3, ?4)",
+            params![id, s.elapsed_ms as i64, s.rows_done as i64, s.rows_per_sec],
+        )?;
+    }
+    Ok(())
 }
 
-/// Samples closer together than this are not kept: a long run with small pages stays a few thousand rows.
-const SAMPLE_EVERY_MS: i64 = 250;
-
-/// One point of the run's rows/s chart: the rate since the previous sample (since the start for the first one).
-/// One primary-key lookup and at most one small insert per page, inside the page's checkpoint transaction.
-fn record_sample(
-    tx: &Transaction<'_>,
-    id: RunId,
-    elapsed_ms: i64,
-    rows_done: i64,
-) -> Result<(), StoreError> {
-    let previous: Option<(i64, i64)> = tx
+/// The run's newest throughput sample: where a taken-over run's samples continue from.
+pub fn last_sample(db: &Db, id: RunId) -> Result<Option<RunSample>, StoreError> {
+    Ok(db
+        .conn()?
         .query_row(
-            "SELECT elapsed_ms, rows_done FROM run_samples WHERE run_id = ?1 ORDER BY elapsed_ms DESC LIMIT 1",
+            "SELECT elapsed_ms, rows_done, rows_per_sec FROM run_samples WHERE run_id = ?1
+             ORDER BY elapsed_ms DESC LIMIT 1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| {
+                Ok(RunSample {
+                    elapsed_ms: u(r, 0)?,
+                    rows_done: u(r, 1)?,
+                    rows_per_sec: r.get(2)?,
+                })
+            },
         )
-        .optional()?;
-    let (since_ms, since_rows) = match previous {
-        Some((ms, _)) if elapsed_ms - ms < SAMPLE_EVERY_MS => return Ok(()),
-        Some(p) => p,
-        None => (0, 0),
-    };
-    let rate =
-        (rows_done - since_rows).max(0) as f64 * 1000.0 / (elapsed_ms - since_ms).max(1) as f64;
-    tx.execute(
-        "INSERT OR IGNORE INTO run_samples (run_id, elapsed_ms, rows_done, rows_per_sec) VALUES (?1, ?2, ?3, ?4)",
-        params![id, elapsed_ms, rows_done, rate],
-    )?;
-    Ok(())
+        .optional()?)
 }
 
 /// The run's throughput samples, oldest first.
