@@ -335,4 +335,9 @@ async fn a_budget_stopped_read_resumes_by_rowversion_so_rows_changed_meanwhile_s
         (5_031, 1),
         "the row at the first part's last rowversion is read again and skipped: {c:?}"
     );
+    assert_eq!(
+        (c.duplicates, second.report.duplicates.as_slice()),
+        (0, &[] as &[String]),
+        "rows read again at the resume point or changed since are not duplicates of the source"
+    );
 }

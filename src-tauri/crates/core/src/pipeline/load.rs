@@ -179,7 +179,7 @@ pub async fn load_page(
     now: chrono::DateTime<chrono::Utc>,
     cancel: &CancellationToken,
 ) -> Result<PageResult, RunError> {
-    let decided = decide_page(ctx, run, prepared, parents, uncommitted, now, cancel).await?;
+    let decided = decide_page(ctx, run, prepared, parents, uncommitted, None, now, cancel).await?;
     send_page(ctx, prepared, decided, now, cancel).await
 }
 
@@ -191,13 +191,16 @@ pub struct Decided {
 }
 
 /// Delta and parent resolution for one page, and the durable note of the writes about to be sent: once this returns,
-/// a crash leaves a trail of them whatever happens next.
+/// a crash leaves a trail of them whatever happens next. `resumed_at` is the rowversion a resumed read picked up at
+/// (see `run::resume_filter`): keys this run saw at or below it were read in an earlier part of the run.
+#[allow(clippy::too_many_arguments)]
 pub async fn decide_page(
     ctx: &RunContext,
     run: RunId,
     prepared: &[Prepared],
     parents: &mut ParentCache,
     uncommitted: &Uncommitted,
+    resumed_at: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
     cancel: &CancellationToken,
 ) -> Result<Decided, RunError> {
@@ -221,7 +224,8 @@ pub async fn decide_page(
     let t = std::time::Instant::now();
     let db = ctx.db.clone();
     let uncommitted = uncommitted.clone();
-    let decisions = tokio::task::spawn_blocking(move || {
+    let resumed_at = resumed_at.map(str::to_owned);
+    let (decisions, read_before_resume) = tokio::task::spawn_blocking(move || {
         let keys: Vec<RowKey<'_>> = owned
             .iter()
             .map(|(b, d, r)| RowKey {
@@ -233,7 +237,15 @@ pub async fn decide_page(
         let bks: Vec<BkHash> = keys.iter().map(|k| k.bk_hash).collect();
         let mut stored = record_index::lookup(&*db.conn()?, entity, &bks)?;
         uncommitted.apply(run, &mut stored, &bks);
-        Ok::<_, RunError>(delta::decide(&keys, &stored, run))
+        let read_before_resume: Vec<bool> = bks
+            .iter()
+            .map(|b| {
+                let seen_at = stored.get(b).and_then(|p| p.rowversion.as_deref());
+                matches!((resumed_at.as_deref(), seen_at),
+                    (Some(at), Some(rv)) if crate::rowversion::compare(rv, at).is_le())
+            })
+            .collect();
+        Ok::<_, RunError>((delta::decide(&keys, &stored, run), read_before_resume))
     })
     .await
     .map_err(|e| RunError::Internal(e.to_string()))??;
@@ -259,9 +271,16 @@ pub async fn decide_page(
 
     let mut inserts: Vec<(usize, Record)> = Vec::new();
     let mut updates: Vec<(usize, String, Record)> = Vec::new();
-    for (&i, d) in goods.iter().zip(&decisions.decisions) {
+    for ((&i, d), &reread) in goods
+        .iter()
+        .zip(&decisions.decisions)
+        .zip(&read_before_resume)
+    {
         let g = prepared[i].outcome.as_ref().expect("good");
-        if d.repeat_in_run || d.op == Op::Duplicate {
+        // The same key twice in one run is listed in the summary (SPEC §5). Rows are counted once each: a key that
+        // beats one already loaded on an earlier page counts as its update. A key this run read before it was
+        // resumed is read again at the resume point (a tie) or because it changed since: not a duplicate.
+        if d.op == Op::Duplicate || (d.repeat_in_run && !reread) {
             res.duplicates.push(g.id.ref_str.clone());
         }
         match d.op {

@@ -576,8 +576,17 @@ async fn drive(
                 .map(|p| p.overlay.clone())
                 .unwrap_or_default();
             let now = crate::clock::now();
-            let decided =
-                decide_page(ctx, run, &f.prepared, &mut parents, &overlay, now, cancel).await?;
+            let decided = decide_page(
+                ctx,
+                run,
+                &f.prepared,
+                &mut parents,
+                &overlay,
+                reread_at.as_deref(),
+                now,
+                cancel,
+            )
+            .await?;
             if let Some(page) = loaded.take() {
                 pending = Some(start_checkpoint(ctx, run, clear_old, page));
             }
