@@ -54,20 +54,16 @@ fn free_port() -> u16 {
 
 /// A `/proc/self/status` memory line (`VmHWM`, `RssAnon`, `RssFile`), in MB.
 fn status_mb(key: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+    proc_status_mb("/proc/self/status", key)
 }
 
 /// A `/proc/PID/status` memory line of another process (the simulators), in MB.
 fn status_mb_of(pid: u32, key: &str) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+    proc_status_mb(&format!("/proc/{pid}/status"), key)
+}
+
+fn proc_status_mb(path: &str, key: &str) -> f64 {
+    std::fs::read_to_string(path)
         .ok()
         .and_then(|s| {
             s.lines()
