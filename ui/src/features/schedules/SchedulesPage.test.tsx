@@ -91,8 +91,11 @@ describe("Schedules", () => {
 
   it("tells from the app's clock whether the window is open when running now", async () => {
     const user = userEvent.setup();
-    // The app's clock is at the items' next run (2 hours after the wall clock): the scheduler marks it due now.
-    await renderApp("/schedules", { app_info: () => ({ ...appInfo, clockOffsetSecs: 2 * 3600 }) });
+    // The app's clock is at the items' next run (about 2 hours after the wall clock): the scheduler marks it due now.
+    // The offset is taken when the test starts, not from the fixture's 2 hours: the fixture's times were computed
+    // when its module loaded, which can be over a minute earlier on a loaded machine.
+    const clockOffsetSecs = Math.round((Date.parse(schedules[1]!.nextRunAt!) - Date.now()) / 1000);
+    await renderApp("/schedules", { app_info: () => ({ ...appInfo, clockOffsetSecs }) });
     await waitFor(async () => expect(within(await itemsRow()).getByText(/^now$|seconds? ago$/)).toBeInTheDocument());
     await user.click(within(await itemsRow()).getByTestId("schedule-run-now"));
     const confirm = await screen.findByTestId("run-now-confirm");
