@@ -48,9 +48,13 @@ export async function startDriver(extraEnv = {}) {
   const port = await freePort();
   const nativePort = await freePort();
   const driverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
+  // Its own process group, so stop() ends WebKitWebDriver and the app with it: an app left running would take the
+  // next test's launch as a second instance (single instance per D-Bus session) and hand it over, and that test's
+  // session would wait for a window that never comes.
   const proc = spawn(driverBin, ["--port", String(port), "--native-port", String(nativePort)], {
     env: { ...process.env, SYNCFLOW_DATA_DIR: dataDir, ...extraEnv },
     stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
   });
   await waitForPort(port, 30_000);
   // tauri-driver accepts connections before WebKitWebDriver is ready.
@@ -58,7 +62,13 @@ export async function startDriver(extraEnv = {}) {
   return {
     dataDir,
     port,
-    stop: () => proc.kill(),
+    stop: () => {
+      try {
+        process.kill(-proc.pid, "SIGKILL");
+      } catch {
+        // The group is already gone.
+      }
+    },
   };
 }
 
