@@ -1,10 +1,9 @@
-import { Link } from "@tanstack/react-router";
 import { useTranslation } from "react-i18next";
 import type { ConnectionHealth, Health } from "@/bindings";
-import { focusRing } from "@/components/Button";
 import { Card, CardTitle } from "@/components/Field";
 import { useAppNow } from "@/lib/appClock";
 import { formatRelative } from "@/lib/format";
+import { ViewAllLink } from "./ViewAllLink";
 
 const DOT: Record<Health, string> = {
   ok: "bg-emerald-500",
@@ -19,18 +18,7 @@ export function ConnectionHealthCard({ connections }: { connections: ConnectionH
   const now = useAppNow();
   return (
     <Card>
-      <CardTitle
-        action={
-          <Link
-            to="/connections"
-            className={`rounded text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400 ${focusRing}`}
-          >
-            {t("dashboard.viewAll")}
-          </Link>
-        }
-      >
-        {t("dashboard.health")}
-      </CardTitle>
+      <CardTitle action={<ViewAllLink to="/connections" />}>{t("dashboard.health")}</CardTitle>
       {connections.length === 0 ? (
         <p className="text-sm text-slate-500 dark:text-slate-400">{t("dashboard.noConnections")}</p>
       ) : (

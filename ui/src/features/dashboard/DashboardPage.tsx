@@ -15,6 +15,7 @@ import { SyncAllButton } from "@/features/runs/SyncAllButton";
 import { useStartDemo } from "@/features/settings/queries";
 import { ApiException } from "@/lib/result";
 import { ConnectionHealthCard } from "./ConnectionHealth";
+import { ViewAllLink } from "./ViewAllLink";
 import { useDashboardSummary } from "./queries";
 
 /** First launch with nothing configured: offer the demo (simulators inside the app) instead of an empty screen. */
@@ -167,18 +168,7 @@ function Overview({ summary }: { summary: DashboardSummary }) {
       <ConnectionHealthCard connections={summary.connectionHealth} />
 
       <Card>
-        <CardTitle
-          action={
-            <Link
-              to="/runs"
-              className={`rounded text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400 ${focusRing}`}
-            >
-              {t("dashboard.viewAll")}
-            </Link>
-          }
-        >
-          {t("dashboard.lastRuns")}
-        </CardTitle>
+        <CardTitle action={<ViewAllLink to="/runs" />}>{t("dashboard.lastRuns")}</CardTitle>
         {summary.lastRuns.length === 0 ? (
           <EmptyState title={t("dashboard.noRuns")} description={t("dashboard.noRunsHint")} />
         ) : (
