@@ -16,10 +16,11 @@ export GNOME_KEYRING_CONTROL
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "UI: build (the Tauri crate embeds ui/dist), type check, lint, unit tests"
+step "UI: build (the Tauri crate embeds ui/dist), type check, lint, formatting (ui/ and tests/e2e), unit tests"
 npm --prefix ui run build
 npm --prefix ui run typecheck
 npm --prefix ui run lint
+npm --prefix ui run format:check
 npm --prefix ui test
 
 step "cargo clippy -D warnings"

@@ -67,9 +67,15 @@ async function journey(lang) {
       [...document.querySelectorAll('[data-testid="live-run-stage"]')].map((e) => [e.dataset.stage, e.textContent]),
     );
     assert.ok(stages.length > 0, "the finished runs' bars stay for a minute");
-    assert.ok(stages.every(([stage]) => stage === "done"), `finished runs are done: ${JSON.stringify(stages)}`);
+    assert.ok(
+      stages.every(([stage]) => stage === "done"),
+      `finished runs are done: ${JSON.stringify(stages)}`,
+    );
     const done = lang === "fa" ? "پایان یافت" : "Done";
-    assert.ok(stages.every(([, text]) => text === done), `the bars say "${done}": ${JSON.stringify(stages)}`);
+    assert.ok(
+      stages.every(([, text]) => text === done),
+      `the bars say "${done}": ${JSON.stringify(stages)}`,
+    );
     await shot(browser, "04-runs-finished");
 
     // 3. The run summary of the items run, opened from its finished bar (from the history if the bar has gone):

@@ -4,7 +4,18 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { chooseSetting, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
 
-const SCREENS = ["dashboard", "connections", "entities", "mappings", "runs", "failed", "pending", "schedules", "settings", "logs"];
+const SCREENS = [
+  "dashboard",
+  "connections",
+  "entities",
+  "mappings",
+  "runs",
+  "failed",
+  "pending",
+  "schedules",
+  "settings",
+  "logs",
+];
 
 let driver;
 before(async () => {
@@ -51,10 +62,10 @@ test("every screen opens, in English and light theme, then in Persian (RTL) and 
     assert.equal(await sidebarIsOnTheRight(browser), true, "in Persian the navigation moves to the right");
 
     await chooseSetting(browser, "settings-theme", "dark");
-    await browser.waitUntil(
-      async () => browser.execute(() => document.documentElement.classList.contains("dark")),
-      { timeout: 5000, timeoutMsg: "choosing the dark theme did not put class 'dark' on <html>" },
-    );
+    await browser.waitUntil(async () => browser.execute(() => document.documentElement.classList.contains("dark")), {
+      timeout: 5000,
+      timeoutMsg: "choosing the dark theme did not put class 'dark' on <html>",
+    });
     for (const screen of SCREENS) {
       await openScreen(browser, screen);
       await screenshot(browser, `fa-dark-${screen}`);

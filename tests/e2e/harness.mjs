@@ -97,7 +97,10 @@ export async function launchApp(driver, args = []) {
   } catch (e) {
     mkdirSync(screenshotDir, { recursive: true });
     try {
-      writeFileSync(path.join(screenshotDir, "launch-failure.png"), Buffer.from(await browser.takeScreenshot(), "base64"));
+      writeFileSync(
+        path.join(screenshotDir, "launch-failure.png"),
+        Buffer.from(await browser.takeScreenshot(), "base64"),
+      );
       writeFileSync(path.join(screenshotDir, "launch-failure.html"), await browser.getPageSource());
     } catch {
       // The window may be gone; the original error says more.

@@ -46,10 +46,10 @@ try {
   figures.nextPage = await timeInPage(browser, '[data-testid="pager"] button:last-child', 25, "26–50");
   await browser.$('[data-testid="failed-stage-filter"]').selectByAttribute("value", "load");
   const t0 = Date.now();
-  await browser.waitUntil(
-    async () => /25,000/.test(await browser.$('[data-testid="pager-range"]').getText()),
-    { timeout: 30_000, interval: 5 },
-  );
+  await browser.waitUntil(async () => /25,000/.test(await browser.$('[data-testid="pager-range"]').getText()), {
+    timeout: 30_000,
+    interval: 5,
+  });
   figures.stageFilter = Date.now() - t0;
   console.log(JSON.stringify({ failedRecords: 100_000, ...figures }));
 } finally {

@@ -33,13 +33,16 @@ async function makeNightly(browser, entityName) {
   await browser.waitUntil(
     async () =>
       browser.execute(
-        (name) => [...document.querySelectorAll('[data-testid="schedule-row"]')].some((r) => r.textContent.includes(name)),
+        (name) =>
+          [...document.querySelectorAll('[data-testid="schedule-row"]')].some((r) => r.textContent.includes(name)),
         entityName,
       ),
     { timeout: 15_000, timeoutMsg: `no schedule row for ${entityName}` },
   );
   await browser.execute((name) => {
-    const row = [...document.querySelectorAll('[data-testid="schedule-row"]')].find((r) => r.textContent.includes(name));
+    const row = [...document.querySelectorAll('[data-testid="schedule-row"]')].find((r) =>
+      r.textContent.includes(name),
+    );
     row.querySelector('[data-testid="schedule-edit"]').click();
   }, entityName);
   const editor = browser.$('[data-testid="schedule-editor"]');
@@ -105,18 +108,17 @@ test("the scheduler starts tonight's runs when the app's clock reaches the windo
     const afterRuns = await trayState(browser);
     assert.match(afterRuns.tooltip, /last run/, "the tooltip carries the last run's summary");
     assert.ok(["idle", "attention"].includes(afterRuns.state), `the tray left 'running': ${afterRuns.state}`);
-    assert.equal(
-      await status.getAttribute("data-state"),
-      afterRuns.state,
-      "the status area shows what the tray shows",
-    );
+    assert.equal(await status.getAttribute("data-state"), afterRuns.state, "the status area shows what the tray shows");
 
     // One tick later the night's work is over: the summary notification is decided.
-    await browser.waitUntil(async () => /Nightly sync finished/.test((await trayState(browser)).lastNotification ?? ""), {
-      timeout: 90_000,
-      interval: 1000,
-      timeoutMsg: "no notification with the night's result",
-    });
+    await browser.waitUntil(
+      async () => /Nightly sync finished/.test((await trayState(browser)).lastNotification ?? ""),
+      {
+        timeout: 90_000,
+        interval: 1000,
+        timeoutMsg: "no notification with the night's result",
+      },
+    );
 
     await openScreen(browser, "runs");
     await browser.waitUntil(
