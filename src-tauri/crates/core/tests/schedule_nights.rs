@@ -1,7 +1,7 @@
 //! The nightly scheduler end to end, with the clock driven by the test: an initial load spread over two nights
 //! against the simulators (night 1 reads half and stops, the day runs nothing, night 2 finishes, then the entity is
-//! incremental), a scheduled run that waits for a locked keychain, and a scheduled run the planner cancels (not taken
-//! up again until the next night). Real HTTP over loopback, real SQLite.
+//! incremental), a scheduled run that waits for a locked keychain, a scheduled run the planner cancels (not taken
+//! up again until the next night), and one the window's end stops (taken up again the next night). Real HTTP over loopback, real SQLite.
 
 mod pipeline_common;
 
@@ -356,4 +356,71 @@ async fn a_scheduled_run_the_planner_cancels_is_not_taken_up_again_until_the_nex
         Some(run),
         "from the cancelled run's checkpoint"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_run_still_going_when_the_window_closes_is_stopped_and_resumed_the_next_night()
+{
+    let _clock = CLOCK.lock().await;
+    let h = harness(12_000, 0.0, "page_size = 500").await;
+    // The items' parents are loaded: no item waits for its site.
+    h.run("sites", false).await;
+    clock::set_now(local("2026-11-20 18:00"));
+    nightly(&h, "inventory_items", None);
+    let sched = Scheduler::new(h.app.clone(), Istanbul);
+    // Slow writes: the run is still at work when the window closes.
+    h.sim.set_schedulehub_faults(syncflow_sim::Faults {
+        latency_ms: 40,
+        ..syncflow_sim::Faults::default()
+    });
+
+    let open = local("2026-11-20 19:00");
+    clock::set_now(open);
+    let first = sched.tick(open).await.unwrap();
+    assert_eq!(first.started.len(), 1);
+    let run = first.started[0].1;
+    assert!(first.stopped_at_window_end.is_empty());
+
+    let close = local("2026-11-21 07:00");
+    clock::set_now(close);
+    let at_close = sched.tick(close).await.unwrap();
+    assert_eq!(
+        at_close.stopped_at_window_end,
+        vec![run],
+        "the window end stops tonight's run"
+    );
+    assert!(
+        at_close.started.is_empty(),
+        "nothing starts at the window end"
+    );
+    wait_for_end(&h, run).await;
+    let stopped = runs::get(&h.db, run).unwrap();
+    assert_eq!(stopped.status.as_str(), "cancelled");
+    h.sim.reset_faults();
+    let loaded = h.target_count("inventory_items");
+    assert!(
+        loaded < 12_000,
+        "the run stopped before the end of the source ({loaded} loaded)"
+    );
+
+    let day = close + Duration::hours(6);
+    clock::set_now(day);
+    let r = sched.tick(day).await.unwrap();
+    assert!(r.started.is_empty(), "the day runs nothing");
+    assert!(r.stopped_at_window_end.is_empty(), "a run is stopped once");
+
+    let next_night = local("2026-11-21 19:00");
+    clock::set_now(next_night);
+    let r = sched.tick(next_night).await.unwrap();
+    assert_eq!(r.started.len(), 1, "the next night takes it up again");
+    wait_for_end(&h, r.started[0].1).await;
+    let resumed = runs::get(&h.db, r.started[0].1).unwrap();
+    assert_eq!(resumed.status.as_str(), "completed");
+    assert_eq!(
+        resumed.resumed_from,
+        Some(run),
+        "from the stopped run's checkpoint"
+    );
+    assert_eq!(h.target_count("inventory_items"), 12_000);
+    clock::set_offset_secs(0);
 }
