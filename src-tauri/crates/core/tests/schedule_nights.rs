@@ -1,7 +1,8 @@
 //! The nightly scheduler end to end, with the clock driven by the test: an initial load spread over two nights
 //! against the simulators (night 1 reads half and stops, the day runs nothing, night 2 finishes, then the entity is
 //! incremental), a scheduled run that waits for a locked keychain, a scheduled run the planner cancels (not taken
-//! up again until the next night), and one the window's end stops (taken up again the next night). Real HTTP over loopback, real SQLite.
+//! up again until the next night), and one the window's end stops (taken up again the next night). Real HTTP over
+//! loopback, real SQLite.
 
 mod pipeline_common;
 
