@@ -20,7 +20,12 @@ const COLUMNS: Record<string, ColumnDef[]> = {
     col("QUANTITY", "NUMBER(12,2)"),
     col("ORA_ROWSCN", "NUMBER", false, true),
   ],
-  work_orders: [col("order_no", "VARCHAR2(20)", true), col("DUE_DATE", "DATE")],
+  work_orders: [
+    col("order_no", "VARCHAR2(20)", true),
+    col("site_id", "VARCHAR2(20)"),
+    col("item_id", "VARCHAR2(20)"),
+    col("DUE_DATE", "DATE"),
+  ],
 };
 
 export function entityDef(name: string): EntityDef {

@@ -144,3 +144,31 @@ fn refuses_a_parent_cycle() {
         .collect();
     assert_eq!(order, ["a", "b"], "parents first");
 }
+
+#[test]
+fn refuses_parent_fields_that_can_never_find_the_parent() {
+    let (_d, db) = db();
+    entities::save(&db, &entity("sites", &[])).unwrap();
+    let mut not_key = entity("items", &["sites"]);
+    not_key.parents[0].parent_fields = vec!["name".into()];
+    let m = refused(entities::save(&db, &not_key));
+    assert!(
+        m.contains("the parent's fields (name) must be sites's business key (ID)"),
+        "{m}"
+    );
+    let mut no_such_field = entity("items", &["sites"]);
+    no_such_field.parents[0].child_fields = vec!["SITE".into()];
+    let m = refused(entities::save(&db, &no_such_field));
+    assert!(m.contains("'SITE' names no field here"), "{m}");
+    let mut empty = entity("items", &["sites"]);
+    empty.parents[0].child_fields = vec![String::new()];
+    let m = refused(entities::save(&db, &empty));
+    assert!(m.contains("pair 1 is incomplete"), "{m}");
+    assert_eq!(
+        entities::count(&db).unwrap(),
+        1,
+        "nothing refused was saved"
+    );
+    entities::save(&db, &entity("items", &["sites"]))
+        .expect("the parent's key, a field here: saved");
+}

@@ -52,13 +52,13 @@ describe("Entities", () => {
     await user.selectOptions(within(editor).getByTestId("entity-rowversion"), "");
     const parent = within(editor).getByTestId("parent-ref");
     expect(within(parent).getByTestId("parent-entity")).toHaveValue("sites");
-    // The parent's fields come from the parent entity, not free text.
+    // The parent's side offers the parent's business key, not free text nor its other fields.
     await waitFor(() =>
       expect(
-        within(parent)
+        within(within(parent).getByTestId("parent-parent-field"))
           .getAllByRole("option")
           .map((o) => o.textContent),
-      ).toContain("SITE_NAME"),
+      ).toEqual(["—", "site_id"]),
     );
     await user.click(within(editor).getByTestId("entity-enabled"));
     await user.click(within(editor).getByTestId("entity-save"));
@@ -72,6 +72,71 @@ describe("Entities", () => {
       businessKeys: ["site_id", "item_id", "DESCRIPTION"],
       parents: [{ parentEntity: "sites", parentFields: ["site_id"], childFields: ["site_id"] }],
     });
+  });
+
+  it("edits every field pair of a parent reference, offering the parent's key fields", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/entities");
+    const rows = await screen.findAllByTestId("entity-row");
+    await user.click(within(rows[2]!).getByTestId("entity-edit"));
+    const editor = await screen.findByTestId("entity-editor");
+    await user.click(within(editor).getByTestId("parent-add"));
+    const parent = within(editor).getByTestId("parent-ref");
+    await user.selectOptions(within(parent).getByTestId("parent-entity"), "inventory_items");
+    expect(within(parent).getAllByTestId("parent-pair")).toHaveLength(1);
+    expect(within(parent).getByTestId("parent-pair-remove")).toBeDisabled();
+    await user.click(within(parent).getByTestId("parent-pair-add"));
+    const pairs = within(parent).getAllByTestId("parent-pair");
+    expect(pairs).toHaveLength(2);
+    const parentSide = within(pairs[1]!).getByTestId("parent-parent-field");
+    await waitFor(() =>
+      expect(
+        within(parentSide)
+          .getAllByRole("option")
+          .map((o) => o.textContent),
+      ).toEqual(["—", "site_id", "item_id"]),
+    );
+    await user.selectOptions(within(pairs[0]!).getByTestId("parent-child-field"), "site_id");
+    await user.selectOptions(within(pairs[0]!).getByTestId("parent-parent-field"), "site_id");
+    await user.selectOptions(within(pairs[1]!).getByTestId("parent-child-field"), "item_id");
+    await user.selectOptions(parentSide, "item_id");
+    // Each pair keeps its own picks.
+    expect(within(pairs[0]!).getByTestId("parent-child-field")).toHaveValue("site_id");
+    await user.click(within(editor).getByTestId("entity-save"));
+    await waitFor(() => expect(screen.queryByTestId("entity-editor")).not.toBeInTheDocument());
+    const saved = backend.calls.find((c) => c.cmd === "entities_save")?.args.def as EntityDef;
+    expect(saved.parents).toEqual([
+      {
+        refName: "inventory_items",
+        parentEntity: "inventory_items",
+        childFields: ["site_id", "item_id"],
+        parentFields: ["site_id", "item_id"],
+      },
+    ]);
+  });
+
+  it("removes a field pair and re-picks the parent's side when the parent entity changes", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/entities");
+    const rows = await screen.findAllByTestId("entity-row");
+    await user.click(within(rows[1]!).getByTestId("entity-edit"));
+    const editor = await screen.findByTestId("entity-editor");
+    const parent = within(editor).getByTestId("parent-ref");
+    await user.click(within(parent).getByTestId("parent-pair-add"));
+    await user.selectOptions(within(parent).getAllByTestId("parent-child-field")[1]!, "item_id");
+    await user.click(within(parent).getAllByTestId("parent-pair-remove")[0]!);
+    const left = within(parent).getAllByTestId("parent-pair");
+    expect(left).toHaveLength(1);
+    expect(within(left[0]!).getByTestId("parent-child-field")).toHaveValue("item_id");
+    await user.selectOptions(within(parent).getByTestId("parent-entity"), "work_orders");
+    expect(within(parent).getByTestId("parent-parent-field")).toHaveValue("");
+    expect(within(parent).getByTestId("parent-child-field")).toHaveValue("item_id");
+    await user.click(within(editor).getByTestId("entity-save"));
+    await waitFor(() => expect(backend.calls.some((c) => c.cmd === "entities_save")).toBe(true));
+    const saved = backend.calls.find((c) => c.cmd === "entities_save")?.args.def as EntityDef;
+    expect(saved.parents).toMatchObject([
+      { parentEntity: "work_orders", refName: "work_orders", childFields: ["item_id"], parentFields: [""] },
+    ]);
   });
 
   it("shows a stored drift report of another shape as it is, rather than hiding it", async () => {

@@ -66,6 +66,16 @@ function DriftReport({ drift, other }: { drift: SchemaDrift | null; other?: stri
   );
 }
 
+/** A parent reference's field pairs (here ↔ parent's), at least one row so there is always something to pick. */
+function fieldPairs(parent: ParentRefDef): [string, string][] {
+  const n = Math.max(1, parent.childFields.length, parent.parentFields.length);
+  return Array.from({ length: n }, (_, i) => [parent.childFields[i] ?? "", parent.parentFields[i] ?? ""]);
+}
+
+function withPairs(parent: ParentRefDef, pairs: [string, string][]): ParentRefDef {
+  return { ...parent, childFields: pairs.map(([c]) => c), parentFields: pairs.map(([, p]) => p) };
+}
+
 function ParentEditor({
   parent,
   childFields,
@@ -83,62 +93,119 @@ function ParentEditor({
 }) {
   const { t } = useTranslation();
   const parentDetail = useEntity(parent.parentEntity || null);
-  const parentFields = parentDetail.data ? fieldNames(parentDetail.data.def) : [];
-  const child = parent.childFields[0] ?? "";
-  const parentField = parent.parentFields[0] ?? "";
+  // The parent's BK hash is computed from exactly its business key: only those fields can find it (all fields
+  // while the parent's key is not known yet; saving checks it).
+  const parentDef = parentDetail.data?.def;
+  const parentFields = parentDef
+    ? parentDef.businessKeys.length > 0
+      ? parentDef.businessKeys
+      : fieldNames(parentDef)
+    : [];
+  const pairs = fieldPairs(parent);
+  const setPair = (i: number, pair: [string, string]) =>
+    onChange(
+      withPairs(
+        parent,
+        pairs.map((x, j) => (j === i ? pair : x)),
+      ),
+    );
   return (
-    <div data-testid="parent-ref" className="grid grid-cols-[1fr_1fr_1fr_auto] items-end gap-2">
-      <SelectRow
-        id={`parent-entity-${index}`}
-        label={t("entities.parentEntity")}
-        data-testid="parent-entity"
-        value={parent.parentEntity}
-        onChange={(e) =>
-          onChange({ ...parent, parentEntity: e.target.value, refName: e.target.value, parentFields: [] })
-        }
-      >
-        <option value="">—</option>
-        {candidates.map((c) => (
-          <option key={c} value={c}>
-            {c}
-          </option>
-        ))}
-      </SelectRow>
-      <SelectRow
-        id={`parent-child-${index}`}
-        label={t("entities.childField")}
-        data-testid="parent-child-field"
-        value={child}
-        onChange={(e) => onChange({ ...parent, childFields: [e.target.value, ...parent.childFields.slice(1)] })}
-      >
-        <option value="">—</option>
-        {childFields.map((f) => (
-          <option key={f} value={f}>
-            {f}
-          </option>
-        ))}
-      </SelectRow>
-      <SelectRow
-        id={`parent-field-${index}`}
-        label={t("entities.parentField")}
-        data-testid="parent-parent-field"
-        value={parentField}
-        onChange={(e) => onChange({ ...parent, parentFields: [e.target.value, ...parent.parentFields.slice(1)] })}
-      >
-        <option value="">—</option>
-        {parentFields.map((f) => (
-          <option key={f} value={f}>
-            {f}
-          </option>
-        ))}
-      </SelectRow>
-      <Button
-        size="sm"
-        variant="ghost"
-        aria-label={t("entities.removeParent")}
-        onClick={onRemove}
-        icon={<Trash2 className="size-3.5" aria-hidden="true" />}
-      />
+    <div
+      data-testid="parent-ref"
+      className="flex flex-col gap-2 rounded-md border border-slate-200 p-2 dark:border-slate-700"
+    >
+      <div className="grid grid-cols-[1fr_auto] items-end gap-2">
+        <SelectRow
+          id={`parent-entity-${index}`}
+          label={t("entities.parentEntity")}
+          data-testid="parent-entity"
+          value={parent.parentEntity}
+          onChange={(e) =>
+            // Another parent has other fields: the parent's side of every pair is picked again.
+            onChange({
+              ...withPairs(
+                parent,
+                pairs.map(([c]) => [c, ""]),
+              ),
+              parentEntity: e.target.value,
+              refName: e.target.value,
+            })
+          }
+        >
+          <option value="">—</option>
+          {candidates.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
+        </SelectRow>
+        <Button
+          size="sm"
+          variant="ghost"
+          aria-label={t("entities.removeParent")}
+          onClick={onRemove}
+          icon={<Trash2 className="size-3.5" aria-hidden="true" />}
+        />
+      </div>
+      {pairs.map(([child, parentField], i) => (
+        <div key={i} data-testid="parent-pair" className="grid grid-cols-[1fr_1fr_auto] items-end gap-2">
+          <SelectRow
+            id={`parent-child-${index}-${i}`}
+            label={t("entities.childField")}
+            data-testid="parent-child-field"
+            value={child}
+            onChange={(e) => setPair(i, [e.target.value, parentField])}
+          >
+            <option value="">—</option>
+            {childFields.map((f) => (
+              <option key={f} value={f}>
+                {f}
+              </option>
+            ))}
+          </SelectRow>
+          <SelectRow
+            id={`parent-field-${index}-${i}`}
+            label={t("entities.parentField")}
+            data-testid="parent-parent-field"
+            value={parentField}
+            onChange={(e) => setPair(i, [child, e.target.value])}
+          >
+            <option value="">—</option>
+            {parentFields.map((f) => (
+              <option key={f} value={f}>
+                {f}
+              </option>
+            ))}
+          </SelectRow>
+          <Button
+            size="sm"
+            variant="ghost"
+            aria-label={t("entities.removeFieldPair", { field: child || "—" })}
+            data-testid="parent-pair-remove"
+            disabled={pairs.length === 1}
+            onClick={() =>
+              onChange(
+                withPairs(
+                  parent,
+                  pairs.filter((_, j) => j !== i),
+                ),
+              )
+            }
+            icon={<Trash2 className="size-3.5" aria-hidden="true" />}
+          />
+        </div>
+      ))}
+      <div>
+        <Button
+          size="sm"
+          variant="ghost"
+          data-testid="parent-pair-add"
+          onClick={() => onChange(withPairs(parent, [...pairs, ["", ""]]))}
+          icon={<Plus className="size-3.5" aria-hidden="true" />}
+        >
+          {t("entities.addFieldPair")}
+        </Button>
+      </div>
     </div>
   );
 }

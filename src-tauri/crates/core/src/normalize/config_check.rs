@@ -31,6 +31,26 @@ pub enum ConfigError {
     UnknownRowversion(String, String),
     #[error("Parent references form a cycle: {0}")]
     ParentCycle(String),
+    #[error("Parent reference '{reference}': pair {pair} is incomplete (here '{child}', parent's '{parent}')")]
+    IncompleteParentPair {
+        reference: String,
+        pair: usize,
+        child: String,
+        parent: String,
+    },
+    #[error("Parent reference '{reference}': '{field}' names no field here (field names after mapping: {names})")]
+    UnknownChildField {
+        reference: String,
+        field: String,
+        names: String,
+    },
+    #[error("Parent reference '{reference}': the parent's fields ({given}) must be {parent}'s business key ({keys})")]
+    ParentFieldsNotKey {
+        reference: String,
+        parent: String,
+        given: String,
+        keys: String,
+    },
 }
 
 /// What the checks need from an entity's configuration.
@@ -154,6 +174,72 @@ pub fn check_parent_cycles(edges: &[(String, String)]) -> Result<(), ConfigError
     Ok(())
 }
 
+/// Field names after mapping: the columns no mapping reads, then the mappings' targets.
+pub fn field_names<'a>(
+    columns: &'a [ColumnDef],
+    mappings: &'a [FieldMapping],
+) -> BTreeSet<&'a str> {
+    let mapped: BTreeSet<&str> = mappings.iter().map(|m| m.source_field.as_str()).collect();
+    columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|c| !mapped.contains(c))
+        .chain(
+            mappings
+                .iter()
+                .map(|m| m.target_field.as_str())
+                .filter(|t| !t.trim().is_empty()),
+        )
+        .collect()
+}
+
+/// One parent reference of an entity, with what the checks need from the parent.
+#[derive(Debug, Clone, Copy)]
+pub struct ParentCheck<'a> {
+    pub reference: &'a str,
+    pub parent: &'a str,
+    /// The parent's business key (field names after the parent's mapping).
+    pub parent_keys: &'a [String],
+    pub child_fields: &'a [String],
+    pub parent_fields: &'a [String],
+}
+
+/// Refuses a parent reference whose field pairs cannot find a parent: an empty side, a field this entity does not
+/// have (checked when its columns are known), or parent fields other than the parent's business key (the parent's
+/// BK hash is computed from exactly those fields, in any order; checked when the parent's key is known).
+pub fn check_parent_fields(entity: EntityConfig<'_>, p: ParentCheck<'_>) -> Vec<ConfigError> {
+    let mut errors = Vec::new();
+    let names = field_names(entity.columns, entity.mappings);
+    for (i, (child, parent)) in p.child_fields.iter().zip(p.parent_fields).enumerate() {
+        if child.trim().is_empty() || parent.trim().is_empty() {
+            errors.push(ConfigError::IncompleteParentPair {
+                reference: p.reference.to_owned(),
+                pair: i + 1,
+                child: child.clone(),
+                parent: parent.clone(),
+            });
+        } else if !entity.columns.is_empty() && !names.contains(child.as_str()) {
+            errors.push(ConfigError::UnknownChildField {
+                reference: p.reference.to_owned(),
+                field: child.clone(),
+                names: names.iter().copied().collect::<Vec<_>>().join(", "),
+            });
+        }
+    }
+    let given: BTreeSet<&str> = p.parent_fields.iter().map(String::as_str).collect();
+    let keys: BTreeSet<&str> = p.parent_keys.iter().map(String::as_str).collect();
+    let complete = given.iter().all(|f| !f.trim().is_empty());
+    if complete && !keys.is_empty() && (given != keys || given.len() != p.parent_fields.len()) {
+        errors.push(ConfigError::ParentFieldsNotKey {
+            reference: p.reference.to_owned(),
+            parent: p.parent.to_owned(),
+            given: p.parent_fields.join(", "),
+            keys: p.parent_keys.join(", "),
+        });
+    }
+    errors
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +344,62 @@ mod tests {
         assert_eq!(
             selfref.to_string(),
             "Parent references form a cycle: parts -> parts"
+        );
+    }
+
+    fn parent_check(child: &[&str], parent: &[&str], keys: &[&str]) -> Vec<String> {
+        let columns: Vec<_> = ["SITE", "ITEM", "NAME"].iter().map(|c| col(c)).collect();
+        let maps = [map("SITE", "site_id", None)];
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (child, parent, keys) = (owned(child), owned(parent), owned(keys));
+        let entity = EntityConfig {
+            columns: &columns,
+            mappings: &maps,
+            business_keys: &[],
+            rowversion_field: None,
+        };
+        let p = ParentCheck {
+            reference: "site",
+            parent: "sites",
+            parent_keys: &keys,
+            child_fields: &child,
+            parent_fields: &parent,
+        };
+        check_parent_fields(entity, p)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn accepts_parent_fields_that_are_the_parents_key_in_any_order() {
+        assert!(parent_check(&["site_id"], &["SITE_ID"], &["SITE_ID"]).is_empty());
+        assert!(parent_check(&["ITEM", "site_id"], &["B", "A"], &["A", "B"]).is_empty());
+        assert!(
+            parent_check(&["site_id"], &["SITE_ID"], &[]).is_empty(),
+            "a parent whose key is not known yet is not judged"
+        );
+    }
+
+    #[test]
+    fn refuses_parent_field_pairs_that_can_never_find_a_parent() {
+        assert_eq!(
+            parent_check(&["site_id", ""], &["A", "B"], &["A", "B"]),
+            ["Parent reference 'site': pair 2 is incomplete (here '', parent's 'B')"]
+        );
+        assert_eq!(
+            parent_check(&["SITE"], &["SITE_ID"], &["SITE_ID"]),
+            ["Parent reference 'site': 'SITE' names no field here (field names after mapping: ITEM, NAME, site_id)"],
+            "a mapped column is known by its target name"
+        );
+        assert_eq!(
+            parent_check(&["site_id"], &["SITE_NAME"], &["SITE_ID"]),
+            ["Parent reference 'site': the parent's fields (SITE_NAME) must be sites's business key (SITE_ID)"]
+        );
+        assert_eq!(
+            parent_check(&["site_id", "ITEM"], &["A", "A"], &["A", "B"]),
+            ["Parent reference 'site': the parent's fields (A, A) must be sites's business key (A, B)"],
+            "every key field once"
         );
     }
 }

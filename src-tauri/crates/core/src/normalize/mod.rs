@@ -14,7 +14,10 @@ pub use config::{
     ColumnDef, ColumnKind, DateOrder, DecimalSeparator, FieldMapping, NormalizeOptions,
     Transformation,
 };
-pub use config_check::{check_parent_cycles, validate_entity_config, ConfigError, EntityConfig};
+pub use config_check::{
+    check_parent_cycles, check_parent_fields, validate_entity_config, ConfigError, EntityConfig,
+    ParentCheck,
+};
 pub use layer5_mapping::Mapper;
 
 use crate::value::{FieldName, RawRow, Row, RowError, Value};

@@ -51,7 +51,9 @@ pub fn count(db: &Db) -> Result<u32, StoreError> {
 
 use crate::config::{Entity, EntityDef, ParentRefDef};
 use crate::ids::{ConnectionId, EntityId};
-use crate::normalize::{check_parent_cycles, validate_entity_config, EntityConfig};
+use crate::normalize::{
+    check_parent_cycles, check_parent_fields, validate_entity_config, EntityConfig, ParentCheck,
+};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 /// Why an entity definition cannot be saved: every problem, one per line.
@@ -90,19 +92,21 @@ fn parent_edges(tx: &Transaction<'_>) -> Result<Vec<(String, String)>, StoreErro
 
 /// Creates or replaces the entity named `def.name` with its mappings and parent refs, refusing configurations
 /// the engine would fail on at run time (SPEC §3 layer 5, §6): duplicate targets, unknown transformations, keys
-/// naming no field, unknown connections or parents, parent field lists of different lengths, cycles.
+/// naming no field, unknown connections or parents, parent field lists of different lengths, parent fields that
+/// are not the parent's business key, child fields this entity does not have, cycles.
 /// Returns the id and whether the saved change alters data hashes (mappings, columns or keys changed): the caller
 /// should then offer a full refresh instead of silently re-sending everything at the next run.
 pub fn save(db: &Db, def: &EntityDef) -> Result<(EntityId, bool), StoreError> {
-    let mut problems: Vec<String> = validate_entity_config(EntityConfig {
+    let entity_cfg = EntityConfig {
         columns: &def.columns,
         mappings: &def.mappings,
         business_keys: &def.business_keys,
         rowversion_field: def.rowversion_field.as_deref(),
-    })
-    .into_iter()
-    .map(|e| e.to_string())
-    .collect();
+    };
+    let mut problems: Vec<String> = validate_entity_config(entity_cfg)
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect();
     if def.name.trim().is_empty() {
         problems.push("the entity needs a name".into());
     }
@@ -118,7 +122,24 @@ pub fn save(db: &Db, def: &EntityDef) -> Result<(EntityId, bool), StoreError> {
                 "parent reference '{}' needs as many parent fields as child fields (at least one)",
                 p.ref_name
             ));
+            continue;
         }
+        // A missing parent is refused below, in the transaction.
+        let parent_keys = get_by_name(db, &p.parent_entity)
+            .map(|e| e.def.business_keys)
+            .unwrap_or_default();
+        let check = ParentCheck {
+            reference: &p.ref_name,
+            parent: &p.parent_entity,
+            parent_keys: &parent_keys,
+            child_fields: &p.child_fields,
+            parent_fields: &p.parent_fields,
+        };
+        problems.extend(
+            check_parent_fields(entity_cfg, check)
+                .into_iter()
+                .map(|e| e.to_string()),
+        );
     }
     let previous = get_by_name(db, &def.name).ok();
     db.write(|tx| {
