@@ -37,6 +37,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             entities::entities_create,
             entities::entities_get,
             entities::entities_save,
+            entities::entities_delete,
             mappings::mappings_transformations,
             mappings::mappings_preview,
             runs::runs_list,

@@ -29,6 +29,11 @@ export const commands = {
 	entitiesGet: (entity: string) => typedError<EntityDetail, ApiError>(__TAURI_INVOKE("entities_get", { entity })),
 	/**  Saves an entity's definition (keys, strategy, parents, mappings, enabled); refused with every problem listed. */
 	entitiesSave: (def: EntityDef) => typedError<EntitySaved, ApiError>(__TAURI_INVOKE("entities_save", { def })),
+	/**
+	 *  Removes an entity with its runs, failed records, parked children, schedule and record index; ScheduleHub keeps
+	 *  what was loaded. Refused with `conflict` while it syncs or while other entities name it as their parent.
+	 */
+	entitiesDelete: (entity: string) => typedError<Removed, ApiError>(__TAURI_INVOKE("entities_delete", { entity })),
 	mappingsTransformations: () => __TAURI_INVOKE<string[]>("mappings_transformations"),
 	/**  Runs a fresh first page of `rows` rows (1-50) through `def` as edited, next to the saved configuration. */
 	mappingsPreview: (def: EntityDef, rows: number) => typedError<MappingPreview, ApiError>(__TAURI_INVOKE("mappings_preview", { def, rows })),

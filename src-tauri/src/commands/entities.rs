@@ -8,6 +8,7 @@ use syncflow_core::error::ErrorCode;
 use syncflow_core::model::EntitySummary;
 use syncflow_core::setup::EntityDetail;
 use syncflow_core::store::entities;
+use syncflow_core::store::removal::{self, Removed};
 
 /// What saving an entity did.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -90,4 +91,16 @@ pub async fn entities_save(
         })
     })
     .await
+}
+
+/// Removes an entity with its runs, failed records, parked children, schedule and record index; ScheduleHub keeps
+/// what was loaded. Refused with `conflict` while it syncs or while other entities name it as their parent.
+#[tauri::command]
+#[specta::specta]
+pub async fn entities_delete(
+    state: tauri::State<'_, AppState>,
+    entity: String,
+) -> ApiResult<Removed> {
+    let db = state.db.clone();
+    blocking(move || removal::remove_entity(&db, &entity)).await
 }

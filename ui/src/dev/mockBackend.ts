@@ -46,6 +46,13 @@ export function defaultHandlers(): CommandHandlers {
     entities_discover: (a) => cfx.discovered(a.source as string, a.target as string),
     entities_create: (a) => (a.defs as { name: string }[]).map((d) => d.name),
     entities_save: () => ({ id: fx.entities[1]?.id ?? "", hashesChanged: false }),
+    entities_delete: (a) =>
+      a.entity === "sites"
+        ? fail(
+            "conflict",
+            "entity 'sites' is the parent of inventory_items: remove their parent references to it first",
+          )
+        : { connections: 0, entities: 1, runs: 2, failedRecords: 3 },
     mappings_transformations: () => cfx.transformations,
     mappings_preview: (a) => cfx.preview(a.def as EntityDef),
     runs_list: (a) => fx.queryRuns(fx.runs, a.filter as RunFilter),

@@ -143,6 +143,7 @@ async fn sync_json_prints_one_summary_per_run_and_help_is_everywhere() {
         vec!["runs", "list"],
         vec!["failed", "export"],
         vec!["entity", "discover"],
+        vec!["entity", "remove"],
         vec!["connection", "test"],
     ] {
         let mut args = sub.clone();
@@ -163,6 +164,23 @@ async fn sync_json_prints_one_summary_per_run_and_help_is_everywhere() {
     let s = &summaries(&out)[0];
     assert_eq!(s["status"], "failed");
     assert!(s["error"].as_str().unwrap().contains("503"), "{s}");
+
+    // Removing an entity: refused for a parent, done for a child (its runs go with it).
+    let out = output(cli(&db, &["entity", "remove", "sites"])).await;
+    assert!(!out.status.success(), "a parent is not removed");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("entity 'sites' is the parent of inventory_items"),
+        "{err}"
+    );
+    let removed = json(&output(cli(&db, &["entity", "remove", "inventory_items"])).await);
+    assert_eq!(removed["entities"], 1);
+    assert_eq!(
+        removed["runs"], 2,
+        "the completed run and the failed one: {removed}"
+    );
+    let out = output(cli(&db, &["sync", "inventory_items", "--json"])).await;
+    assert!(!out.status.success(), "the removed entity is gone");
 }
 
 fn json(out: &Output) -> serde_json::Value {

@@ -289,3 +289,86 @@ async fn removing_connections_deletes_their_entities_and_all_their_state() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_an_entity_deletes_its_state_and_leaves_the_others_alone() {
+    let h = harness(2_000, 0.02, "page_size = 500").await;
+    h.sync_all().await;
+    let count_of = |table: &str, entity: &str| {
+        h.count(&format!(
+            "SELECT COUNT(*) FROM {table} WHERE entity_id = (SELECT id FROM entities WHERE name = '{entity}')"
+        ))
+    };
+    let sites_indexed = count_of("record_index", "sites");
+    assert!(sites_indexed > 0 && count_of("record_index", "inventory_items") > 0);
+    assert!(count_of("failed_records", "inventory_items") > 0);
+
+    let refused = removal::remove_entity(&h.db, "sites")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("entity 'sites' is the parent of inventory_items, work_areas"),
+        "{refused}"
+    );
+    assert_eq!(
+        count_of("record_index", "sites"),
+        sites_indexed,
+        "a refusal removes nothing"
+    );
+    let unknown = removal::remove_entity(&h.db, "nope")
+        .unwrap_err()
+        .to_string();
+    assert!(unknown.contains("no entity named 'nope'"), "{unknown}");
+
+    let loaded = h.target_count("inventory_items");
+    assert!(loaded > 0);
+    let items_runs = count_of("runs", "inventory_items");
+    let items_failed = count_of("failed_records", "inventory_items");
+    let removed = removal::remove_entity(&h.db, "inventory_items").unwrap();
+    assert_eq!(
+        (
+            removed.connections,
+            removed.entities,
+            removed.runs as u64,
+            removed.failed_records as u64
+        ),
+        (0, 1, items_runs, items_failed)
+    );
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM entities WHERE name = 'inventory_items'"),
+        0
+    );
+    for table in [
+        "record_index",
+        "runs",
+        "failed_records",
+        "pending_children",
+        "schedules",
+        "field_mappings",
+        "parent_refs",
+        "writes_in_flight",
+    ] {
+        assert_eq!(
+            h.count(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE entity_id NOT IN (SELECT id FROM entities)"
+            )),
+            0,
+            "no {table} row of the removed entity is left"
+        );
+    }
+    assert_eq!(
+        count_of("record_index", "sites"),
+        sites_indexed,
+        "the parent keeps its state"
+    );
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM connections"),
+        2,
+        "connections stay"
+    );
+    assert_eq!(
+        h.target_count("inventory_items"),
+        loaded,
+        "ScheduleHub keeps what was loaded"
+    );
+}

@@ -139,6 +139,35 @@ describe("Entities", () => {
     ]);
   });
 
+  it("deletes an entity after a confirmation, and shows the store's refusal for a parent", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/entities");
+    let rows = await screen.findAllByTestId("entity-row");
+    await user.click(within(rows[0]!).getByTestId("entity-edit"));
+    let editor = await screen.findByTestId("entity-editor");
+    await user.click(within(editor).getByTestId("entity-delete"));
+    expect(within(editor).getByTestId("entity-delete-confirm-box")).toHaveTextContent("ScheduleHub keeps the records");
+    await user.click(within(editor).getByTestId("entity-delete-confirm"));
+    expect(await within(editor).findByTestId("entity-delete-error")).toHaveTextContent(
+      "entity 'sites' is the parent of inventory_items",
+    );
+    expect(screen.getByTestId("entity-editor")).toBeInTheDocument();
+    await user.click(within(editor).getByRole("button", { name: "Cancel" }));
+    await waitFor(() => expect(screen.queryByTestId("entity-editor")).not.toBeInTheDocument());
+
+    rows = await screen.findAllByTestId("entity-row");
+    await user.click(within(rows[2]!).getByTestId("entity-edit"));
+    editor = await screen.findByTestId("entity-editor");
+    await user.click(within(editor).getByTestId("entity-delete"));
+    await user.click(within(editor).getByTestId("entity-delete-confirm"));
+    await waitFor(() => expect(screen.queryByTestId("entity-editor")).not.toBeInTheDocument());
+    expect(backend.calls.filter((c) => c.cmd === "entities_delete").map((c) => c.args.entity)).toEqual([
+      "sites",
+      "work_orders",
+    ]);
+    expect(backend.calls.filter((c) => c.cmd === "entities_save")).toHaveLength(0);
+  });
+
   it("shows a stored drift report of another shape as it is, rather than hiding it", async () => {
     const user = userEvent.setup();
     await renderApp("/entities", {

@@ -8,7 +8,7 @@ import { FormError, SelectRow } from "@/components/Field";
 import { ErrorState, LoadingState } from "@/components/States";
 import { FullRefreshOffer } from "@/features/mappings/FullRefreshOffer";
 import { toApiException } from "@/lib/result";
-import { fieldNames, useEntities, useEntity, useSaveEntity } from "./queries";
+import { fieldNames, useDeleteEntity, useEntities, useEntity, useSaveEntity } from "./queries";
 
 export function EntityEditor({ entity, onClose }: { entity: string; onClose: () => void }) {
   const { t } = useTranslation();
@@ -210,6 +210,47 @@ function ParentEditor({
   );
 }
 
+/** "Delete entity", confirmed inline; the store refuses while it syncs or is another entity's parent. */
+function EntityDelete({ name, onDeleted }: { name: string; onDeleted: () => void }) {
+  const { t } = useTranslation();
+  const remove = useDeleteEntity();
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <div className="me-auto flex flex-col gap-2">
+      {confirming ? (
+        <div data-testid="entity-delete-confirm-box" className="flex flex-wrap items-center gap-2 text-xs">
+          <span className="text-slate-700 dark:text-slate-300">{t("entities.deleteConfirm", { name })}</span>
+          <Button
+            size="sm"
+            variant="primary"
+            data-testid="entity-delete-confirm"
+            disabled={remove.isPending}
+            onClick={() => remove.mutate(name, { onSuccess: onDeleted, onSettled: () => setConfirming(false) })}
+          >
+            {t("entities.delete")}
+          </Button>
+          <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>
+            {t("common.cancel")}
+          </Button>
+        </div>
+      ) : (
+        <div>
+          <Button
+            size="sm"
+            variant="ghost"
+            data-testid="entity-delete"
+            onClick={() => setConfirming(true)}
+            icon={<Trash2 className="size-3.5" aria-hidden="true" />}
+          >
+            {t("entities.delete")}
+          </Button>
+        </div>
+      )}
+      {remove.error ? <FormError testId="entity-delete-error">{toApiException(remove.error).message}</FormError> : null}
+    </div>
+  );
+}
+
 function EntityForm({ detail, onClose }: { detail: EntityDetail; onClose: () => void }) {
   const { t } = useTranslation();
   const [draft, setDraft] = useState<EntityDef>(detail.def);
@@ -331,7 +372,8 @@ function EntityForm({ detail, onClose }: { detail: EntityDetail; onClose: () => 
       </fieldset>
       {save.error ? <FormError testId="entity-error">{toApiException(save.error).message}</FormError> : null}
       {hashesChanged ? <FullRefreshOffer entityId={detail.id} entityName={draft.name} /> : null}
-      <div className="flex justify-end gap-2">
+      <div className="flex flex-wrap justify-end gap-2">
+        <EntityDelete name={detail.def.name} onDeleted={onClose} />
         <Button onClick={onClose}>{hashesChanged ? t("common.close") : t("common.cancel")}</Button>
         {hashesChanged ? null : (
           <Button type="submit" variant="primary" disabled={save.isPending} data-testid="entity-save">

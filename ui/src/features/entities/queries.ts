@@ -45,6 +45,15 @@ export function useSaveEntity() {
   });
 }
 
+/** Removes an entity with its runs, failed records and record index: every cached view may hold some of them. */
+export function useDeleteEntity() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (entity: string) => unwrap(commands.entitiesDelete(entity)),
+    onSuccess: () => queryClient.invalidateQueries(),
+  });
+}
+
 /** Field names after mapping: unmapped columns keep their name, mapped ones take their targets. */
 export function fieldNames(def: Pick<EntityDef, "columns" | "mappings">): string[] {
   const mapped = new Set(def.mappings.map((m) => m.source_field));

@@ -1,8 +1,8 @@
-//! The small pipeline subcommands: `pending list`, `cancel RUN`, `entity discover`, `connection test`,
+//! The small pipeline subcommands: `pending list`, `cancel RUN`, `entity discover|remove`, `connection test`,
 //! `deletes confirm|discard RUN`, `sweep`.
 
 use super::common::{app, print_json, runtime, DbArg};
-use syncflow_core::store::pending_children;
+use syncflow_core::store::{pending_children, removal};
 
 /// Rows waiting for their parent.
 #[derive(clap::Args)]
@@ -58,6 +58,9 @@ pub enum EntityCmd {
         #[arg(long)]
         target: String,
     },
+    /// Remove an entity with its runs, failed records, pending children, schedule and record index (ScheduleHub
+    /// keeps what was loaded). Refused while it syncs or while other entities name it as their parent.
+    Remove { name: String },
 }
 
 pub fn entity(a: EntityArgs, db: &DbArg) -> anyhow::Result<()> {
@@ -66,6 +69,7 @@ pub fn entity(a: EntityArgs, db: &DbArg) -> anyhow::Result<()> {
         EntityCmd::Discover { source, target } => {
             print_json(&runtime()?.block_on(app.discover(&source, &target))?)
         }
+        EntityCmd::Remove { name } => print_json(&removal::remove_entity(&app.db, &name)?),
     }
 }
 
