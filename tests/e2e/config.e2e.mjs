@@ -1,6 +1,6 @@
 // The configuration screens in real WebKit against the real app in demo mode: sync, add a connection and Test it
-// (wrong then right password), have a bad setting refused, discover an entity from the new connection, then see the
-// screens right to left. The "fix a mapping" step (steps/fixMapping.mjs) runs inside the demo journey, in English and
+// (wrong then right password), have a bad setting refused, discover an entity from the new connection, remove it
+// (and be refused removing a parent), then see the screens right to left. The "fix a mapping" step (steps/fixMapping.mjs) runs inside the demo journey, in English and
 // Persian (demo.e2e.mjs).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -135,6 +135,23 @@ test("configuration screens: connection with Test, refusals, discovery, right to
       },
     );
     await screenshot(browser, "config-06-entity-created");
+
+    // Removing entities: the demo's sites are the parent of two others (refused, saying so); the new one goes.
+    const entityRow = (name) => `[data-testid="entity-row"][data-name="${name}"]`;
+    await click(browser, `${entityRow("sites")} [data-testid="entity-edit"]`);
+    await click(browser, '[data-testid="entity-delete"]');
+    await click(browser, '[data-testid="entity-delete-confirm"]');
+    const deleteRefused = browser.$('[data-testid="entity-delete-error"]');
+    await deleteRefused.waitForDisplayed({ timeout: 15_000 });
+    assert.match(await deleteRefused.getText(), /entity 'sites' is the parent of/);
+    await browser.keys("Escape");
+    await browser.$('[data-testid="entity-editor"]').waitForDisplayed({ reverse: true, timeout: 15_000 });
+    await click(browser, `${entityRow("plant2_sites")} [data-testid="entity-edit"]`);
+    await click(browser, '[data-testid="entity-delete"]');
+    await click(browser, '[data-testid="entity-delete-confirm"]');
+    await browser.$('[data-testid="entity-editor"]').waitForDisplayed({ reverse: true, timeout: 15_000 });
+    await browser.$(entityRow("plant2_sites")).waitForExist({ reverse: true, timeout: 15_000 });
+    assert.ok(await browser.$(entityRow("sites")).isExisting(), "the refused entity is still there");
 
     // The same screens right to left.
     await openScreen(browser, "settings");

@@ -34,7 +34,7 @@ function EntityRow({ entity, onEdit }: { entity: EntitySummary; onEdit: () => vo
   const { t, i18n } = useTranslation();
   const now = useAppNow();
   return (
-    <tr data-testid="entity-row" className={entity.enabled ? "" : "opacity-60"}>
+    <tr data-testid="entity-row" data-name={entity.name} className={entity.enabled ? "" : "opacity-60"}>
       <Td>
         <div className="font-medium text-slate-900 dark:text-slate-100">{entity.name}</div>
         <div className="font-mono text-xs text-slate-500" dir="ltr">
