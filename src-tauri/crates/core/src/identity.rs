@@ -154,14 +154,11 @@ pub fn data_hash_of(canonical: &str) -> DataHash {
 
 /// Appends `esc(s)`: `\` → `\\`, `|` → `\|`, `=` → `\=`.
 pub fn esc_into(out: &mut String, s: &str) {
-    // Almost no value needs escaping: a search decides that, then the text is copied whole. Most values are short
-    // codes, for which a plain byte scan beats the setup of memchr's vectorised search.
-    let b = s.as_bytes();
-    let clean = if b.len() < 64 {
-        !b.iter().any(|&c| matches!(c, b'\\' | b'|' | b'='))
-    } else {
-        memchr::memchr3(b'\\', b'|', b'=', b).is_none()
-    };
+    // Almost no value needs escaping: one branch-free pass (vectorised by the compiler) decides that, then the
+    // text is copied whole.
+    let clean = !s
+        .bytes()
+        .fold(false, |hit, c| hit | (c == b'\\') | (c == b'|') | (c == b'='));
     if clean {
         out.push_str(s);
         return;
