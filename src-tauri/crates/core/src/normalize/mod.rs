@@ -37,9 +37,8 @@ struct Scratch {
     plan: Vec<(FieldName, Option<usize>)>,
     /// Per raw field: its declared column, layer 1's verdict, and whether it holds a non-NULL value.
     verdicts: Vec<(Option<usize>, Verdict, bool)>,
-    /// Per declared column, its name (the raw row's own, moved rather than counted again) and normalized value,
-    /// in column order.
-    slots: Vec<Option<(FieldName, Value)>>,
+    /// Per declared column, its normalized value (column order).
+    slots: Vec<Option<Value>>,
 }
 
 #[derive(Debug, Clone)]
@@ -193,14 +192,14 @@ impl Normalizer {
         for ((k, v), (col, verdict, _)) in raw.into_iter().zip(verdicts.drain(..)) {
             let value = verdict.apply(v);
             match col {
-                Some(i) => slots[i] = Some((k, value)),
+                Some(i) => slots[i] = Some(value),
                 None => extras.push((k, value)),
             }
         }
         let mut out = Row::with_capacity(self.out_len + extras.len());
         for (plan, slot) in self.columns.iter().zip(slots.drain(..)) {
             match slot {
-                Some((name, v)) => self.mapper.emit(&mut out, name, v, &plan.maps),
+                Some(v) => self.mapper.emit(&mut out, plan.name.clone(), v, &plan.maps),
                 None => plan
                     .maps
                     .iter()
