@@ -168,10 +168,13 @@ pub fn esc_into(out: &mut String, s: &str) {
     }
 }
 
-/// True when `b` holds `\`, `|` or `=`. Eight bytes at a time (the zero-byte test on a word): most values are
-/// short codes, for which a vector search (memchr) costs more to set up than it saves and a byte loop costs three
-/// comparisons and a branch per byte.
+/// True when `b` holds `\`, `|` or `=`. Most values are short codes, for which a vector search (memchr) costs more
+/// to set up than it saves and a byte loop costs three comparisons and a branch per byte: those are read eight bytes
+/// at a time (the zero-byte test on a word). Long text goes to memchr.
 fn needs_escape(b: &[u8]) -> bool {
+    if b.len() >= 64 {
+        return memchr::memchr3(b'\\', b'|', b'=', b).is_some();
+    }
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // Exact "some byte of `w` is `c`": `x` has a zero byte there, and the lowest zero byte always sets its flag.
@@ -499,7 +502,7 @@ mod fast_path_tests {
     proptest::proptest! {
         #[test]
         fn the_word_search_for_escaped_characters_agrees_with_a_byte_search(
-            s in "[a-z0-9 |=\\\\\\x00\\x7f\\u{80}-\\u{3000}]{0,40}"
+            s in "[a-z0-9 |=\\\\\\x00\\x7f\\u{80}-\\u{3000}]{0,40}|[a-z ]{50,80}[|=\\\\]?[a-z]{0,9}"
         ) {
             let slow = s.bytes().any(|c| matches!(c, b'\\' | b'|' | b'='));
             proptest::prop_assert_eq!(needs_escape(s.as_bytes()), slow, "{:?}", s);
