@@ -12,7 +12,7 @@
 //! CPU time (`record_index_cpu`) to show how much of it is SQLite's work.
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
+use criterion::{criterion_group, BatchSize, Criterion, SamplingMode, Throughput};
 use serde_json::{Map, Value as Json};
 use std::cell::OnceCell;
 use std::time::Duration;
@@ -140,20 +140,24 @@ fn identities(n: &Normalizer, id: &Identifier, page: Vec<RawRow>) -> Vec<Identit
     id.identify_page(&rows).into_iter().flatten().collect()
 }
 
-fn cpu(c: &mut Criterion<ThreadCpuTime>) {
-    let (n, id) = engine();
-    let page = raw_page(0);
-    let rows: Vec<_> = n
-        .normalize_page(page.clone())
-        .into_iter()
-        .flatten()
-        .collect();
-    assert!(rows.len() > PAGE * 99 / 100, "only a few rows are bad");
-    let ids: Vec<Identity> = id.identify_page(&rows).into_iter().flatten().collect();
-    let run = RunId::new();
-    // Half the page is already known (half of those changed), as on a typical incremental night.
-    let stored: BkMap<_> = ids
-        .iter()
+/// The three CPU stages on one page: what `cpu/normalize_identity_decide` times (and `ENGINE_PROFILE_PAGES` runs
+/// under callgrind).
+#[inline(never)]
+fn normalize_identity_decide(
+    n: &Normalizer,
+    id: &Identifier,
+    page: Vec<RawRow>,
+    stored: &BkMap<record_index::IndexedRecord>,
+    run: RunId,
+) -> syncflow_core::delta::DeltaCounts {
+    let ids = identities(n, id, page);
+    let keys: Vec<RowKey> = ids.iter().map(RowKey::from).collect();
+    decide(&keys, stored, run).counts
+}
+
+/// Half of `ids` as stored records (half of those changed), as on a typical incremental night.
+fn stored_half(ids: &[Identity]) -> BkMap<record_index::IndexedRecord> {
+    ids.iter()
         .take(PAGE / 2)
         .enumerate()
         .map(|(i, x)| {
@@ -172,7 +176,21 @@ fn cpu(c: &mut Criterion<ThreadCpuTime>) {
             };
             (x.bk_hash, rec)
         })
+        .collect()
+}
+
+fn cpu(c: &mut Criterion<ThreadCpuTime>) {
+    let (n, id) = engine();
+    let page = raw_page(0);
+    let rows: Vec<_> = n
+        .normalize_page(page.clone())
+        .into_iter()
+        .flatten()
         .collect();
+    assert!(rows.len() > PAGE * 99 / 100, "only a few rows are bad");
+    let ids: Vec<Identity> = id.identify_page(&rows).into_iter().flatten().collect();
+    let run = RunId::new();
+    let stored = stored_half(&ids);
 
     let mut g = c.benchmark_group("cpu");
     g.throughput(Throughput::Elements(PAGE as u64));
@@ -200,11 +218,7 @@ fn cpu(c: &mut Criterion<ThreadCpuTime>) {
     g.bench_function("normalize_identity_decide", |b| {
         b.iter_batched(
             || page.clone(),
-            |p| {
-                let ids = identities(&n, &id, p);
-                let keys: Vec<RowKey> = ids.iter().map(RowKey::from).collect();
-                decide(&keys, &stored, run).counts
-            },
+            |p| normalize_identity_decide(&n, &id, p, &stored, run),
             BatchSize::LargeInput,
         )
     });
@@ -367,4 +381,36 @@ criterion_group! {
     config = Criterion::default().with_measurement(ThreadCpuTime { wall: WallTime });
     targets = record_index_cpu
 }
-criterion_main!(cpu_stages, record_index_stages, record_index_cpu_stages);
+/// `ENGINE_PROFILE_PAGES=n`: runs `normalize_identity_decide` on `n` copies of the page and nothing else, for
+/// callgrind (`--toggle-collect='engine::normalize_identity_decide'`): a fixed amount of work, so instruction counts
+/// compare between builds (criterion's `--profile-time` runs as many iterations as fit in the time, and the
+/// allocator's work per row changes with the number of pages in flight).
+fn profile(pages: usize) {
+    let (n, id) = engine();
+    let page = raw_page(0);
+    let rows: Vec<_> = n
+        .normalize_page(page.clone())
+        .into_iter()
+        .flatten()
+        .collect();
+    let ids: Vec<Identity> = id.identify_page(&rows).into_iter().flatten().collect();
+    let (stored, run) = (stored_half(&ids), RunId::new());
+    for _ in 0..pages {
+        let counts = normalize_identity_decide(&n, &id, page.clone(), &stored, run);
+        assert!(counts.skipped > 0 && counts.updated > 0 && counts.inserted > 0);
+    }
+}
+
+fn main() {
+    if let Some(pages) = std::env::var("ENGINE_PROFILE_PAGES")
+        .ok()
+        .and_then(|p| p.parse().ok())
+    {
+        return profile(pages);
+    }
+    // What `criterion_main!(cpu_stages, record_index_stages, record_index_cpu_stages)` writes.
+    cpu_stages();
+    record_index_stages();
+    record_index_cpu_stages();
+    Criterion::default().configure_from_args().final_summary();
+}
