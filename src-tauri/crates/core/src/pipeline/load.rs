@@ -9,14 +9,13 @@ use super::{retry_delay_secs, text_at, write, RunError};
 use crate::delta::{self, Op, RowKey};
 use crate::identity::{BkHash, DataHash};
 use crate::ids::RunId;
-use crate::sink::schedulehub::Record;
+use crate::sink::schedulehub::Outgoing;
 use crate::store::failed_records::NewFailed;
 use crate::store::pending_children::Parked;
 use crate::store::record_index::{self, BkMap, IndexedRecord};
 use crate::store::runs::Counters;
 use crate::store::writes_in_flight;
 use crate::value::{RawRow, RowError, Stage};
-use serde_json::{Map, Value as Json};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -71,45 +70,67 @@ fn failed_from(raw: &RawRow, bad: &Bad, next_retry: Option<String>) -> NewFailed
     }
 }
 
-/// The record sent for a good row: the mapped row plus the identity fields and parent refs.
+/// The fields added to a mapped row to make the record ScheduleHub gets.
+#[derive(serde::Serialize)]
+struct IdentityFields<'a> {
+    erp_key_hash: &'a str,
+    erp_data_hash: &'a str,
+    erp_rowversion: Option<&'a str>,
+    erp_ref_str: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_refs: Option<ParentRefs<'a>>,
+}
+
+/// `{ref_name: parent erp_key_hash or null}`.
+struct ParentRefs<'a>(Vec<(&'a str, Option<String>)>);
+
+impl serde::Serialize for ParentRefs<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// The record sent for a good row: the mapped row plus the identity fields and parent refs, written as JSON text
+/// once (the row's fields, then the identity fields; a row field of the same name is overridden by the later one,
+/// as a JSON reader takes the last).
 fn record_of(
     good: &super::transform::Good,
     has_parents: bool,
     plans: &[super::transform::ParentPlan],
-) -> Record {
-    let mut rec = match serde_json::to_value(&good.row) {
-        Ok(Json::Object(m)) => m,
-        _ => Map::new(),
+) -> Outgoing {
+    let key = good.id.bk_hash.to_string();
+    let data = good.id.data_hash.to_string();
+    let fields = IdentityFields {
+        erp_key_hash: &key,
+        erp_data_hash: &data,
+        erp_rowversion: good.id.rowversion.as_deref(),
+        erp_ref_str: &good.id.ref_str,
+        parent_refs: has_parents.then(|| {
+            ParentRefs(
+                plans
+                    .iter()
+                    .zip(&good.parents)
+                    .map(|(p, l)| (p.ref_name.as_str(), l.as_ref().map(|(b, _)| b.to_string())))
+                    .collect(),
+            )
+        }),
     };
-    rec.insert(
-        "erp_key_hash".into(),
-        Json::String(good.id.bk_hash.to_string()),
-    );
-    rec.insert(
-        "erp_data_hash".into(),
-        Json::String(good.id.data_hash.to_string()),
-    );
-    rec.insert(
-        "erp_rowversion".into(),
-        good.id.rowversion.clone().map_or(Json::Null, Json::String),
-    );
-    rec.insert("erp_ref_str".into(), Json::String(good.id.ref_str.clone()));
-    if has_parents {
-        let refs: Map<String, Json> = plans
-            .iter()
-            .zip(&good.parents)
-            .map(|(p, l)| {
-                (
-                    p.ref_name.clone(),
-                    l.as_ref()
-                        .map_or(Json::Null, |(b, _)| Json::String(b.to_string())),
-                )
-            })
-            .collect();
-        rec.insert("parent_refs".into(), Json::Object(refs));
+    let mut text = Vec::with_capacity(RECORD_BYTES);
+    serde_json::to_writer(&mut text, &good.row).expect("a row serialises");
+    let row_end = text.len() - 1; // the row's closing brace
+    serde_json::to_writer(&mut text, &fields).expect("identity fields serialise");
+    // `{row…}{identity…}` → `{row…,identity…}`
+    let joint = if row_end == 1 { "" } else { "," };
+    text.splice(row_end..=row_end + 1, joint.bytes());
+    let json = String::from_utf8(text).expect("serde_json writes UTF-8");
+    Outgoing {
+        erp_key_hash: key,
+        json: serde_json::value::RawValue::from_string(json).expect("a record is JSON"),
     }
-    rec
 }
+
+/// About the size of a record's JSON text: the first guess for its buffer.
+const RECORD_BYTES: usize = 768;
 
 /// The record-index rows of a page whose checkpoint is still being committed: `Some` for rows it upserts, `None`
 /// for keys it only marks seen (failed or parked rows). The next page's delta reads through it, so overlapping a
@@ -186,8 +207,8 @@ pub async fn load_page(
 /// A page decided and its writes noted in flight, not yet sent.
 pub struct Decided {
     res: PageResult,
-    inserts: Vec<(usize, Record)>,
-    updates: Vec<(usize, String, Record)>,
+    inserts: Vec<(usize, Outgoing)>,
+    updates: Vec<(usize, String, Outgoing)>,
 }
 
 /// Delta and parent resolution for one page, and the durable note of the writes about to be sent: once this returns,
@@ -269,8 +290,8 @@ pub async fn decide_page(
         parents.ensure(ctx, wanted.collect(), cancel).await?;
     }
 
-    let mut inserts: Vec<(usize, Record)> = Vec::new();
-    let mut updates: Vec<(usize, String, Record)> = Vec::new();
+    let mut inserts: Vec<(usize, Outgoing)> = Vec::new();
+    let mut updates: Vec<(usize, String, Outgoing)> = Vec::new();
     for ((&i, d), &reread) in goods
         .iter()
         .zip(&decisions.decisions)
@@ -313,7 +334,7 @@ pub async fn decide_page(
                         parent_bk_hash: pbk.to_string(),
                         parent_ref_str: pref,
                         raw: serde_json::to_string(&prepared[i].raw).unwrap_or_default(),
-                        record: Json::Object(record).to_string(),
+                        record: record.json.get().to_owned(),
                         attempts: 0,
                         next_retry_at: text_at(
                             now + chrono::Duration::seconds(retry_delay_secs(1)),
