@@ -510,3 +510,107 @@ impl Hub {
         json!({"entities": entities, "missing_parents": missing})
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef";
+    const DATA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn raw(v: &Value) -> Box<RawValue> {
+        serde_json::value::to_raw_value(v).unwrap()
+    }
+
+    /// The check read from the text answers as the check of the parsed record, in the same order.
+    fn both(hub: &Hub, v: &Value) -> Result<u128, String> {
+        let text = raw(v);
+        let from_text = hub.check(&Facts::read(&text), false);
+        assert_eq!(from_text, hub.check(&Facts::of_value(v), false), "{v}");
+        from_text
+    }
+
+    #[test]
+    fn checks_read_from_text_match_the_parsed_record() {
+        let mut hub = Hub::new(["items".to_owned()]);
+        let ok = json!({"erp_key_hash": KEY, "erp_data_hash": DATA, "NAME": "a"});
+        assert!(both(&hub, &ok).is_ok());
+        assert_eq!(
+            both(&hub, &json!([1])).unwrap_err(),
+            "record must be a JSON object"
+        );
+        let bad_key = json!({"erp_key_hash": KEY.to_uppercase(), "erp_data_hash": DATA});
+        assert!(both(&hub, &bad_key)
+            .unwrap_err()
+            .starts_with("erp_key_hash"));
+        let bad_data = json!({"erp_key_hash": KEY, "erp_data_hash": 7});
+        assert!(both(&hub, &bad_data)
+            .unwrap_err()
+            .starts_with("erp_data_hash"));
+        let nul = json!({"erp_key_hash": KEY, "erp_data_hash": DATA, "Z": "x\u{0}", "B": "y\u{0}", "A": "\\u0000"});
+        assert_eq!(
+            both(&hub, &nul).unwrap_err(),
+            "value rejected: field 'B' contains a NUL character"
+        );
+        let not_obj = json!({"erp_key_hash": KEY, "erp_data_hash": DATA, "parent_refs": "x"});
+        assert_eq!(
+            both(&hub, &not_obj).unwrap_err(),
+            "parent_refs must be an object"
+        );
+        let parent = json!({"erp_key_hash": KEY, "erp_data_hash": DATA,
+                            "parent_refs": {"site": "ffffffffffffffffffffffffffffffff", "area": null}});
+        assert_eq!(
+            both(&hub, &parent).unwrap_err(),
+            "parent not found: site=ffffffffffffffffffffffffffffffff"
+        );
+        let wrong = json!({"erp_key_hash": KEY, "erp_data_hash": DATA, "parent_refs": {"site": 1}});
+        assert_eq!(
+            both(&hub, &wrong).unwrap_err(),
+            "parent_refs.site must be a string or null"
+        );
+        // Once a record with that hash is stored, the parent is found.
+        let site =
+            json!({"erp_key_hash": "ffffffffffffffffffffffffffffffff", "erp_data_hash": DATA});
+        let text = raw(&site);
+        let facts = Facts::read(&text);
+        let key = hub.check(&facts, false).unwrap();
+        hub.insert("items", &text, &facts, key, &now());
+        assert!(both(&hub, &parent).is_ok());
+        assert_eq!(
+            hub.check(&Facts::read(&raw(&ok)), true).unwrap_err(),
+            "value rejected by ScheduleHub (injected fault)"
+        );
+    }
+
+    #[test]
+    fn stored_records_carry_uid_and_timestamps_and_are_found_by_hash_and_uid() {
+        let mut hub = Hub::new(["items".to_owned()]);
+        // A record naming `uid` itself gets ScheduleHub's uid instead, once.
+        let rec =
+            json!({"erp_key_hash": KEY, "erp_data_hash": DATA, "uid": "mine", "NAME": "é \"q\""});
+        let text = raw(&rec);
+        let facts = Facts::read(&text);
+        let key = hub.check(&facts, false).unwrap();
+        let (uid, _) = hub.insert("items", &text, &facts, key, "2026-01-01T00:00:00.000000Z");
+        let uid = uid_text(uid);
+        let found: Vec<Record> = serde_json::from_str(&hub.query("items", &[KEY.into()])).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0]["uid"], json!(uid));
+        assert_eq!(found[0]["NAME"], json!("é \"q\""));
+        assert_eq!(found[0]["created_at"], json!("2026-01-01T00:00:00.000000Z"));
+        assert_eq!(hub.get("items", &uid).unwrap(), found[0]);
+        assert!(hub.get("items", &uid.to_uppercase()).is_none());
+        // An update moves the record to its new hash.
+        let other = "ffffffffffffffffffffffffffffffff";
+        let data: Record =
+            serde_json::from_value(json!({"erp_key_hash": other, "NAME": "b"})).unwrap();
+        let k2 = key_of(other).unwrap();
+        let updated = hub.update("items", &uid, &data, k2).unwrap();
+        assert_eq!(updated["created_at"], found[0]["created_at"]);
+        assert_eq!(hub.query("items", &[KEY.into()]), "[]");
+        assert_eq!(hub.records("items"), vec![updated]);
+        assert!(hub.delete("items", &uid));
+        assert!(!hub.delete("items", &uid));
+        assert_eq!(hub.state()["entities"]["items"]["records"], json!(0));
+    }
+}
