@@ -70,29 +70,43 @@ fn failed_from(raw: &RawRow, bad: &Bad, next_retry: Option<String>) -> NewFailed
     }
 }
 
-/// The fields added to a mapped row to make the record ScheduleHub gets.
-#[derive(serde::Serialize)]
-struct IdentityFields<'a> {
+/// The record ScheduleHub gets for a good row: the mapped row's fields, then the identity fields and parent refs (a
+/// row field of the same name comes first, and a JSON reader keeps the last).
+struct RecordOut<'a> {
+    row: &'a crate::value::Row,
     erp_key_hash: &'a str,
     erp_data_hash: &'a str,
     erp_rowversion: Option<&'a str>,
     erp_ref_str: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parent_refs: Option<ParentRefs<'a>>,
+    /// `{ref_name: parent erp_key_hash or null}`, for entities with parent references.
+    parent_refs: Option<Vec<(&'a str, Option<String>)>>,
 }
 
-/// `{ref_name: parent erp_key_hash or null}`.
-struct ParentRefs<'a>(Vec<(&'a str, Option<String>)>);
-
-impl serde::Serialize for ParentRefs<'_> {
+impl serde::Serialize for RecordOut<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        use serde::ser::SerializeMap;
+        struct Refs<'b>(&'b [(&'b str, Option<String>)]);
+        impl serde::Serialize for Refs<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        for (name, value) in self.row.iter() {
+            m.serialize_entry(name, value)?;
+        }
+        m.serialize_entry("erp_key_hash", self.erp_key_hash)?;
+        m.serialize_entry("erp_data_hash", self.erp_data_hash)?;
+        m.serialize_entry("erp_rowversion", &self.erp_rowversion)?;
+        m.serialize_entry("erp_ref_str", self.erp_ref_str)?;
+        if let Some(refs) = &self.parent_refs {
+            m.serialize_entry("parent_refs", &Refs(refs))?;
+        }
+        m.end()
     }
 }
 
-/// The record sent for a good row: the mapped row plus the identity fields and parent refs, written as JSON text
-/// once (the row's fields, then the identity fields; a row field of the same name is overridden by the later one,
-/// as a JSON reader takes the last).
+/// The record sent for a good row, written as JSON text once (no `Record` tree).
 fn record_of(
     good: &super::transform::Good,
     has_parents: bool,
@@ -100,37 +114,26 @@ fn record_of(
 ) -> Outgoing {
     let key = good.id.bk_hash.to_string();
     let data = good.id.data_hash.to_string();
-    let fields = IdentityFields {
+    let json = serde_json::value::to_raw_value(&RecordOut {
+        row: &good.row,
         erp_key_hash: &key,
         erp_data_hash: &data,
         erp_rowversion: good.id.rowversion.as_deref(),
         erp_ref_str: &good.id.ref_str,
         parent_refs: has_parents.then(|| {
-            ParentRefs(
-                plans
-                    .iter()
-                    .zip(&good.parents)
-                    .map(|(p, l)| (p.ref_name.as_str(), l.as_ref().map(|(b, _)| b.to_string())))
-                    .collect(),
-            )
+            plans
+                .iter()
+                .zip(&good.parents)
+                .map(|(p, l)| (p.ref_name.as_str(), l.as_ref().map(|(b, _)| b.to_string())))
+                .collect()
         }),
-    };
-    let mut text = Vec::with_capacity(RECORD_BYTES);
-    serde_json::to_writer(&mut text, &good.row).expect("a row serialises");
-    let row_end = text.len() - 1; // the row's closing brace
-    serde_json::to_writer(&mut text, &fields).expect("identity fields serialise");
-    // `{row…}{identity…}` → `{row…,identity…}`
-    let joint = if row_end == 1 { "" } else { "," };
-    text.splice(row_end..=row_end + 1, joint.bytes());
-    let json = String::from_utf8(text).expect("serde_json writes UTF-8");
+    })
+    .expect("a record serialises");
     Outgoing {
         erp_key_hash: key,
-        json: serde_json::value::RawValue::from_string(json).expect("a record is JSON"),
+        json,
     }
 }
-
-/// About the size of a record's JSON text: the first guess for its buffer.
-const RECORD_BYTES: usize = 768;
 
 /// The record-index rows of a page whose checkpoint is still being committed: `Some` for rows it upserts, `None`
 /// for keys it only marks seen (failed or parked rows). The next page's delta reads through it, so overlapping a
