@@ -83,6 +83,9 @@ enum RefValue<'a> {
     Other,
 }
 
+/// `parent_refs` by name, in name order.
+type Refs<'a> = Vec<(Cow<'a, str>, RefValue<'a>)>;
+
 /// What the checks need to know about a record, read once (from its text or from a parsed object).
 #[derive(Debug, Default)]
 pub struct Facts<'a> {
@@ -90,7 +93,7 @@ pub struct Facts<'a> {
     key_hash: Option<Cow<'a, str>>,
     data_hash: Option<Cow<'a, str>>,
     /// `None`: absent; `Some(None)`: present but not an object; else the references by name, in name order.
-    parent_refs: Option<Option<Vec<(Cow<'a, str>, RefValue<'a>)>>>,
+    parent_refs: Option<Option<Refs<'a>>>,
     /// The first field (in name order) whose string value holds a NUL character.
     nul_field: Option<Cow<'a, str>>,
     /// The record carries `uid`, `created_at` or `updated_at` itself (ScheduleHub overwrites them).
@@ -239,7 +242,7 @@ impl<'de> Visitor<'de> for FactsVisitor {
 
 /// `parent_refs` read from its text: `None` when it is not an object. Sorted by name, the last of a repeated name
 /// kept (as a parsed object would hold them).
-fn parent_refs(raw: &RawValue) -> Option<Vec<(Cow<'_, str>, RefValue<'_>)>> {
+fn parent_refs(raw: &RawValue) -> Option<Refs<'_>> {
     let refs: BTreeMap<Key<'_>, &RawValue> = serde_json::from_str(raw.get()).ok()?;
     Some(
         refs.into_iter()
