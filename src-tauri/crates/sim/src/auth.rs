@@ -53,7 +53,7 @@ impl Tokens {
 /// Parses a JSON body, answering `422 {"detail"}` instead of axum's plain-text rejection.
 // The error is the handler's finished answer; boxing it would only add an allocation on the error path.
 #[allow(clippy::result_large_err)]
-pub fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+pub fn parse_body<'a, T: serde::Deserialize<'a>>(body: &'a Bytes) -> Result<T, Response> {
     serde_json::from_slice(body).map_err(|e| {
         detail(
             StatusCode::UNPROCESSABLE_ENTITY,

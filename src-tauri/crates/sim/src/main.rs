@@ -3,6 +3,11 @@
 use clap::Parser;
 use syncflow_sim::{start, SimConfig};
 
+// The simulators allocate per request and per record; the system allocator's page faults and consolidation were a
+// large share of their CPU.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(about = "Loopback simulators of APISmith and ScheduleHub")]
 struct Args {

@@ -9,14 +9,13 @@ use super::{retry_delay_secs, text_at, write, RunError};
 use crate::delta::{self, Op, RowKey};
 use crate::identity::{BkHash, DataHash};
 use crate::ids::RunId;
-use crate::sink::schedulehub::Record;
+use crate::sink::schedulehub::Outgoing;
 use crate::store::failed_records::NewFailed;
 use crate::store::pending_children::Parked;
 use crate::store::record_index::{self, BkMap, IndexedRecord};
 use crate::store::runs::Counters;
 use crate::store::writes_in_flight;
 use crate::value::{RawRow, RowError, Stage};
-use serde_json::{Map, Value as Json};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -71,44 +70,69 @@ fn failed_from(raw: &RawRow, bad: &Bad, next_retry: Option<String>) -> NewFailed
     }
 }
 
-/// The record sent for a good row: the mapped row plus the identity fields and parent refs.
+/// The record ScheduleHub gets for a good row: the mapped row's fields, then the identity fields and parent refs (a
+/// row field of the same name comes first, and a JSON reader keeps the last).
+struct RecordOut<'a> {
+    row: &'a crate::value::Row,
+    erp_key_hash: &'a str,
+    erp_data_hash: &'a str,
+    erp_rowversion: Option<&'a str>,
+    erp_ref_str: &'a str,
+    /// `{ref_name: parent erp_key_hash or null}`, for entities with parent references.
+    parent_refs: Option<Vec<(&'a str, Option<String>)>>,
+}
+
+impl serde::Serialize for RecordOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Refs<'b>(&'b [(&'b str, Option<String>)]);
+        impl serde::Serialize for Refs<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        for (name, value) in self.row.iter() {
+            m.serialize_entry(name, value)?;
+        }
+        m.serialize_entry("erp_key_hash", self.erp_key_hash)?;
+        m.serialize_entry("erp_data_hash", self.erp_data_hash)?;
+        m.serialize_entry("erp_rowversion", &self.erp_rowversion)?;
+        m.serialize_entry("erp_ref_str", self.erp_ref_str)?;
+        if let Some(refs) = &self.parent_refs {
+            m.serialize_entry("parent_refs", &Refs(refs))?;
+        }
+        m.end()
+    }
+}
+
+/// The record sent for a good row, written as JSON text once (no `Record` tree).
 fn record_of(
     good: &super::transform::Good,
     has_parents: bool,
     plans: &[super::transform::ParentPlan],
-) -> Record {
-    let mut rec = match serde_json::to_value(&good.row) {
-        Ok(Json::Object(m)) => m,
-        _ => Map::new(),
-    };
-    rec.insert(
-        "erp_key_hash".into(),
-        Json::String(good.id.bk_hash.to_string()),
-    );
-    rec.insert(
-        "erp_data_hash".into(),
-        Json::String(good.id.data_hash.to_string()),
-    );
-    rec.insert(
-        "erp_rowversion".into(),
-        good.id.rowversion.clone().map_or(Json::Null, Json::String),
-    );
-    rec.insert("erp_ref_str".into(), Json::String(good.id.ref_str.clone()));
-    if has_parents {
-        let refs: Map<String, Json> = plans
-            .iter()
-            .zip(&good.parents)
-            .map(|(p, l)| {
-                (
-                    p.ref_name.clone(),
-                    l.as_ref()
-                        .map_or(Json::Null, |(b, _)| Json::String(b.to_string())),
-                )
-            })
-            .collect();
-        rec.insert("parent_refs".into(), Json::Object(refs));
+) -> Outgoing {
+    let key = good.id.bk_hash.to_string();
+    let data = good.id.data_hash.to_string();
+    let json = serde_json::value::to_raw_value(&RecordOut {
+        row: &good.row,
+        erp_key_hash: &key,
+        erp_data_hash: &data,
+        erp_rowversion: good.id.rowversion.as_deref(),
+        erp_ref_str: &good.id.ref_str,
+        parent_refs: has_parents.then(|| {
+            plans
+                .iter()
+                .zip(&good.parents)
+                .map(|(p, l)| (p.ref_name.as_str(), l.as_ref().map(|(b, _)| b.to_string())))
+                .collect()
+        }),
+    })
+    .expect("a record serialises");
+    Outgoing {
+        erp_key_hash: key,
+        json,
     }
-    rec
 }
 
 /// The record-index rows of a page whose checkpoint is still being committed: `Some` for rows it upserts, `None`
@@ -186,8 +210,8 @@ pub async fn load_page(
 /// A page decided and its writes noted in flight, not yet sent.
 pub struct Decided {
     res: PageResult,
-    inserts: Vec<(usize, Record)>,
-    updates: Vec<(usize, String, Record)>,
+    inserts: Vec<(usize, Outgoing)>,
+    updates: Vec<(usize, String, Outgoing)>,
 }
 
 /// Delta and parent resolution for one page, and the durable note of the writes about to be sent: once this returns,
@@ -269,8 +293,8 @@ pub async fn decide_page(
         parents.ensure(ctx, wanted.collect(), cancel).await?;
     }
 
-    let mut inserts: Vec<(usize, Record)> = Vec::new();
-    let mut updates: Vec<(usize, String, Record)> = Vec::new();
+    let mut inserts: Vec<(usize, Outgoing)> = Vec::new();
+    let mut updates: Vec<(usize, String, Outgoing)> = Vec::new();
     for ((&i, d), &reread) in goods
         .iter()
         .zip(&decisions.decisions)
@@ -313,7 +337,7 @@ pub async fn decide_page(
                         parent_bk_hash: pbk.to_string(),
                         parent_ref_str: pref,
                         raw: serde_json::to_string(&prepared[i].raw).unwrap_or_default(),
-                        record: Json::Object(record).to_string(),
+                        record: record.json.get().to_owned(),
                         attempts: 0,
                         next_retry_at: text_at(
                             now + chrono::Duration::seconds(retry_delay_secs(1)),

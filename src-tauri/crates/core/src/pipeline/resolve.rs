@@ -7,6 +7,7 @@ use super::{retry_delay_secs, text_at, write, RunError};
 use crate::identity::BkHash;
 use crate::ids::{EntityId, RunId};
 use crate::model::Stage;
+use crate::sink::schedulehub::Outgoing;
 use crate::store::failed_records::{self, NewFailed};
 use crate::store::{pending_children, record_index, writes_in_flight, StoreError};
 use chrono::{DateTime, Utc};
@@ -165,7 +166,10 @@ pub async fn retry_pending(
         &ctx.writer,
         &ctx.target,
         target,
-        inserts.iter().map(|(_, r)| r.clone()).collect(),
+        inserts
+            .iter()
+            .map(|(_, r)| Outgoing::from_record(r))
+            .collect(),
         &ctx.errors,
         cancel,
     )
@@ -175,7 +179,7 @@ pub async fn retry_pending(
         target,
         updates
             .iter()
-            .map(|(_, u, r)| (u.clone(), r.clone()))
+            .map(|(_, u, r)| (u.clone(), Outgoing::from_record(r)))
             .collect(),
         &ctx.errors,
         cancel,

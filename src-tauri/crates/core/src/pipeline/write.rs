@@ -9,7 +9,7 @@
 
 use super::{wait, RunError};
 use crate::http::ErrorLog;
-use crate::sink::schedulehub::{BatchError, Record, ScheduleHubClient};
+use crate::sink::schedulehub::{BatchError, Outgoing, ScheduleHubClient};
 use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
@@ -47,13 +47,6 @@ async fn answer<T>(
 
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((250u64 << attempt.min(6)).min(8_000))
-}
-
-fn hash_of(r: &Record) -> String {
-    r.get("erp_key_hash")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// What ScheduleHub answered per record: uid by hash for accepted inserts, error by key for refused ones.
@@ -115,7 +108,7 @@ pub async fn insert(
     writer: &ScheduleHubClient,
     reader: &ScheduleHubClient,
     entity: &str,
-    records: Vec<Record>,
+    records: Vec<Outgoing>,
     errors: &ErrorLog,
     cancel: &CancellationToken,
 ) -> Result<Answers, RunError> {
@@ -173,7 +166,7 @@ async fn insert_chunk(
     writer: &ScheduleHubClient,
     reader: &ScheduleHubClient,
     entity: &str,
-    records: Vec<Record>,
+    records: Vec<Outgoing>,
     errors: &ErrorLog,
     cancel: &CancellationToken,
 ) -> Result<Answers, RunError> {
@@ -191,7 +184,10 @@ async fn insert_chunk(
             Err(e) => {
                 attempt += 1;
                 give_up_or_wait(&e, attempt, errors, cancel).await?;
-                let unknown: Vec<String> = todo[e.failed.clone()].iter().map(hash_of).collect();
+                let unknown: Vec<String> = todo[e.failed.clone()]
+                    .iter()
+                    .map(|r| r.erp_key_hash.clone())
+                    .collect();
                 let start = e.failed.start;
                 absorb_inserts(&mut out, e.done);
                 // The failed request may have been applied (a 503 after the write): ask before resending.
@@ -204,7 +200,7 @@ async fn insert_chunk(
                     }
                 }
                 todo = todo.split_off(start);
-                todo.retain(|r| !out.uids.contains_key(&hash_of(r)));
+                todo.retain(|r| !out.uids.contains_key(&r.erp_key_hash));
             }
         }
     }
@@ -226,7 +222,7 @@ fn absorb_inserts(out: &mut Answers, done: crate::sink::schedulehub::InsertOutco
 pub async fn update(
     writer: &ScheduleHubClient,
     entity: &str,
-    updates: Vec<(String, Record)>,
+    updates: Vec<(String, Outgoing)>,
     errors: &ErrorLog,
     cancel: &CancellationToken,
 ) -> Result<HashMap<String, String>, RunError> {

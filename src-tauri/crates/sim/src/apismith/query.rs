@@ -5,7 +5,7 @@
 use super::catalog::RV_COLUMN;
 use super::dataset::{Dataset, RowRef};
 use super::generate::{fmt_rv, Generator, Row};
-use serde::ser::{SerializeMap, SerializeSeq};
+use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -67,19 +67,8 @@ pub enum Direction {
     Desc,
 }
 
-/// Rows as JSON objects in declared column order, serialised without building `serde_json::Map`s.
-pub struct RowsJson(pub Vec<Row>);
-
-impl Serialize for RowsJson {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for row in &self.0 {
-            seq.serialize_element(&RowJson(row))?;
-        }
-        seq.end()
-    }
-}
-struct RowJson<'a>(&'a Row);
+/// A row as a JSON object in declared column order, serialised without building a `serde_json::Map`.
+pub struct RowJson<'a>(pub &'a Row);
 impl Serialize for RowJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;

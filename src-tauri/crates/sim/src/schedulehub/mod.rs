@@ -7,16 +7,17 @@ use crate::faults::detail;
 use crate::{auth, faults, Common};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use store::Hub;
+use store::{Facts, Hub};
 
 pub const MAX_BATCH: usize = 1000;
 
@@ -30,8 +31,9 @@ struct QueryBody {
     erp_key_hashes: Vec<String>,
 }
 #[derive(Deserialize)]
-struct InsertBody {
-    records: Vec<Value>,
+struct InsertBody<'a> {
+    #[serde(borrow)]
+    records: Vec<&'a RawValue>,
 }
 #[derive(Deserialize)]
 struct UpdateItem {
@@ -52,25 +54,22 @@ impl ScheduleHub {
         self.hub.lock().expect("schedulehub store poisoned")
     }
 
-    fn rejected(&self, rec: &Value) -> bool {
-        let hash = rec
-            .get("erp_key_hash")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+    fn rejected(&self, key_hash: &str) -> bool {
         self.common
             .faults
             .lock()
             .expect("fault state poisoned")
-            .reject(hash)
+            .reject(key_hash)
     }
 }
 
-/// Parses the body and checks the entity and the batch size; `Err` is the whole-request answer.
+/// Parses the body and checks the entity and the batch size; `Err` is the whole-request answer. The store is not
+/// locked while the body is parsed.
 #[allow(clippy::result_large_err)] // the finished answer, as in `auth::parse_body`
-fn prepare<T: serde::de::DeserializeOwned>(
+fn prepare<'a, T: Deserialize<'a>>(
     s: &ScheduleHub,
     entity: &str,
-    body: &Bytes,
+    body: &'a Bytes,
     len: impl Fn(&T) -> usize,
 ) -> Result<T, Response> {
     if !s.lock().knows(entity) {
@@ -89,6 +88,11 @@ fn prepare<T: serde::de::DeserializeOwned>(
     Ok(b)
 }
 
+/// A `200` answer whose JSON text is already written.
+fn json_text(status: StatusCode, text: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
 async fn health() -> Json<Value> {
     Json(json!({"status": "healthy"}))
 }
@@ -99,9 +103,29 @@ async fn batch_query(
     body: Bytes,
 ) -> Response {
     match prepare(&s, &entity, &body, |b: &QueryBody| b.erp_key_hashes.len()) {
-        Ok(b) => Json(s.lock().query(&entity, &b.erp_key_hashes)).into_response(),
+        Ok(b) => json_text(StatusCode::OK, s.lock().query(&entity, &b.erp_key_hashes)),
         Err(r) => r,
     }
+}
+
+#[derive(Serialize)]
+struct InsertResult<'a> {
+    erp_key_hash: &'a str,
+    uid: String,
+}
+
+#[derive(Serialize)]
+struct InsertFailure {
+    record: Value,
+    error: String,
+}
+
+#[derive(Serialize)]
+struct InsertAnswer<'a> {
+    success_count: usize,
+    failure_count: usize,
+    results: Vec<InsertResult<'a>>,
+    failures: Vec<InsertFailure>,
 }
 
 async fn batch_insert(
@@ -113,38 +137,47 @@ async fn batch_insert(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let (mut results, mut failures) = (Vec::new(), Vec::new());
+    // Each record's facts are read from its text before the store is locked.
+    let facts: Vec<Facts> = b.records.iter().map(|r| Facts::read(r)).collect();
     // Injected refusals are decided for the whole batch first (the same seeded sequence, one lock), then the batch
     // is applied in order under one lock of the store, so a parent earlier in the batch satisfies its children.
     let rejected: Vec<bool> = {
         let mut faults = s.common.faults.lock().expect("fault state poisoned");
-        b.records
-            .iter()
-            .map(|r| {
-                faults.reject(
-                    r.get("erp_key_hash")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default(),
-                )
-            })
-            .collect()
+        facts.iter().map(|f| faults.reject(f.key_hash())).collect()
     };
-    let mut hub = s.lock();
-    for (rec, rejected) in b.records.into_iter().zip(rejected) {
-        match hub.check(&rec, rejected) {
-            Ok(()) => {
-                let stored = hub.insert(&entity, rec);
-                results.push(json!({"erp_key_hash": stored["erp_key_hash"], "uid": stored["uid"]}));
+    let now = store::now();
+    let mut answer = InsertAnswer {
+        success_count: 0,
+        failure_count: 0,
+        results: Vec::with_capacity(b.records.len()),
+        failures: Vec::new(),
+    };
+    let mut refused = Vec::new();
+    {
+        let mut hub = s.lock();
+        for ((raw, f), rejected) in b.records.iter().zip(&facts).zip(rejected) {
+            match hub.check(f, rejected) {
+                Ok(key) => {
+                    let (uid, _) = hub.insert(&entity, raw, f, key, &now);
+                    answer.results.push(InsertResult {
+                        erp_key_hash: f.key_hash(),
+                        uid: uuid::Uuid::from_u128(uid).hyphenated().to_string(),
+                    });
+                }
+                Err(e) => refused.push((*raw, e)),
             }
-            Err(e) => failures.push(json!({"record": rec, "error": e})),
         }
     }
-    drop(hub);
-    Json(
-        json!({"success_count": results.len(), "failure_count": failures.len(), "results": results,
-                "failures": failures}),
-    )
-    .into_response()
+    answer.failures = refused
+        .into_iter()
+        .map(|(raw, error)| InsertFailure {
+            record: serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+            error,
+        })
+        .collect();
+    answer.success_count = answer.results.len();
+    answer.failure_count = answer.failures.len();
+    Json(answer).into_response()
 }
 
 async fn batch_update(
@@ -173,17 +206,22 @@ fn apply_update(
     uid: &str,
     data: &Map<String, Value>,
 ) -> Result<Value, (StatusCode, String)> {
-    let rejected = s.rejected(&Value::Object(data.clone()));
+    let rejected = s.rejected(
+        data.get("erp_key_hash")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+    );
     let mut hub = s.lock();
-    let Some(old) = hub.get(entity, uid) else {
+    let Some(mut merged) = hub.get(entity, uid) else {
         return Err((StatusCode::NOT_FOUND, format!("unknown uid: {uid}")));
     };
-    let mut merged = old.clone();
     merged.extend(data.clone());
-    hub.check(&Value::Object(merged), rejected)
+    let merged = Value::Object(merged);
+    let key = hub
+        .check(&Facts::of_value(&merged), rejected)
         .map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?;
     Ok(Value::Object(
-        hub.update(entity, uid, data).expect("checked above"),
+        hub.update(entity, uid, data, key).expect("checked above"),
     ))
 }
 
@@ -224,7 +262,7 @@ async fn by_hash(
             "query parameter erp_key_hash is required",
         );
     };
-    Json(hub.query(&entity, std::slice::from_ref(h))).into_response()
+    json_text(StatusCode::OK, hub.query(&entity, std::slice::from_ref(h)))
 }
 
 async fn single_insert(
@@ -232,14 +270,19 @@ async fn single_insert(
     Path(entity): Path<String>,
     body: Bytes,
 ) -> Response {
-    let rec: Value = match prepare(&s, &entity, &body, |_: &Value| 1) {
+    let raw: &RawValue = match prepare(&s, &entity, &body, |_: &&RawValue| 1) {
         Ok(r) => r,
         Err(r) => return r,
     };
-    let rejected = s.rejected(&rec);
+    let facts = Facts::read(raw);
+    let rejected = s.rejected(facts.key_hash());
+    let now = store::now();
     let mut hub = s.lock();
-    match hub.check(&rec, rejected) {
-        Ok(()) => (StatusCode::CREATED, Json(hub.insert(&entity, rec).clone())).into_response(),
+    match hub.check(&facts, rejected) {
+        Ok(key) => {
+            let (_, stored) = hub.insert(&entity, raw, &facts, key, &now);
+            json_text(StatusCode::CREATED, stored.get().to_owned())
+        }
         Err(e) => detail(StatusCode::UNPROCESSABLE_ENTITY, e),
     }
 }

@@ -87,11 +87,12 @@ impl ScheduleHubClient {
         Ok(out)
     }
 
-    /// S3: inserts `records`; refused records are listed in the outcome's `failures`.
-    pub async fn batch_insert(
+    /// S3: inserts `records` (`Record`s, or `Outgoing` texts); refused records are listed in the outcome's
+    /// `failures`.
+    pub async fn batch_insert<R: serde::Serialize + Sync>(
         &self,
         entity: &str,
-        records: &[Record],
+        records: &[R],
         cancel: &CancellationToken,
     ) -> Result<InsertOutcome, BatchError<InsertOutcome>> {
         let mut done = InsertOutcome::default();
@@ -142,18 +143,18 @@ impl ScheduleHubClient {
     }
 
     /// S4: `(uid, record)` pairs; unknown uids and refused values come back as failures.
-    pub async fn batch_update(
+    pub async fn batch_update<R: serde::Serialize + Sync>(
         &self,
         entity: &str,
-        updates: &[(String, Record)],
+        updates: &[(String, R)],
         cancel: &CancellationToken,
     ) -> Result<WriteOutcome, BatchError<WriteOutcome>> {
         #[derive(serde::Serialize)]
-        struct Item<'a> {
+        struct Item<'a, R> {
             uid: &'a str,
-            data: &'a Record,
+            data: &'a R,
         }
-        let items: Vec<Item<'_>> = updates
+        let items: Vec<Item<'_, R>> = updates
             .iter()
             .map(|(uid, data)| Item { uid, data })
             .collect();

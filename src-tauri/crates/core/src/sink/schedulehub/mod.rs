@@ -6,5 +6,5 @@ mod types;
 
 pub use client::{ScheduleHubClient, MAX_BATCH};
 pub use types::{
-    BatchError, InsertFailure, InsertOutcome, Inserted, Record, UidFailure, WriteOutcome,
+    BatchError, InsertFailure, InsertOutcome, Inserted, Outgoing, Record, UidFailure, WriteOutcome,
 };

@@ -9,6 +9,35 @@ use std::ops::Range;
 /// A record as sent or as answered (then with `uid`, `created_at`, `updated_at`).
 pub type Record = Map<String, Value>;
 
+/// A record ready to send: its JSON text, written once, and its `erp_key_hash` (to reconcile a request whose
+/// outcome is unknown). A batch of these is encoded by copying the texts, with no `Record` tree per row.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub erp_key_hash: String,
+    pub json: Box<serde_json::value::RawValue>,
+}
+
+impl Outgoing {
+    /// The text of a record held as a tree (parked children, tests).
+    pub fn from_record(r: &Record) -> Outgoing {
+        let json = serde_json::value::to_raw_value(r).expect("a JSON object serialises");
+        Outgoing {
+            erp_key_hash: r
+                .get("erp_key_hash")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            json,
+        }
+    }
+}
+
+impl Serialize for Outgoing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.json.serialize(s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inserted {
     pub erp_key_hash: String,
