@@ -168,7 +168,7 @@ fn cpu(c: &mut Criterion<ThreadCpuTime>) {
                 rowversion: x.rowversion.clone(),
                 target_uid: Some(uuid::Uuid::now_v7().to_string()),
                 active: true,
-                last_seen_run: RunId::new(),
+                seen_by: None,
             };
             (x.bk_hash, rec)
         })
@@ -288,11 +288,15 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
         let conn = db.conn().unwrap();
         b.iter_batched(
             || known_page().iter().map(|x| x.bk_hash).collect::<Vec<_>>(),
-            |bks| record_index::lookup(&conn, entity, &bks).unwrap().len(),
+            |bks| {
+                record_index::lookup_for_run(&conn, entity, RunId::new(), &bks)
+                    .unwrap()
+                    .len()
+            },
             BatchSize::LargeInput,
         )
     });
-    // An incremental night: every row of the page is known and recorded again (skipped or updated).
+    // An incremental night: every row of the page is known and unchanged (skipped): only seen marks are written.
     g.bench_function("lookup_and_upsert_10k_known", |b| {
         let (db, entity) = (&file().db, file().entity);
         b.iter_batched(
@@ -300,9 +304,37 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
             |ids| {
                 let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
                 let ups = upserts(ids, &uids);
+                let run = RunId::new();
                 db.write(|tx| {
-                    let found = record_index::lookup(tx, entity, &bks)?;
-                    record_index::upsert(tx, entity, RunId::new(), &ups)?;
+                    let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                    record_index::upsert(tx, entity, run, &ups)?;
+                    Ok(found.len())
+                })
+                .unwrap()
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    // The same night with every tenth row changed since the last run: those records are rewritten (by id), the
+    // rest only get their seen marks.
+    let mut night = 0u64;
+    g.bench_function("lookup_and_upsert_10k_known_tenth_changed", |b| {
+        let (db, entity) = (&file().db, file().entity);
+        b.iter_batched(
+            || {
+                night += 1;
+                let changed = syncflow_core::identity::data_hash_of(&format!("night {night}"));
+                let mut ids = known_page().to_vec();
+                ids.iter_mut().step_by(10).for_each(|x| x.data_hash = changed);
+                ids
+            },
+            |ids| {
+                let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
+                let ups = upserts(&ids, &uids);
+                let run = RunId::new();
+                db.write(|tx| {
+                    let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                    record_index::upsert(tx, entity, run, &ups)?;
                     Ok(found.len())
                 })
                 .unwrap()
@@ -328,9 +360,10 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
             |ids| {
                 let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
                 let ups = upserts(&ids, &uids);
+                let run = RunId::new();
                 db.write(|tx| {
-                    let found = record_index::lookup(tx, entity, &bks)?;
-                    record_index::upsert(tx, entity, RunId::new(), &ups)?;
+                    let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                    record_index::upsert(tx, entity, run, &ups)?;
                     Ok(found.len())
                 })
                 .unwrap()

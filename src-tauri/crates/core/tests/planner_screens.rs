@@ -254,6 +254,8 @@ async fn removing_connections_deletes_their_entities_and_all_their_state() {
     for table in [
         "runs",
         "record_index",
+        "record_index_entities",
+        "record_seen",
         "failed_records",
         "pending_children",
         "run_samples",
@@ -275,6 +277,8 @@ async fn removing_connections_deletes_their_entities_and_all_their_state() {
         "runs",
         "run_samples",
         "record_index",
+        "record_index_entities",
+        "record_seen",
         "failed_records",
         "pending_children",
         "schedules",

@@ -132,7 +132,7 @@ impl Uncommitted {
                     rowversion: rv.clone(),
                     target_uid: uid.clone(),
                     active: true,
-                    last_seen_run: run,
+                    seen_by: Some(run),
                 }),
             );
         }
@@ -151,7 +151,7 @@ impl Uncommitted {
             match (self.0.get(k), stored.get_mut(k)) {
                 (None, _) => {}
                 // `touch_seen` only marks records the index already has.
-                (Some(None), Some(s)) => s.last_seen_run = run,
+                (Some(None), Some(s)) => s.seen_by = Some(run),
                 (Some(None), None) => {}
                 (Some(Some(u)), Some(s)) => {
                     // An upsert without a uid (a skipped row) keeps the stored uid.
@@ -235,7 +235,7 @@ pub async fn decide_page(
             })
             .collect();
         let bks: Vec<BkHash> = keys.iter().map(|k| k.bk_hash).collect();
-        let mut stored = record_index::lookup(&*db.conn()?, entity, &bks)?;
+        let mut stored = record_index::lookup_for_run(&*db.conn()?, entity, run, &bks)?;
         uncommitted.apply(run, &mut stored, &bks);
         let read_before_resume: Vec<bool> = bks
             .iter()
@@ -456,20 +456,21 @@ pub async fn send_page(
 mod tests {
     use super::*;
 
-    fn stored(bk: u128, data: u8, uid: &str, run: RunId) -> IndexedRecord {
+    /// A record as the lookup for the page's run returns it: stored earlier, not seen by this run yet.
+    fn stored(bk: u128, data: u8, uid: &str) -> IndexedRecord {
         IndexedRecord {
             bk_hash: BkHash(bk),
             data_hash: DataHash([data; 32]),
             rowversion: None,
             target_uid: Some(uid.into()),
             active: true,
-            last_seen_run: run,
+            seen_by: None,
         }
     }
 
     #[test]
     fn the_next_page_sees_an_uncommitted_page_as_if_its_checkpoint_had_landed() {
-        let (old_run, run) = (RunId::new(), RunId::new());
+        let run = RunId::new();
         let page = PageResult {
             upserts: vec![
                 // New on the uncommitted page (inserted, uid known).
@@ -483,15 +484,15 @@ mod tests {
         };
         let overlay = Uncommitted::of(run, &page);
         let mut index = BkMap::default();
-        index.insert(BkHash(2), stored(2, 9, "uid-2", old_run));
-        index.insert(BkHash(3), stored(3, 3, "uid-3", old_run));
+        index.insert(BkHash(2), stored(2, 9, "uid-2"));
+        index.insert(BkHash(3), stored(3, 3, "uid-3"));
         let keys = [BkHash(1), BkHash(2), BkHash(3), BkHash(4), BkHash(5)];
         overlay.apply(run, &mut index, &keys);
 
         let one = &index[&BkHash(1)];
         assert_eq!(
-            (one.target_uid.as_deref(), one.last_seen_run),
-            (Some("uid-1"), run),
+            (one.target_uid.as_deref(), one.seen_by),
+            (Some("uid-1"), Some(run)),
             "a key inserted on the uncommitted page is known, seen by this run"
         );
         let two = &index[&BkHash(2)];
@@ -502,8 +503,8 @@ mod tests {
             "a skip keeps the stored uid"
         );
         assert_eq!(
-            index[&BkHash(3)].last_seen_run,
-            run,
+            index[&BkHash(3)].seen_by,
+            Some(run),
             "a seen mark moves to this run"
         );
         assert_eq!(

@@ -53,7 +53,17 @@ pub fn remove_connections(db: &Db, names: &[&str]) -> Result<Removed, StoreError
             failed_records: count("failed_records WHERE entity_id")?,
         };
         // The record index has no foreign key (it is the hot table); the rest cascades from `entities`.
-        tx.execute(&format!("DELETE FROM record_index WHERE entity_id IN ({ENTITIES})"), [&names])?;
+        const NUMBERS: &str = "SELECT no FROM record_index_entities WHERE entity_id IN";
+        for table in ["record_index", "record_seen"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE entity_no IN ({NUMBERS} ({ENTITIES}))"),
+                [&names],
+            )?;
+        }
+        tx.execute(
+            &format!("DELETE FROM record_index_entities WHERE entity_id IN ({ENTITIES})"),
+            [&names],
+        )?;
         // Parent references point across the removed entities: drop them before the entities themselves.
         tx.execute(
             &format!(
