@@ -163,6 +163,7 @@ fn cpu(c: &mut Criterion<ThreadCpuTime>) {
                 syncflow_core::identity::data_hash_of("old")
             };
             let rec = record_index::IndexedRecord {
+                id: None,
                 bk_hash: x.bk_hash,
                 data_hash,
                 rowversion: x.rowversion.clone(),
@@ -221,6 +222,27 @@ fn upserts<'a>(ids: &'a [Identity], uids: &'a [String]) -> Vec<IndexUpsert<'a>> 
             target_uid: Some(uid),
         })
         .collect()
+}
+
+/// What a page's checkpoint records after the lookup `found`: rows equal to their stored record (a skip whose data
+/// and rowversion did not move) only get their seen marks, by the ids the lookup found; the rest are upserted.
+fn record_page(
+    tx: &rusqlite::Transaction<'_>,
+    entity: EntityId,
+    run: RunId,
+    found: &BkMap<record_index::IndexedRecord>,
+    rows: &[IndexUpsert<'_>],
+) -> Result<usize, syncflow_core::store::StoreError> {
+    let mut unchanged = Vec::new();
+    let mut rest = Vec::new();
+    for r in rows {
+        match record_index::unchanged_id(found.get(&r.bk_hash), r.data_hash, r.rowversion) {
+            Some(id) => unchanged.push(id),
+            None => rest.push(r.clone()),
+        }
+    }
+    record_index::mark_seen_ids(tx, entity, run, &unchanged)?;
+    record_index::upsert(tx, entity, run, &rest)
 }
 
 /// Pages of known records the iterations walk through (kept in memory; a bigger index has more pages on file).
@@ -307,7 +329,7 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
                 let run = RunId::new();
                 db.write(|tx| {
                     let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
-                    record_index::upsert(tx, entity, run, &ups)?;
+                    record_page(tx, entity, run, &found, &ups)?;
                     Ok(found.len())
                 })
                 .unwrap()
@@ -334,7 +356,7 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
                 let run = RunId::new();
                 db.write(|tx| {
                     let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
-                    record_index::upsert(tx, entity, run, &ups)?;
+                    record_page(tx, entity, run, &found, &ups)?;
                     Ok(found.len())
                 })
                 .unwrap()
@@ -363,7 +385,7 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
                 let run = RunId::new();
                 db.write(|tx| {
                     let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
-                    record_index::upsert(tx, entity, run, &ups)?;
+                    record_page(tx, entity, run, &found, &ups)?;
                     Ok(found.len())
                 })
                 .unwrap()

@@ -146,11 +146,14 @@ async fn a_resumed_full_run_deletes_exactly_the_rows_neither_part_saw() {
     let h = harness(6_000, 0.0, "page_size = 500").await;
     h.run("sites", false).await;
     h.run("inventory_items", false).await;
-    // 40 rows disappear, spread over the whole read: some before the cancel, some after.
+    // 40 rows disappear, spread over the whole read: some before the cancel, some after. Every row's rowversion
+    // moves past the entity's watermark (a resumed read sorted by rowversion picks up at the highest one committed,
+    // and a run's committed rowversion starts at the entity's watermark), so the run rewrites each record's
+    // rowversion besides marking it seen.
     h.sim
         .mutate(&Mutation {
             delete_rows: (0..6_000).step_by(150).collect(),
-            ..mutation(0..0, 0..0, 0, 0..0)
+            ..mutation(0..0, 0..6_000, 0, 0..0)
         })
         .unwrap();
     h.sim.set_apismith_faults(syncflow_sim::Faults {
@@ -185,7 +188,16 @@ async fn a_resumed_full_run_deletes_exactly_the_rows_neither_part_saw() {
 
     h.sim.reset_faults();
     let resumed = h.run("inventory_items", true).await;
-    assert_eq!(resumed.status, RunStatus::Completed, "{:?}", resumed.error);
+    assert_eq!(
+        resumed.status,
+        RunStatus::Completed,
+        "{:?} {:?} {:?} marks {} {}",
+        resumed.error,
+        resumed.report.deletes,
+        resumed.report.counters,
+        marks(first),
+        marks(resumed.run_id)
+    );
     let rec = syncflow_core::store::runs::get(&h.db, resumed.run_id).unwrap();
     assert_eq!(rec.resumed_from, Some(first));
     assert!(

@@ -37,6 +37,8 @@ pub struct PageResult {
     pub upserts: Vec<(BkHash, DataHash, Option<String>, Option<String>)>,
     /// Keys that exist in the source but did not load (failed, parked): a complete run must not delete them.
     pub seen: Vec<BkHash>,
+    /// (bk, record id) of skipped rows equal to their stored record (same data and rowversion): only marked seen.
+    pub unchanged: Vec<(BkHash, i64)>,
     pub parked: Vec<Parked>,
     /// The batch of inserts noted in flight (cleared by the checkpoint).
     pub flight_batch: Option<String>,
@@ -120,13 +122,14 @@ pub struct Uncommitted(Arc<BkMap<Option<IndexedRecord>>>);
 impl Uncommitted {
     pub fn of(run: RunId, page: &PageResult) -> Uncommitted {
         let mut m: BkMap<Option<IndexedRecord>> = BkMap::with_capacity_and_hasher(
-            page.upserts.len() + page.seen.len(),
+            page.upserts.len() + page.seen.len() + page.unchanged.len(),
             Default::default(),
         );
         for (b, d, rv, uid) in &page.upserts {
             m.insert(
                 *b,
                 Some(IndexedRecord {
+                    id: None,
                     bk_hash: *b,
                     data_hash: *d,
                     rowversion: rv.clone(),
@@ -136,7 +139,7 @@ impl Uncommitted {
                 }),
             );
         }
-        for b in &page.seen {
+        for b in page.seen.iter().chain(page.unchanged.iter().map(|(b, _)| b)) {
             m.entry(*b).or_insert(None);
         }
         Uncommitted(Arc::new(m))
@@ -225,7 +228,7 @@ pub async fn decide_page(
     let db = ctx.db.clone();
     let uncommitted = uncommitted.clone();
     let resumed_at = resumed_at.map(str::to_owned);
-    let (decisions, read_before_resume) = tokio::task::spawn_blocking(move || {
+    let (decisions, read_before_resume, unchanged) = tokio::task::spawn_blocking(move || {
         let keys: Vec<RowKey<'_>> = owned
             .iter()
             .map(|(b, d, r)| RowKey {
@@ -245,7 +248,15 @@ pub async fn decide_page(
                     (Some(at), Some(rv)) if crate::rowversion::compare(rv, at).is_le())
             })
             .collect();
-        Ok::<_, RunError>((delta::decide(&keys, &stored, run), read_before_resume))
+        let unchanged: Vec<Option<i64>> = keys
+            .iter()
+            .map(|k| record_index::unchanged_id(stored.get(&k.bk_hash), k.data_hash, k.rowversion))
+            .collect();
+        Ok::<_, RunError>((
+            delta::decide(&keys, &stored, run),
+            read_before_resume,
+            unchanged,
+        ))
     })
     .await
     .map_err(|e| RunError::Internal(e.to_string()))??;
@@ -271,10 +282,11 @@ pub async fn decide_page(
 
     let mut inserts: Vec<(usize, Record)> = Vec::new();
     let mut updates: Vec<(usize, String, Record)> = Vec::new();
-    for ((&i, d), &reread) in goods
+    for (((&i, d), &reread), &same) in goods
         .iter()
         .zip(&decisions.decisions)
         .zip(&read_before_resume)
+        .zip(&unchanged)
     {
         let g = prepared[i].outcome.as_ref().expect("good");
         // The same key twice in one run is listed in the summary (SPEC §5). Rows are counted once each: a key that
@@ -291,8 +303,15 @@ pub async fn decide_page(
             Op::Skip => {
                 res.ends[i] = RowEnd::Skipped;
                 res.counters.skipped += 1;
-                res.upserts
-                    .push((g.id.bk_hash, g.id.data_hash, g.id.rowversion.clone(), None));
+                match same {
+                    Some(id) => res.unchanged.push((g.id.bk_hash, id)),
+                    None => res.upserts.push((
+                        g.id.bk_hash,
+                        g.id.data_hash,
+                        g.id.rowversion.clone(),
+                        None,
+                    )),
+                }
             }
             Op::Insert | Op::Update => {
                 let missing = plans.iter().zip(&g.parents).find_map(|(p, l)| {
@@ -459,6 +478,7 @@ mod tests {
     /// A record as the lookup for the page's run returns it: stored earlier, not seen by this run yet.
     fn stored(bk: u128, data: u8, uid: &str) -> IndexedRecord {
         IndexedRecord {
+            id: Some(bk as i64),
             bk_hash: BkHash(bk),
             data_hash: DataHash([data; 32]),
             rowversion: None,

@@ -40,6 +40,9 @@ pub type BkMap<V> = HashMap<BkHash, V, BuildHasherDefault<BkHasher>>;
 /// One stored record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexedRecord {
+    /// The record's id in the index (what seen marks refer to); `None` for a record a page not yet committed is
+    /// about to write.
+    pub id: Option<i64>,
     pub bk_hash: BkHash,
     pub data_hash: DataHash,
     pub rowversion: Option<String>,
@@ -85,6 +88,7 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, IndexedRecord)> {
     Ok((
         r.get(0)?,
         IndexedRecord {
+            id: Some(r.get(0)?),
             bk_hash: BkHash(u128::from_be_bytes(hash_bytes(r, 1)?)),
             data_hash: DataHash(hash_bytes(r, 2)?),
             rowversion: r.get(3)?,
@@ -399,6 +403,37 @@ pub fn touch_seen(
     let n = ids.len();
     mark_seen(tx, no, run, &mut ids)?;
     Ok(n)
+}
+
+/// The id of `stored` when a row with `data_hash` and `rowversion` leaves it exactly as it is (active, same data,
+/// same rowversion): such a row is recorded by `mark_seen_ids` alone, without rewriting the record.
+pub fn unchanged_id(
+    stored: Option<&IndexedRecord>,
+    data_hash: DataHash,
+    rowversion: Option<&str>,
+) -> Option<i64> {
+    stored
+        .filter(|s| s.active && s.data_hash == data_hash && s.rowversion.as_deref() == rowversion)
+        .and_then(|s| s.id)
+}
+
+/// Marks records, by the ids the page's lookup found, as seen by `run` (rows `unchanged_id` found unchanged), in the
+/// caller's checkpoint transaction: a bit each, no record rewritten.
+pub fn mark_seen_ids(
+    tx: &Transaction<'_>,
+    entity: EntityId,
+    run: RunId,
+    ids: &[i64],
+) -> Result<usize, StoreError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let no = entity_no(tx, entity)?.ok_or_else(|| {
+        StoreError::Invalid(format!("entity {entity} has no records to mark seen"))
+    })?;
+    let mut ids = ids.to_vec();
+    mark_seen(tx, no, run, &mut ids)?;
+    Ok(ids.len())
 }
 
 /// Moves the seen marks of an earlier run to the run that continues it (added to any it has already).
