@@ -347,7 +347,9 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
                 night += 1;
                 let changed = syncflow_core::identity::data_hash_of(&format!("night {night}"));
                 let mut ids = known_page().to_vec();
-                ids.iter_mut().step_by(10).for_each(|x| x.data_hash = changed);
+                ids.iter_mut()
+                    .step_by(10)
+                    .for_each(|x| x.data_hash = changed);
                 ids
             },
             |ids| {

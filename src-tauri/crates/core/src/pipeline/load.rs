@@ -139,7 +139,11 @@ impl Uncommitted {
                 }),
             );
         }
-        for b in page.seen.iter().chain(page.unchanged.iter().map(|(b, _)| b)) {
+        for b in page
+            .seen
+            .iter()
+            .chain(page.unchanged.iter().map(|(b, _)| b))
+        {
             m.entry(*b).or_insert(None);
         }
         Uncommitted(Arc::new(m))

@@ -290,7 +290,8 @@ mod tests {
                              VALUES ({id}?1, ?2, ?3, {rv}, {uid}, 'active', ?4, ?4, '2026-01-01T00:00:00.000Z')"
                         );
                         if hex_hashes {
-                            let params = rusqlite::params![entity, b.to_string(), data.to_string(), r];
+                            let params =
+                                rusqlite::params![entity, b.to_string(), data.to_string(), r];
                             conn.execute(&insert, params).unwrap();
                         } else {
                             let bk_bytes = b.0.to_be_bytes();
@@ -315,10 +316,18 @@ mod tests {
                 (bk, data, Some("0x00000000000007D3")),
                 "hashes read back from version {from} must be the ones stored"
             );
-            assert_eq!((rec.target_uid.as_deref(), rec.active), (Some("uid-1"), true));
+            assert_eq!(
+                (rec.target_uid.as_deref(), rec.active),
+                (Some("uid-1"), true)
+            );
             let seen = |r: RunId, b: BkHash| record_index::seen_by(&conn, entity, r, b).unwrap();
             assert_eq!(
-                [seen(run, bk), seen(run, bk2), seen(other_run, bk2), seen(other_run, bk)],
+                [
+                    seen(run, bk),
+                    seen(run, bk2),
+                    seen(other_run, bk2),
+                    seen(other_run, bk)
+                ],
                 [true, false, true, false],
                 "each record upgraded from version {from} is seen by its last run, and only by it"
             );

@@ -158,7 +158,10 @@ impl SeenBits {
         let mut put = |r: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
             let bits = r.get_ref(1)?.as_blob().map_err(|e| bad(1, e.to_string()))?;
             if bits.len() != CHUNK_BYTES {
-                return Err(bad(1, format!("a seen chunk has {} bytes, not {CHUNK_BYTES}", bits.len())));
+                return Err(bad(
+                    1,
+                    format!("a seen chunk has {} bytes, not {CHUNK_BYTES}", bits.len()),
+                ));
             }
             out.insert(r.get(0)?, bits.to_vec());
             Ok(())
@@ -192,24 +195,36 @@ impl SeenBits {
     }
 
     fn count(&self) -> usize {
-        self.0.values().flatten().map(|b| b.count_ones() as usize).sum()
+        self.0
+            .values()
+            .flatten()
+            .map(|b| b.count_ones() as usize)
+            .sum()
     }
 }
 
 /// Adds record ids to `run`'s seen marks: each chunk they fall in is read, changed and written once.
-fn mark_seen(tx: &Transaction<'_>, entity_no: i64, run: RunId, ids: &mut [i64]) -> Result<(), StoreError> {
+fn mark_seen(
+    tx: &Transaction<'_>,
+    entity_no: i64,
+    run: RunId,
+    ids: &mut [i64],
+) -> Result<(), StoreError> {
     if ids.is_empty() {
         return Ok(());
     }
     ids.sort_unstable();
-    let mut read = tx.prepare_cached("SELECT bits FROM record_seen WHERE run_id = ?1 AND chunk = ?2")?;
+    let mut read =
+        tx.prepare_cached("SELECT bits FROM record_seen WHERE run_id = ?1 AND chunk = ?2")?;
     let mut write = tx.prepare_cached(
         "INSERT INTO record_seen (entity_no, run_id, chunk, bits) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (run_id, chunk) DO UPDATE SET bits = excluded.bits",
     )?;
     for group in ids.chunk_by(|a, b| a >> 14 == b >> 14) {
         let chunk = group[0] >> 14;
-        let stored: Option<Vec<u8>> = read.query_row(params![run, chunk], |r| r.get(0)).optional()?;
+        let stored: Option<Vec<u8>> = read
+            .query_row(params![run, chunk], |r| r.get(0))
+            .optional()?;
         let mut bits = match stored {
             Some(b) if b.len() == CHUNK_BYTES => b,
             Some(b) => {
@@ -307,10 +322,19 @@ pub fn upsert(
     let no = entity_no_or_new(tx, entity)?;
     // One row per key: of two rows with one key the later wins, keeping the earlier's uid if it brings none (what
     // recording them one after the other would leave).
-    let mut wanted: BkMap<IndexUpsert<'_>> = BkMap::with_capacity_and_hasher(rows.len(), Default::default());
+    let mut wanted: BkMap<IndexUpsert<'_>> =
+        BkMap::with_capacity_and_hasher(rows.len(), Default::default());
     for r in rows {
-        let uid = r.target_uid.or_else(|| wanted.get(&r.bk_hash).and_then(|w| w.target_uid));
-        wanted.insert(r.bk_hash, IndexUpsert { target_uid: uid, ..r.clone() });
+        let uid = r
+            .target_uid
+            .or_else(|| wanted.get(&r.bk_hash).and_then(|w| w.target_uid));
+        wanted.insert(
+            r.bk_hash,
+            IndexUpsert {
+                target_uid: uid,
+                ..r.clone()
+            },
+        );
     }
     let keys: Vec<BkHash> = wanted.keys().copied().collect();
     // Which keys are stored, under which id, and whether their record differs: read in place, nothing allocated.
@@ -351,7 +375,13 @@ pub fn upsert(
         )?;
         for (id, bk) in &changed {
             let w = &wanted[bk];
-            update.execute(params![id, &w.data_hash.0[..], w.rowversion, w.target_uid, now])?;
+            update.execute(params![
+                id,
+                &w.data_hash.0[..],
+                w.rowversion,
+                w.target_uid,
+                now
+            ])?;
         }
     }
     if found.len() < wanted.len() {
@@ -366,8 +396,10 @@ pub fn upsert(
         insert.raw_bind_parameter(6, &run_text)?;
         insert.raw_bind_parameter(7, &now)?;
         // In key order, so consecutive inserts touch neighbouring pages of the key index.
-        let mut new: Vec<&IndexUpsert<'_>> =
-            wanted.values().filter(|w| !found.contains_key(&w.bk_hash)).collect();
+        let mut new: Vec<&IndexUpsert<'_>> = wanted
+            .values()
+            .filter(|w| !found.contains_key(&w.bk_hash))
+            .collect();
         new.sort_unstable_by_key(|w| w.bk_hash);
         for w in new {
             insert.raw_bind_parameter(2, &bk_bytes(&w.bk_hash)[..])?;
@@ -465,7 +497,11 @@ pub fn transfer_seen(
 
 /// Drops the seen marks of the entity's runs other than `keep`: only the latest run's marks are ever read (deletes
 /// of a complete run, its held deletes, the run that resumes it).
-pub fn forget_seen(tx: &Transaction<'_>, entity: EntityId, keep: &[RunId]) -> Result<usize, StoreError> {
+pub fn forget_seen(
+    tx: &Transaction<'_>,
+    entity: EntityId,
+    keep: &[RunId],
+) -> Result<usize, StoreError> {
     let Some(no) = entity_no(tx, entity)? else {
         return Ok(0);
     };
@@ -492,8 +528,8 @@ pub fn count_unseen(conn: &Connection, entity: EntityId, run: RunId) -> Result<u
         return Ok(0);
     };
     let seen = SeenBits::load(conn, run, None)?;
-    let mut st =
-        conn.prepare_cached("SELECT id FROM record_index WHERE entity_no = ?1 AND state = 'active'")?;
+    let mut st = conn
+        .prepare_cached("SELECT id FROM record_index WHERE entity_no = ?1 AND state = 'active'")?;
     let mut rows = st.query([no])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
@@ -651,17 +687,36 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(5));
         // A skip (no uid) equal to the record, and a changed row.
         f.upsert(second, &[row(1, 1, None), row(2, 9, None)]);
-        assert_eq!(f.updated_at(1), one, "the unchanged record is not rewritten");
+        assert_eq!(
+            f.updated_at(1),
+            one,
+            "the unchanged record is not rewritten"
+        );
         assert_ne!(f.updated_at(2), two, "the changed record is");
         let conn = f.db.conn().unwrap();
-        let found = lookup_for_run(&conn, f.entity, second, &[BkHash(1), BkHash(2), BkHash(3)]).unwrap();
+        let found =
+            lookup_for_run(&conn, f.entity, second, &[BkHash(1), BkHash(2), BkHash(3)]).unwrap();
         assert_eq!(found.len(), 2);
-        assert!(found.values().all(|r| r.seen_by == Some(second)), "{found:?}");
+        assert!(
+            found.values().all(|r| r.seen_by == Some(second)),
+            "{found:?}"
+        );
         assert_eq!(found[&BkHash(2)].data_hash, DataHash([9; 32]));
-        assert_eq!(found[&BkHash(2)].target_uid.as_deref(), Some("uid-2"), "a skip keeps the stored uid");
+        assert_eq!(
+            found[&BkHash(2)].target_uid.as_deref(),
+            Some("uid-2"),
+            "a skip keeps the stored uid"
+        );
         let earlier = lookup_for_run(&conn, f.entity, first, &[BkHash(1)]).unwrap();
-        assert_eq!(earlier[&BkHash(1)].seen_by, Some(first), "each run has its own marks");
-        assert_eq!(lookup(&conn, f.entity, &[BkHash(1)]).unwrap()[&BkHash(1)].seen_by, None);
+        assert_eq!(
+            earlier[&BkHash(1)].seen_by,
+            Some(first),
+            "each run has its own marks"
+        );
+        assert_eq!(
+            lookup(&conn, f.entity, &[BkHash(1)]).unwrap()[&BkHash(1)].seen_by,
+            None
+        );
     }
 
     #[test]
@@ -669,7 +724,9 @@ mod tests {
         let f = fixture();
         let run = RunId::new();
         f.upsert(run, &[row(1, 1, Some("uid-a")), row(1, 2, None)]);
-        let rec = get(&f.db.conn().unwrap(), f.entity, BkHash(1)).unwrap().unwrap();
+        let rec = get(&f.db.conn().unwrap(), f.entity, BkHash(1))
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (rec.data_hash, rec.target_uid.as_deref()),
             (DataHash([2; 32]), Some("uid-a"))
@@ -687,23 +744,47 @@ mod tests {
             .collect();
         f.upsert(RunId::new(), &all);
         let run = RunId::new();
-        let seen: Vec<IndexUpsert<'_>> = all.iter().step_by(3).cloned().map(|r| IndexUpsert { target_uid: None, ..r }).collect();
+        let seen: Vec<IndexUpsert<'_>> = all
+            .iter()
+            .step_by(3)
+            .map(|r| IndexUpsert {
+                target_uid: None,
+                ..r.clone()
+            })
+            .collect();
         f.upsert(run, &seen[..seen.len() / 2]);
         let failed: Vec<BkHash> = seen[seen.len() / 2..].iter().map(|r| r.bk_hash).collect();
-        let touched = f.db.write(|tx| touch_seen(tx, f.entity, run, &failed)).unwrap();
+        let touched =
+            f.db.write(|tx| touch_seen(tx, f.entity, run, &failed))
+                .unwrap();
         assert_eq!(touched, failed.len());
         let chunks = f.count("SELECT COUNT(*) FROM record_seen");
-        assert!(chunks >= 3 * 2, "both runs' marks span three chunks: {chunks}");
+        assert!(
+            chunks >= 3 * 2,
+            "both runs' marks span three chunks: {chunks}"
+        );
 
-        let mut expected: Vec<u128> = all.iter().enumerate().filter(|(i, _)| i % 3 != 0).map(|(_, r)| r.bk_hash.0).collect();
+        let mut expected: Vec<u128> = all
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 3 != 0)
+            .map(|(_, r)| r.bk_hash.0)
+            .collect();
         expected.sort_unstable();
         let conn = f.db.conn().unwrap();
-        assert_eq!(count_unseen(&conn, f.entity, run).unwrap(), expected.len() as u64);
+        assert_eq!(
+            count_unseen(&conn, f.entity, run).unwrap(),
+            expected.len() as u64
+        );
         assert_eq!(f.unseen(run), expected);
 
         // Deleting some marks them deleted and seen: they leave the unseen set, the rest stay.
         let gone: Vec<BkHash> = expected[..1_000].iter().map(|&b| BkHash(b)).collect();
-        assert_eq!(f.db.write(|tx| mark_deleted(tx, f.entity, run, &gone)).unwrap(), 1_000);
+        assert_eq!(
+            f.db.write(|tx| mark_deleted(tx, f.entity, run, &gone))
+                .unwrap(),
+            1_000
+        );
         assert_eq!(f.unseen(run), expected[1_000..]);
         assert_eq!(count_active(&conn, f.entity).unwrap(), 39_000);
     }
@@ -712,15 +793,30 @@ mod tests {
     fn a_continuing_run_takes_over_the_marks_and_older_runs_are_forgotten() {
         let f = fixture();
         let (old, first, next) = (RunId::new(), RunId::new(), RunId::new());
-        f.upsert(old, &(1..=6u128).map(|i| row(i, 1, Some("uid"))).collect::<Vec<_>>());
+        f.upsert(
+            old,
+            &(1..=6u128)
+                .map(|i| row(i, 1, Some("uid")))
+                .collect::<Vec<_>>(),
+        );
         f.upsert(first, &[row(1, 1, None), row(2, 1, None)]);
         // The continuing run has seen a record of its own already.
         f.upsert(next, &[row(3, 1, None)]);
-        let moved = f.db.write(|tx| transfer_seen(tx, f.entity, first, next)).unwrap();
+        let moved =
+            f.db.write(|tx| transfer_seen(tx, f.entity, first, next))
+                .unwrap();
         assert_eq!(moved, 2);
         let conn = f.db.conn().unwrap();
-        assert_eq!(count_unseen(&conn, f.entity, next).unwrap(), 3, "records 4 to 6");
-        assert_eq!(count_unseen(&conn, f.entity, first).unwrap(), 6, "the first run has no marks left");
+        assert_eq!(
+            count_unseen(&conn, f.entity, next).unwrap(),
+            3,
+            "records 4 to 6"
+        );
+        assert_eq!(
+            count_unseen(&conn, f.entity, first).unwrap(),
+            6,
+            "the first run has no marks left"
+        );
         let forgotten = f.db.write(|tx| forget_seen(tx, f.entity, &[next])).unwrap();
         assert_eq!(forgotten, 1, "the old run's one chunk");
         assert_eq!(count_unseen(&conn, f.entity, old).unwrap(), 6);
@@ -729,7 +825,11 @@ mod tests {
 
     impl Fixture {
         fn count(&self, sql: &str) -> i64 {
-            self.db.conn().unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+            self.db
+                .conn()
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap()
         }
     }
 }
