@@ -153,7 +153,12 @@ struct SeenBits(HashMap<i64, Vec<u8>>);
 
 impl SeenBits {
     /// The run's chunks, or only those in `chunks`.
-    fn load(conn: &Connection, run: RunId, chunks: Option<&[i64]>) -> Result<SeenBits, StoreError> {
+    fn load(
+        conn: &Connection,
+        entity_no: i64,
+        run: RunId,
+        chunks: Option<&[i64]>,
+    ) -> Result<SeenBits, StoreError> {
         let mut out = HashMap::new();
         let mut put = |r: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
             let bits = r.get_ref(1)?.as_blob().map_err(|e| bad(1, e.to_string()))?;
@@ -169,18 +174,19 @@ impl SeenBits {
         match chunks {
             Some(c) => {
                 let mut st = conn.prepare_cached(
-                    "SELECT chunk, bits FROM record_seen WHERE run_id = ?1 AND chunk IN rarray(?2)",
+                    "SELECT chunk, bits FROM record_seen WHERE entity_no = ?1 AND run_id = ?2 AND chunk IN rarray(?3)",
                 )?;
                 let list: Array = Rc::new(c.iter().map(|&c| SqlValue::Integer(c)).collect());
-                let mut rows = st.query(params![run, list])?;
+                let mut rows = st.query(params![entity_no, run, list])?;
                 while let Some(r) = rows.next()? {
                     put(r)?;
                 }
             }
             None => {
-                let mut st =
-                    conn.prepare_cached("SELECT chunk, bits FROM record_seen WHERE run_id = ?1")?;
-                let mut rows = st.query([run])?;
+                let mut st = conn.prepare_cached(
+                    "SELECT chunk, bits FROM record_seen WHERE entity_no = ?1 AND run_id = ?2",
+                )?;
+                let mut rows = st.query(params![entity_no, run])?;
                 while let Some(r) = rows.next()? {
                     put(r)?;
                 }
@@ -214,16 +220,17 @@ fn mark_seen(
         return Ok(());
     }
     ids.sort_unstable();
-    let mut read =
-        tx.prepare_cached("SELECT bits FROM record_seen WHERE run_id = ?1 AND chunk = ?2")?;
+    let mut read = tx.prepare_cached(
+        "SELECT bits FROM record_seen WHERE entity_no = ?1 AND run_id = ?2 AND chunk = ?3",
+    )?;
     let mut write = tx.prepare_cached(
         "INSERT INTO record_seen (entity_no, run_id, chunk, bits) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (run_id, chunk) DO UPDATE SET bits = excluded.bits",
+         ON CONFLICT (entity_no, run_id, chunk) DO UPDATE SET bits = excluded.bits",
     )?;
     for group in ids.chunk_by(|a, b| a >> 14 == b >> 14) {
         let chunk = group[0] >> 14;
         let stored: Option<Vec<u8>> = read
-            .query_row(params![run, chunk], |r| r.get(0))
+            .query_row(params![entity_no, run, chunk], |r| r.get(0))
             .optional()?;
         let mut bits = match stored {
             Some(b) if b.len() == CHUNK_BYTES => b,
@@ -253,7 +260,10 @@ pub fn lookup(
     entity: EntityId,
     bks: &[BkHash],
 ) -> Result<BkMap<IndexedRecord>, StoreError> {
-    Ok(lookup_ids(conn, entity, bks)?
+    let Some(no) = entity_no(conn, entity)? else {
+        return Ok(BkMap::default());
+    };
+    Ok(lookup_ids(conn, no, bks)?
         .into_iter()
         .map(|(_, r)| (r.bk_hash, r))
         .collect())
@@ -267,14 +277,17 @@ pub fn lookup_for_run(
     run: RunId,
     bks: &[BkHash],
 ) -> Result<BkMap<IndexedRecord>, StoreError> {
-    let found = lookup_ids(conn, entity, bks)?;
+    let Some(no) = entity_no(conn, entity)? else {
+        return Ok(BkMap::default());
+    };
+    let found = lookup_ids(conn, no, bks)?;
     let mut chunks: Vec<i64> = found.iter().map(|(id, _)| id >> 14).collect();
     chunks.sort_unstable();
     chunks.dedup();
     let seen = if chunks.is_empty() {
         SeenBits::default()
     } else {
-        SeenBits::load(conn, run, Some(&chunks))?
+        SeenBits::load(conn, no, run, Some(&chunks))?
     };
     let mut out = BkMap::with_capacity_and_hasher(found.len(), Default::default());
     for (id, mut r) in found {
@@ -288,12 +301,9 @@ pub fn lookup_for_run(
 
 fn lookup_ids(
     conn: &Connection,
-    entity: EntityId,
+    no: i64,
     bks: &[BkHash],
 ) -> Result<Vec<(i64, IndexedRecord)>, StoreError> {
-    let Some(no) = entity_no(conn, entity)? else {
-        return Ok(Vec::new());
-    };
     // A join driven by the array (CROSS JOIN keeps it the outer loop), not `IN rarray(..)`, for which SQLite
     // would first copy the list into a temporary index.
     let mut st = conn.prepare_cached(&format!(
@@ -478,7 +488,7 @@ pub fn transfer_seen(
     let Some(no) = entity_no(tx, entity)? else {
         return Ok(0);
     };
-    let old = SeenBits::load(tx, from, None)?;
+    let old = SeenBits::load(tx, no, from, None)?;
     let mut ids: Vec<i64> = Vec::with_capacity(old.count());
     for (chunk, bits) in &old.0 {
         for (byte, b) in bits.iter().enumerate() {
@@ -489,7 +499,10 @@ pub fn transfer_seen(
             }
         }
     }
-    tx.execute("DELETE FROM record_seen WHERE run_id = ?1", [from])?;
+    tx.execute(
+        "DELETE FROM record_seen WHERE entity_no = ?1 AND run_id = ?2",
+        params![no, from],
+    )?;
     let n = ids.len();
     mark_seen(tx, no, to, &mut ids)?;
     Ok(n)
@@ -527,7 +540,7 @@ pub fn count_unseen(conn: &Connection, entity: EntityId, run: RunId) -> Result<u
     let Some(no) = entity_no(conn, entity)? else {
         return Ok(0);
     };
-    let seen = SeenBits::load(conn, run, None)?;
+    let seen = SeenBits::load(conn, no, run, None)?;
     let mut st = conn
         .prepare_cached("SELECT id FROM record_index WHERE entity_no = ?1 AND state = 'active'")?;
     let mut rows = st.query([no])?;
@@ -552,7 +565,7 @@ pub fn unseen_batch(
     let Some(no) = entity_no(conn, entity)? else {
         return Ok(Vec::new());
     };
-    let seen = SeenBits::load(conn, run, None)?;
+    let seen = SeenBits::load(conn, no, run, None)?;
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM record_index AS r
          WHERE r.entity_no = ?1 AND r.state = 'active' AND r.bk_hash > ?2
@@ -821,6 +834,34 @@ mod tests {
         assert_eq!(forgotten, 1, "the old run's one chunk");
         assert_eq!(count_unseen(&conn, f.entity, old).unwrap(), 6);
         assert_eq!(count_unseen(&conn, f.entity, next).unwrap(), 3);
+    }
+
+    /// Reconciled writes are recorded as seen by the nil run, for every entity: two entities' records share a
+    /// chunk of ids, and each entity keeps its own bits.
+    #[test]
+    fn entities_sharing_a_run_and_a_chunk_keep_their_own_marks() {
+        let f = fixture();
+        let other = EntityId::new();
+        let nil = RunId(uuid::Uuid::nil());
+        for i in 1..=4u128 {
+            let e = if i % 2 == 0 { other } else { f.entity };
+            f.db.write(|tx| upsert(tx, e, nil, &[row(i, 1, Some("uid"))]))
+                .unwrap();
+        }
+        let conn = f.db.conn().unwrap();
+        for (e, seen, unseen) in [(f.entity, 1u128, 2u128), (other, 2, 1)] {
+            assert!(seen_by(&conn, e, nil, BkHash(seen)).unwrap());
+            assert!(
+                !seen_by(&conn, e, nil, BkHash(unseen)).unwrap(),
+                "not this entity's record"
+            );
+            assert_eq!(count_unseen(&conn, e, nil).unwrap(), 0);
+        }
+        assert_eq!(
+            f.count("SELECT COUNT(*) FROM record_seen"),
+            2,
+            "one chunk per entity"
+        );
     }
 
     impl Fixture {

@@ -39,7 +39,7 @@ CREATE TABLE record_seen (
     run_id    TEXT NOT NULL,
     chunk     INTEGER NOT NULL,                      -- record id >> 14
     bits      BLOB NOT NULL,                         -- 2,048 bytes
-    UNIQUE (run_id, chunk)
+    UNIQUE (entity_no, run_id, chunk)               -- per entity: the nil run of reconciled writes is shared
 );
 WITH RECURSIVE byte_no (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM byte_no WHERE n < 2047),
 bytes AS (
@@ -52,7 +52,7 @@ chunks AS (SELECT DISTINCT entity_no, run_id, chunk FROM bytes)
 INSERT INTO record_seen (entity_no, run_id, chunk, bits)
 SELECT c.entity_no, c.run_id, c.chunk, unhex(group_concat(printf('%02X', COALESCE(x.v, 0)), '' ORDER BY n.n))
 FROM chunks AS c CROSS JOIN byte_no AS n
-LEFT JOIN bytes AS x ON x.run_id = c.run_id AND x.chunk = c.chunk AND x.b = n.n
+LEFT JOIN bytes AS x ON x.entity_no = c.entity_no AND x.run_id = c.run_id AND x.chunk = c.chunk AND x.b = n.n
 GROUP BY c.entity_no, c.run_id, c.chunk;
 
 DROP TABLE record_index;
