@@ -167,12 +167,13 @@ fn stored_half(ids: &[Identity]) -> BkMap<record_index::IndexedRecord> {
                 syncflow_core::identity::data_hash_of("old")
             };
             let rec = record_index::IndexedRecord {
+                id: None,
                 bk_hash: x.bk_hash,
                 data_hash,
                 rowversion: x.rowversion.clone(),
                 target_uid: Some(uuid::Uuid::now_v7().to_string()),
                 active: true,
-                last_seen_run: RunId::new(),
+                seen_by: None,
             };
             (x.bk_hash, rec)
         })
@@ -235,6 +236,27 @@ fn upserts<'a>(ids: &'a [Identity], uids: &'a [String]) -> Vec<IndexUpsert<'a>> 
             target_uid: Some(uid),
         })
         .collect()
+}
+
+/// What a page's checkpoint records after the lookup `found`: rows equal to their stored record (a skip whose data
+/// and rowversion did not move) only get their seen marks, by the ids the lookup found; the rest are upserted.
+fn record_page(
+    tx: &rusqlite::Transaction<'_>,
+    entity: EntityId,
+    run: RunId,
+    found: &BkMap<record_index::IndexedRecord>,
+    rows: &[IndexUpsert<'_>],
+) -> Result<usize, syncflow_core::store::StoreError> {
+    let mut unchanged = Vec::new();
+    let mut rest = Vec::new();
+    for r in rows {
+        match record_index::unchanged_id(found.get(&r.bk_hash), r.data_hash, r.rowversion) {
+            Some(id) => unchanged.push(id),
+            None => rest.push(r.clone()),
+        }
+    }
+    record_index::mark_seen_ids(tx, entity, run, &unchanged)?;
+    record_index::upsert(tx, entity, run, &rest)
 }
 
 /// Pages of known records the iterations walk through (kept in memory; a bigger index has more pages on file).
@@ -302,11 +324,15 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
         let conn = db.conn().unwrap();
         b.iter_batched(
             || known_page().iter().map(|x| x.bk_hash).collect::<Vec<_>>(),
-            |bks| record_index::lookup(&conn, entity, &bks).unwrap().len(),
+            |bks| {
+                record_index::lookup_for_run(&conn, entity, RunId::new(), &bks)
+                    .unwrap()
+                    .len()
+            },
             BatchSize::LargeInput,
         )
     });
-    // An incremental night: every row of the page is known and recorded again (skipped or updated).
+    // An incremental night: every row of the page is known and unchanged (skipped): only seen marks are written.
     g.bench_function("lookup_and_upsert_10k_known", |b| {
         let (db, entity) = (&file().db, file().entity);
         b.iter_batched(
@@ -314,9 +340,39 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
             |ids| {
                 let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
                 let ups = upserts(ids, &uids);
+                let run = RunId::new();
                 db.write(|tx| {
-                    let found = record_index::lookup(tx, entity, &bks)?;
-                    record_index::upsert(tx, entity, RunId::new(), &ups)?;
+                    let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                    record_page(tx, entity, run, &found, &ups)?;
+                    Ok(found.len())
+                })
+                .unwrap()
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    // The same night with every tenth row changed since the last run: those records are rewritten (by id), the
+    // rest only get their seen marks.
+    let mut night = 0u64;
+    g.bench_function("lookup_and_upsert_10k_known_tenth_changed", |b| {
+        let (db, entity) = (&file().db, file().entity);
+        b.iter_batched(
+            || {
+                night += 1;
+                let changed = syncflow_core::identity::data_hash_of(&format!("night {night}"));
+                let mut ids = known_page().to_vec();
+                ids.iter_mut()
+                    .step_by(10)
+                    .for_each(|x| x.data_hash = changed);
+                ids
+            },
+            |ids| {
+                let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
+                let ups = upserts(&ids, &uids);
+                let run = RunId::new();
+                db.write(|tx| {
+                    let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                    record_page(tx, entity, run, &found, &ups)?;
                     Ok(found.len())
                 })
                 .unwrap()
@@ -342,9 +398,10 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
             |ids| {
                 let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
                 let ups = upserts(&ids, &uids);
+                let run = RunId::new();
                 db.write(|tx| {
-                    let found = record_index::lookup(tx, entity, &bks)?;
-                    record_index::upsert(tx, entity, RunId::new(), &ups)?;
+                    let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                    record_page(tx, entity, run, &found, &ups)?;
                     Ok(found.len())
                 })
                 .unwrap()

@@ -92,7 +92,7 @@ pub fn decide(keys: &[RowKey<'_>], stored: &BkMap<IndexedRecord>, run: RunId) ->
     let mut decisions: Vec<Decision> = Vec::with_capacity(keys.len());
     for (i, k) in keys.iter().enumerate() {
         let prior = stored.get(&k.bk_hash);
-        let repeat_in_run = prior.is_some_and(|p| p.active && p.last_seen_run == run);
+        let repeat_in_run = prior.is_some_and(|p| p.active && p.seen_by == Some(run));
         let mut op = match prior {
             Some(p) if repeat_in_run && !later_wins(p.rowversion.as_deref(), k.rowversion) => {
                 Op::Duplicate
@@ -135,7 +135,7 @@ pub fn decide_page(
     keys: &[RowKey<'_>],
 ) -> Result<PageDelta, StoreError> {
     let bks: Vec<BkHash> = keys.iter().map(|k| k.bk_hash).collect();
-    let stored = record_index::lookup(conn, entity, &bks)?;
+    let stored = record_index::lookup_for_run(conn, entity, run, &bks)?;
     Ok(decide(keys, &stored, run))
 }
 

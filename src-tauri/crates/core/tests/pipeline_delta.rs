@@ -138,3 +138,79 @@ async fn full_run_deletes_removed_rows_and_the_safety_valve_holds_a_mass_delete(
     );
     assert_eq!(h.target_duplicates("inventory_items"), 0);
 }
+
+/// A full run cancelled part way and continued by a new run still deletes exactly the rows gone from the source:
+/// each page's seen marks land with its checkpoint, and the first run's marks move to the run that continues it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_full_run_deletes_exactly_the_rows_neither_part_saw() {
+    let h = harness(6_000, 0.0, "page_size = 500").await;
+    h.run("sites", false).await;
+    h.run("inventory_items", false).await;
+    // 40 rows disappear, spread over the whole read: some before the cancel, some after. Every row's rowversion
+    // moves past the entity's watermark (a resumed read sorted by rowversion picks up at the highest one committed,
+    // and a run's committed rowversion starts at the entity's watermark), so the run rewrites each record's
+    // rowversion besides marking it seen.
+    h.sim
+        .mutate(&Mutation {
+            delete_rows: (0..6_000).step_by(150).collect(),
+            ..mutation(0..0, 0..6_000, 0, 0..0)
+        })
+        .unwrap();
+    h.sim.set_apismith_faults(syncflow_sim::Faults {
+        latency_ms: 100,
+        ..syncflow_sim::Faults::default()
+    });
+    let handle = h.app.start_run("inventory_items", opts(true)).unwrap();
+    let first = handle.run_id;
+    let marks = |run: syncflow_core::ids::RunId| {
+        h.count(&format!(
+            "SELECT COUNT(*) FROM record_seen WHERE run_id = '{run}'"
+        ))
+    };
+    // Cancel once a page's checkpoint holds its seen marks.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while marks(first) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no page was checkpointed in a minute"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(h.app.cancel(first).unwrap());
+    let cancelled = handle.join.await.unwrap();
+    assert_eq!(cancelled.status, RunStatus::Cancelled);
+    assert_eq!(cancelled.report.counters.deleted, 0);
+    assert!(
+        cancelled.report.counters.fetched < 5_960,
+        "cancelled part way ({})",
+        cancelled.report.counters.fetched
+    );
+
+    h.sim.reset_faults();
+    let resumed = h.run("inventory_items", true).await;
+    assert_eq!(
+        resumed.status,
+        RunStatus::Completed,
+        "{:?} {:?} {:?} marks {} {}",
+        resumed.error,
+        resumed.report.deletes,
+        resumed.report.counters,
+        marks(first),
+        marks(resumed.run_id)
+    );
+    let rec = syncflow_core::store::runs::get(&h.db, resumed.run_id).unwrap();
+    assert_eq!(rec.resumed_from, Some(first));
+    assert!(
+        resumed.report.counters.fetched < 5_960,
+        "it resumed from the cursor, not from page 1"
+    );
+    assert_eq!(
+        marks(first),
+        0,
+        "the first run's seen marks moved to the run that continues it"
+    );
+    assert_eq!(resumed.report.counters.deleted, 40);
+    assert_eq!(h.target_count("inventory_items"), 5_960);
+    assert_eq!(h.local_active("inventory_items"), 5_960);
+    assert_eq!(h.target_duplicates("inventory_items"), 0);
+}

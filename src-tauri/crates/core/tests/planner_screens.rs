@@ -254,6 +254,8 @@ async fn removing_connections_deletes_their_entities_and_all_their_state() {
     for table in [
         "runs",
         "record_index",
+        "record_index_entities",
+        "record_seen",
         "failed_records",
         "pending_children",
         "run_samples",
@@ -275,6 +277,8 @@ async fn removing_connections_deletes_their_entities_and_all_their_state() {
         "runs",
         "run_samples",
         "record_index",
+        "record_index_entities",
+        "record_seen",
         "failed_records",
         "pending_children",
         "schedules",
@@ -295,12 +299,20 @@ async fn removing_an_entity_deletes_its_state_and_leaves_the_others_alone() {
     let h = harness(2_000, 0.02, "page_size = 500").await;
     h.sync_all().await;
     let count_of = |table: &str, entity: &str| {
-        h.count(&format!(
-            "SELECT COUNT(*) FROM {table} WHERE entity_id = (SELECT id FROM entities WHERE name = '{entity}')"
-        ))
+        let id = format!("(SELECT id FROM entities WHERE name = '{entity}')");
+        let filter = if table.starts_with("record_") {
+            // The record index keys entities by number (V9).
+            format!("entity_no = (SELECT no FROM record_index_entities WHERE entity_id = {id})")
+        } else {
+            format!("entity_id = {id}")
+        };
+        h.count(&format!("SELECT COUNT(*) FROM {table} WHERE {filter}"))
     };
     let sites_indexed = count_of("record_index", "sites");
-    assert!(sites_indexed > 0 && count_of("record_index", "inventory_items") > 0);
+    let sites_seen = count_of("record_seen", "sites");
+    assert!(sites_indexed > 0 && sites_seen > 0);
+    assert!(count_of("record_index", "inventory_items") > 0);
+    assert!(count_of("record_seen", "inventory_items") > 0);
     assert!(count_of("failed_records", "inventory_items") > 0);
 
     let refused = removal::remove_entity(&h.db, "sites")
@@ -338,8 +350,20 @@ async fn removing_an_entity_deletes_its_state_and_leaves_the_others_alone() {
         h.count("SELECT COUNT(*) FROM entities WHERE name = 'inventory_items'"),
         0
     );
+    for table in ["record_index", "record_seen"] {
+        assert_eq!(
+            h.count(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE entity_no NOT IN (SELECT no FROM record_index_entities)"
+            )),
+            0,
+            "no {table} row of the removed entity is left"
+        );
+    }
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM record_index_entities WHERE entity_id NOT IN (SELECT id FROM entities)"),
+        0
+    );
     for table in [
-        "record_index",
         "runs",
         "failed_records",
         "pending_children",
@@ -357,8 +381,11 @@ async fn removing_an_entity_deletes_its_state_and_leaves_the_others_alone() {
         );
     }
     assert_eq!(
-        count_of("record_index", "sites"),
-        sites_indexed,
+        (
+            count_of("record_index", "sites"),
+            count_of("record_seen", "sites")
+        ),
+        (sites_indexed, sites_seen),
         "the parent keeps its state"
     );
     assert_eq!(

@@ -42,11 +42,19 @@ pub fn commit(db: &Db, c: Checkpoint<'_>) -> Result<(), StoreError> {
             })
             .collect();
         record_index::upsert(tx, c.entity, c.run, &upserts)?;
+        let unchanged: Vec<i64> = r.unchanged.iter().map(|u| u.1).collect();
+        record_index::mark_seen_ids(tx, c.entity, c.run, &unchanged)?;
         if !r.seen.is_empty() {
             record_index::touch_seen(tx, c.entity, c.run, &r.seen)?;
         }
-        if c.clear_old && !r.upserts.is_empty() {
-            let keys: Vec<String> = r.upserts.iter().map(|u| u.0.to_string()).collect();
+        if c.clear_old && !(r.upserts.is_empty() && r.unchanged.is_empty()) {
+            let keys: Vec<String> = r
+                .upserts
+                .iter()
+                .map(|u| u.0)
+                .chain(r.unchanged.iter().map(|u| u.0))
+                .map(|b| b.to_string())
+                .collect();
             failed_records::resolve_by_keys(tx, c.entity, &keys, &format!("run {}", c.run))?;
             pending_children::remove_many(tx, c.entity, &keys)?;
         }

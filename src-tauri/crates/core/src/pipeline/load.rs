@@ -36,6 +36,8 @@ pub struct PageResult {
     pub upserts: Vec<(BkHash, DataHash, Option<String>, Option<String>)>,
     /// Keys that exist in the source but did not load (failed, parked): a complete run must not delete them.
     pub seen: Vec<BkHash>,
+    /// (bk, record id) of skipped rows equal to their stored record (same data and rowversion): only marked seen.
+    pub unchanged: Vec<(BkHash, i64)>,
     pub parked: Vec<Parked>,
     /// The batch of inserts noted in flight (cleared by the checkpoint).
     pub flight_batch: Option<String>,
@@ -144,23 +146,28 @@ pub struct Uncommitted(Arc<BkMap<Option<IndexedRecord>>>);
 impl Uncommitted {
     pub fn of(run: RunId, page: &PageResult) -> Uncommitted {
         let mut m: BkMap<Option<IndexedRecord>> = BkMap::with_capacity_and_hasher(
-            page.upserts.len() + page.seen.len(),
+            page.upserts.len() + page.seen.len() + page.unchanged.len(),
             Default::default(),
         );
         for (b, d, rv, uid) in &page.upserts {
             m.insert(
                 *b,
                 Some(IndexedRecord {
+                    id: None,
                     bk_hash: *b,
                     data_hash: *d,
                     rowversion: rv.clone(),
                     target_uid: uid.clone(),
                     active: true,
-                    last_seen_run: run,
+                    seen_by: Some(run),
                 }),
             );
         }
-        for b in &page.seen {
+        for b in page
+            .seen
+            .iter()
+            .chain(page.unchanged.iter().map(|(b, _)| b))
+        {
             m.entry(*b).or_insert(None);
         }
         Uncommitted(Arc::new(m))
@@ -175,7 +182,7 @@ impl Uncommitted {
             match (self.0.get(k), stored.get_mut(k)) {
                 (None, _) => {}
                 // `touch_seen` only marks records the index already has.
-                (Some(None), Some(s)) => s.last_seen_run = run,
+                (Some(None), Some(s)) => s.seen_by = Some(run),
                 (Some(None), None) => {}
                 (Some(Some(u)), Some(s)) => {
                     // An upsert without a uid (a skipped row) keeps the stored uid.
@@ -249,7 +256,7 @@ pub async fn decide_page(
     let db = ctx.db.clone();
     let uncommitted = uncommitted.clone();
     let resumed_at = resumed_at.map(str::to_owned);
-    let (decisions, read_before_resume) = tokio::task::spawn_blocking(move || {
+    let (decisions, read_before_resume, unchanged) = tokio::task::spawn_blocking(move || {
         let keys: Vec<RowKey<'_>> = owned
             .iter()
             .map(|(b, d, r)| RowKey {
@@ -259,7 +266,7 @@ pub async fn decide_page(
             })
             .collect();
         let bks: Vec<BkHash> = keys.iter().map(|k| k.bk_hash).collect();
-        let mut stored = record_index::lookup(&*db.conn()?, entity, &bks)?;
+        let mut stored = record_index::lookup_for_run(&*db.conn()?, entity, run, &bks)?;
         uncommitted.apply(run, &mut stored, &bks);
         let read_before_resume: Vec<bool> = bks
             .iter()
@@ -269,7 +276,15 @@ pub async fn decide_page(
                     (Some(at), Some(rv)) if crate::rowversion::compare(rv, at).is_le())
             })
             .collect();
-        Ok::<_, RunError>((delta::decide(&keys, &stored, run), read_before_resume))
+        let unchanged: Vec<Option<i64>> = keys
+            .iter()
+            .map(|k| record_index::unchanged_id(stored.get(&k.bk_hash), k.data_hash, k.rowversion))
+            .collect();
+        Ok::<_, RunError>((
+            delta::decide(&keys, &stored, run),
+            read_before_resume,
+            unchanged,
+        ))
     })
     .await
     .map_err(|e| RunError::Internal(e.to_string()))??;
@@ -295,10 +310,11 @@ pub async fn decide_page(
 
     let mut inserts: Vec<(usize, Outgoing)> = Vec::new();
     let mut updates: Vec<(usize, String, Outgoing)> = Vec::new();
-    for ((&i, d), &reread) in goods
+    for (((&i, d), &reread), &same) in goods
         .iter()
         .zip(&decisions.decisions)
         .zip(&read_before_resume)
+        .zip(&unchanged)
     {
         let g = prepared[i].outcome.as_ref().expect("good");
         // The same key twice in one run is listed in the summary (SPEC §5). Rows are counted once each: a key that
@@ -315,8 +331,15 @@ pub async fn decide_page(
             Op::Skip => {
                 res.ends[i] = RowEnd::Skipped;
                 res.counters.skipped += 1;
-                res.upserts
-                    .push((g.id.bk_hash, g.id.data_hash, g.id.rowversion.clone(), None));
+                match same {
+                    Some(id) => res.unchanged.push((g.id.bk_hash, id)),
+                    None => res.upserts.push((
+                        g.id.bk_hash,
+                        g.id.data_hash,
+                        g.id.rowversion.clone(),
+                        None,
+                    )),
+                }
             }
             Op::Insert | Op::Update => {
                 let missing = plans.iter().zip(&g.parents).find_map(|(p, l)| {
@@ -480,20 +503,22 @@ pub async fn send_page(
 mod tests {
     use super::*;
 
-    fn stored(bk: u128, data: u8, uid: &str, run: RunId) -> IndexedRecord {
+    /// A record as the lookup for the page's run returns it: stored earlier, not seen by this run yet.
+    fn stored(bk: u128, data: u8, uid: &str) -> IndexedRecord {
         IndexedRecord {
+            id: Some(bk as i64),
             bk_hash: BkHash(bk),
             data_hash: DataHash([data; 32]),
             rowversion: None,
             target_uid: Some(uid.into()),
             active: true,
-            last_seen_run: run,
+            seen_by: None,
         }
     }
 
     #[test]
     fn the_next_page_sees_an_uncommitted_page_as_if_its_checkpoint_had_landed() {
-        let (old_run, run) = (RunId::new(), RunId::new());
+        let run = RunId::new();
         let page = PageResult {
             upserts: vec![
                 // New on the uncommitted page (inserted, uid known).
@@ -507,15 +532,15 @@ mod tests {
         };
         let overlay = Uncommitted::of(run, &page);
         let mut index = BkMap::default();
-        index.insert(BkHash(2), stored(2, 9, "uid-2", old_run));
-        index.insert(BkHash(3), stored(3, 3, "uid-3", old_run));
+        index.insert(BkHash(2), stored(2, 9, "uid-2"));
+        index.insert(BkHash(3), stored(3, 3, "uid-3"));
         let keys = [BkHash(1), BkHash(2), BkHash(3), BkHash(4), BkHash(5)];
         overlay.apply(run, &mut index, &keys);
 
         let one = &index[&BkHash(1)];
         assert_eq!(
-            (one.target_uid.as_deref(), one.last_seen_run),
-            (Some("uid-1"), run),
+            (one.target_uid.as_deref(), one.seen_by),
+            (Some("uid-1"), Some(run)),
             "a key inserted on the uncommitted page is known, seen by this run"
         );
         let two = &index[&BkHash(2)];
@@ -526,8 +551,8 @@ mod tests {
             "a skip keeps the stored uid"
         );
         assert_eq!(
-            index[&BkHash(3)].last_seen_run,
-            run,
+            index[&BkHash(3)].seen_by,
+            Some(run),
             "a seen mark moves to this run"
         );
         assert_eq!(

@@ -232,27 +232,73 @@ mod tests {
         use crate::ids::{EntityId, RunId};
         use crate::store::record_index;
         let latest = *all_versions().iter().max().unwrap();
-        let (entity, run) = (EntityId::new(), RunId::new());
+        let (entity, run, other_run) = (EntityId::new(), RunId::new(), RunId::new());
         let bk = BkHash(0x0123_4567_89ab_cdef_fedc_ba98_7654_3210);
+        // A second record, last seen by another run: the first run must not count it as seen.
+        let bk2 = BkHash(0x0fed_cba9_8765_4321_0123_4567_89ab_cdef);
         let data = DataHash([0xa7; 32]);
         for from in all_versions() {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("old.db");
-            // Before V4 the record index held its hashes as lowercase hex text, since then as bytes.
+            // Before V4 the record index held its hashes as lowercase hex text, since then as bytes; since V9 it
+            // numbers its entities and keeps the seen marks in per-run bitmaps.
             let hex_hashes = from < 4;
             {
                 let mut conn = rusqlite::Connection::open(&path).unwrap();
                 migrate_to(&mut conn, from).unwrap();
-                let insert = "INSERT INTO record_index (entity_id, bk_hash, data_hash, rowversion, target_uid, state,
-                                                       first_seen_run, last_seen_run, updated_at)
-                     VALUES (?1, ?2, ?3, '0x00000000000007D3', 'uid-1', 'active', ?4, ?4, '2026-01-01T00:00:00.000Z')";
-                if hex_hashes {
-                    let params = rusqlite::params![entity, bk.to_string(), data.to_string(), run];
-                    conn.execute(insert, params).unwrap();
+                if from >= 9 {
+                    conn.execute(
+                        "INSERT INTO record_index_entities (no, entity_id) VALUES (7, ?1)",
+                        [entity],
+                    )
+                    .unwrap();
+                    let insert = "INSERT INTO record_index (id, entity_no, bk_hash, data_hash, rowversion, target_uid,
+                                                           state, first_seen_run, updated_at)
+                         VALUES (?1, 7, ?2, ?3, ?4, ?5, 'active', ?6, '2026-01-01T00:00:00.000Z')";
+                    for (id, b, rv, uid, r) in [
+                        (40_000, bk, Some("0x00000000000007D3"), Some("uid-1"), run),
+                        (40_003, bk2, None, None, other_run),
+                    ] {
+                        conn.execute(
+                            insert,
+                            rusqlite::params![id, &b.0.to_be_bytes()[..], &data.0[..], rv, uid, r],
+                        )
+                        .unwrap();
+                        // Id 40,000 is bit 7,232 of chunk 2: byte 904, mask 1 (40,003: mask 8).
+                        let mut bits = vec![0u8; 2048];
+                        bits[904] = 1 << (id - 40_000);
+                        conn.execute(
+                            "INSERT INTO record_seen (entity_no, run_id, chunk, bits) VALUES (7, ?1, 2, ?2)",
+                            rusqlite::params![r, bits],
+                        )
+                        .unwrap();
+                    }
                 } else {
-                    let bk_bytes = bk.0.to_be_bytes();
-                    let params = rusqlite::params![entity, &bk_bytes[..], &data.0[..], run];
-                    conn.execute(insert, params).unwrap();
+                    // From V3 on, a rowid table: the records get ids the seen bitmaps must carry over.
+                    let (id_col, ids) = if from >= 3 {
+                        ("rowid, ", ["40000, ", "40003, "])
+                    } else {
+                        ("", ["", ""])
+                    };
+                    for (id, b, rv, uid, r) in [
+                        (ids[0], bk, "'0x00000000000007D3'", "'uid-1'", run),
+                        (ids[1], bk2, "NULL", "NULL", other_run),
+                    ] {
+                        let insert = format!(
+                            "INSERT INTO record_index ({id_col}entity_id, bk_hash, data_hash, rowversion, target_uid,
+                                                       state, first_seen_run, last_seen_run, updated_at)
+                             VALUES ({id}?1, ?2, ?3, {rv}, {uid}, 'active', ?4, ?4, '2026-01-01T00:00:00.000Z')"
+                        );
+                        if hex_hashes {
+                            let params =
+                                rusqlite::params![entity, b.to_string(), data.to_string(), r];
+                            conn.execute(&insert, params).unwrap();
+                        } else {
+                            let bk_bytes = b.0.to_be_bytes();
+                            let params = rusqlite::params![entity, &bk_bytes[..], &data.0[..], r];
+                            conn.execute(&insert, params).unwrap();
+                        }
+                    }
                 }
             }
             let db = Db::open(&path).unwrap();
@@ -271,8 +317,24 @@ mod tests {
                 "hashes read back from version {from} must be the ones stored"
             );
             assert_eq!(
-                (rec.target_uid.as_deref(), rec.active, rec.last_seen_run),
-                (Some("uid-1"), true, run)
+                (rec.target_uid.as_deref(), rec.active),
+                (Some("uid-1"), true)
+            );
+            let seen = |r: RunId, b: BkHash| record_index::seen_by(&conn, entity, r, b).unwrap();
+            assert_eq!(
+                [
+                    seen(run, bk),
+                    seen(run, bk2),
+                    seen(other_run, bk2),
+                    seen(other_run, bk)
+                ],
+                [true, false, true, false],
+                "each record upgraded from version {from} is seen by its last run, and only by it"
+            );
+            assert_eq!(
+                record_index::count_unseen(&conn, entity, run).unwrap(),
+                1,
+                "a complete run upgraded from version {from} would delete exactly the record it did not see"
             );
             let found = record_index::lookup(&conn, entity, &[bk]).unwrap();
             assert!(
@@ -281,9 +343,9 @@ mod tests {
             );
             // The upgraded key still refuses a second record for the same key, and an upsert updates in place.
             let again = conn.execute(
-                "INSERT INTO record_index (entity_id, bk_hash, data_hash, state, first_seen_run, last_seen_run,
-                                           updated_at)
-                 VALUES (?1, ?2, ?3, 'active', ?4, ?4, '2026-01-02T00:00:00.000Z')",
+                "INSERT INTO record_index (entity_no, bk_hash, data_hash, state, first_seen_run, updated_at)
+                 VALUES ((SELECT no FROM record_index_entities WHERE entity_id = ?1), ?2, ?3, 'active', ?4,
+                         '2026-01-02T00:00:00.000Z')",
                 rusqlite::params![entity, &bk.0.to_be_bytes()[..], &data.0[..], run],
             );
             assert!(

@@ -1,6 +1,11 @@
 //! The record index: (entity, business key) -> data hash, rowversion, target uid, state. Owns every SQL statement
-//! on `record_index`: the one-query-per-page lookup, the upsert of acknowledged rows in the caller's checkpoint
-//! transaction, and the streaming scan for records a complete run did not see. Hashes are stored as bytes (V4).
+//! on `record_index`, its entity numbers (`record_index_entities`) and the runs' seen marks (`record_seen`): the
+//! one-query-per-page lookup, the upsert of acknowledged rows in the caller's checkpoint transaction, and the
+//! streaming scan for records a complete run did not see. Hashes are stored as bytes (V4).
+//!
+//! Seen marks (V9): a run's "seen" set is a bitmap over record ids, in chunks of 16,384 ids, written in the page's
+//! checkpoint transaction with the records themselves. A row whose stored record is unchanged costs one set bit,
+//! not a rewrite of the record: a page of skipped rows dirties the few chunks its (mostly consecutive) ids fall in.
 
 use super::{now_text, StoreError};
 use crate::identity::{BkHash, DataHash};
@@ -35,12 +40,17 @@ pub type BkMap<V> = HashMap<BkHash, V, BuildHasherDefault<BkHasher>>;
 /// One stored record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexedRecord {
+    /// The record's id in the index (what seen marks refer to); `None` for a record a page not yet committed is
+    /// about to write.
+    pub id: Option<i64>,
     pub bk_hash: BkHash,
     pub data_hash: DataHash,
     pub rowversion: Option<String>,
     pub target_uid: Option<String>,
     pub active: bool,
-    pub last_seen_run: RunId,
+    /// The run the lookup was made for (`lookup_for_run`) when that run has already recorded or marked the
+    /// record; `None` otherwise, and always from the lookups that name no run.
+    pub seen_by: Option<RunId>,
 }
 
 /// A row to record as loaded (inserted, updated) or skipped by the run.
@@ -66,16 +76,27 @@ fn hash_bytes<const N: usize>(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Resu
         .map_err(|_| bad(i, format!("a stored hash has {N} bytes, not {}", b.len())))
 }
 
-fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexedRecord> {
-    let state = r.get_ref(4)?;
-    Ok(IndexedRecord {
-        bk_hash: BkHash(u128::from_be_bytes(hash_bytes(r, 0)?)),
-        data_hash: DataHash(hash_bytes(r, 1)?),
-        rowversion: r.get(2)?,
-        target_uid: r.get(3)?,
-        active: state.as_str().map_err(|e| bad(4, e.to_string()))? == "active",
-        last_seen_run: r.get(5)?,
-    })
+fn is_active(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<bool> {
+    Ok(r.get_ref(i)?.as_str().map_err(|e| bad(i, e.to_string()))? == "active")
+}
+
+/// The columns `record` reads, after the record id.
+const COLUMNS: &str = "r.id, r.bk_hash, r.data_hash, r.rowversion, r.target_uid, r.state";
+
+/// A record and its id, from a row of `COLUMNS`.
+fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, IndexedRecord)> {
+    Ok((
+        r.get(0)?,
+        IndexedRecord {
+            id: Some(r.get(0)?),
+            bk_hash: BkHash(u128::from_be_bytes(hash_bytes(r, 1)?)),
+            data_hash: DataHash(hash_bytes(r, 2)?),
+            rowversion: r.get(3)?,
+            target_uid: r.get(4)?,
+            active: is_active(r, 5)?,
+            seen_by: None,
+        },
+    ))
 }
 
 /// The stored form of a BK hash: its 16 big-endian bytes, which sort like the number (and its hex text).
@@ -97,72 +118,309 @@ fn bk_array(bks: &[BkHash]) -> Array {
     )
 }
 
-/// The stored records for a page's business keys, in one query.
+/// The entity's number in the record index, if it has records.
+fn entity_no(conn: &Connection, entity: EntityId) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT no FROM record_index_entities WHERE entity_id = ?1")?
+        .query_row([entity], |r| r.get(0))
+        .optional()?)
+}
+
+/// The entity's number, given one on its first record.
+fn entity_no_or_new(tx: &Transaction<'_>, entity: EntityId) -> Result<i64, StoreError> {
+    if let Some(no) = entity_no(tx, entity)? {
+        return Ok(no);
+    }
+    tx.execute(
+        "INSERT INTO record_index_entities (entity_id) VALUES (?1)",
+        [entity],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Record ids per chunk of a run's seen bitmap, and the chunk's size in bytes.
+const CHUNK_IDS: i64 = 16_384;
+const CHUNK_BYTES: usize = (CHUNK_IDS / 8) as usize;
+
+fn chunk_of(id: i64) -> (i64, usize, u8) {
+    let bit = id & (CHUNK_IDS - 1);
+    (id >> 14, (bit >> 3) as usize, 1 << (bit & 7))
+}
+
+/// A run's seen marks (some or all of its chunks), in memory.
+#[derive(Default)]
+struct SeenBits(HashMap<i64, Vec<u8>>);
+
+impl SeenBits {
+    /// The run's chunks, or only those in `chunks`.
+    fn load(
+        conn: &Connection,
+        entity_no: i64,
+        run: RunId,
+        chunks: Option<&[i64]>,
+    ) -> Result<SeenBits, StoreError> {
+        let mut out = HashMap::new();
+        let mut put = |r: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
+            let bits = r.get_ref(1)?.as_blob().map_err(|e| bad(1, e.to_string()))?;
+            if bits.len() != CHUNK_BYTES {
+                return Err(bad(
+                    1,
+                    format!("a seen chunk has {} bytes, not {CHUNK_BYTES}", bits.len()),
+                ));
+            }
+            out.insert(r.get(0)?, bits.to_vec());
+            Ok(())
+        };
+        match chunks {
+            Some(c) => {
+                let mut st = conn.prepare_cached(
+                    "SELECT chunk, bits FROM record_seen WHERE entity_no = ?1 AND run_id = ?2 AND chunk IN rarray(?3)",
+                )?;
+                let list: Array = Rc::new(c.iter().map(|&c| SqlValue::Integer(c)).collect());
+                let mut rows = st.query(params![entity_no, run, list])?;
+                while let Some(r) = rows.next()? {
+                    put(r)?;
+                }
+            }
+            None => {
+                let mut st = conn.prepare_cached(
+                    "SELECT chunk, bits FROM record_seen WHERE entity_no = ?1 AND run_id = ?2",
+                )?;
+                let mut rows = st.query(params![entity_no, run])?;
+                while let Some(r) = rows.next()? {
+                    put(r)?;
+                }
+            }
+        }
+        Ok(SeenBits(out))
+    }
+
+    fn contains(&self, id: i64) -> bool {
+        let (chunk, byte, mask) = chunk_of(id);
+        self.0.get(&chunk).is_some_and(|b| b[byte] & mask != 0)
+    }
+
+    fn count(&self) -> usize {
+        self.0
+            .values()
+            .flatten()
+            .map(|b| b.count_ones() as usize)
+            .sum()
+    }
+}
+
+/// Adds record ids to `run`'s seen marks: each chunk they fall in is read, changed and written once.
+fn mark_seen(
+    tx: &Transaction<'_>,
+    entity_no: i64,
+    run: RunId,
+    ids: &mut [i64],
+) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    ids.sort_unstable();
+    let mut read = tx.prepare_cached(
+        "SELECT bits FROM record_seen WHERE entity_no = ?1 AND run_id = ?2 AND chunk = ?3",
+    )?;
+    let mut write = tx.prepare_cached(
+        "INSERT INTO record_seen (entity_no, run_id, chunk, bits) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (entity_no, run_id, chunk) DO UPDATE SET bits = excluded.bits",
+    )?;
+    for group in ids.chunk_by(|a, b| a >> 14 == b >> 14) {
+        let chunk = group[0] >> 14;
+        let stored: Option<Vec<u8>> = read
+            .query_row(params![entity_no, run, chunk], |r| r.get(0))
+            .optional()?;
+        let mut bits = match stored {
+            Some(b) if b.len() == CHUNK_BYTES => b,
+            Some(b) => {
+                return Err(StoreError::Invalid(format!(
+                    "the seen marks of run {run}, chunk {chunk}, have {} bytes, not {CHUNK_BYTES}",
+                    b.len()
+                )))
+            }
+            None => vec![0; CHUNK_BYTES],
+        };
+        let before = bits.clone();
+        for &id in group {
+            let (_, byte, mask) = chunk_of(id);
+            bits[byte] |= mask;
+        }
+        if bits != before {
+            write.execute(params![entity_no, run, chunk, bits])?;
+        }
+    }
+    Ok(())
+}
+
+/// The stored records for a page's business keys, in one query (`seen_by` is always `None`).
 pub fn lookup(
     conn: &Connection,
     entity: EntityId,
     bks: &[BkHash],
 ) -> Result<BkMap<IndexedRecord>, StoreError> {
-    // A join driven by the array (CROSS JOIN keeps it the outer loop), not `IN rarray(..)`, for which SQLite
-    // would first copy the list into a temporary index.
-    let mut st = conn.prepare_cached(
-        "SELECT r.bk_hash, r.data_hash, r.rowversion, r.target_uid, r.state, r.last_seen_run
-         FROM rarray(?2) AS page CROSS JOIN record_index AS r ON r.entity_id = ?1 AND r.bk_hash = page.value",
-    )?;
-    let mut out = BkMap::with_capacity_and_hasher(bks.len(), Default::default());
-    for r in st.query_map(params![entity, bk_array(bks)], record)? {
-        let r = r?;
+    let Some(no) = entity_no(conn, entity)? else {
+        return Ok(BkMap::default());
+    };
+    Ok(lookup_ids(conn, no, bks)?
+        .into_iter()
+        .map(|(_, r)| (r.bk_hash, r))
+        .collect())
+}
+
+/// The stored records for a page's business keys, each with whether `run` has seen it already: one query for the
+/// records, one for the few chunks of the run's seen marks their ids fall in.
+pub fn lookup_for_run(
+    conn: &Connection,
+    entity: EntityId,
+    run: RunId,
+    bks: &[BkHash],
+) -> Result<BkMap<IndexedRecord>, StoreError> {
+    let Some(no) = entity_no(conn, entity)? else {
+        return Ok(BkMap::default());
+    };
+    let found = lookup_ids(conn, no, bks)?;
+    let mut chunks: Vec<i64> = found.iter().map(|(id, _)| id >> 14).collect();
+    chunks.sort_unstable();
+    chunks.dedup();
+    let seen = if chunks.is_empty() {
+        SeenBits::default()
+    } else {
+        SeenBits::load(conn, no, run, Some(&chunks))?
+    };
+    let mut out = BkMap::with_capacity_and_hasher(found.len(), Default::default());
+    for (id, mut r) in found {
+        if seen.contains(id) {
+            r.seen_by = Some(run);
+        }
         out.insert(r.bk_hash, r);
     }
     Ok(out)
 }
 
-/// Records loaded or skipped rows as active and seen by `run`, in the caller's checkpoint transaction.
+fn lookup_ids(
+    conn: &Connection,
+    no: i64,
+    bks: &[BkHash],
+) -> Result<Vec<(i64, IndexedRecord)>, StoreError> {
+    // A join driven by the array (CROSS JOIN keeps it the outer loop), not `IN rarray(..)`, for which SQLite
+    // would first copy the list into a temporary index.
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}
+         FROM rarray(?2) AS page CROSS JOIN record_index AS r ON r.entity_no = ?1 AND r.bk_hash = page.value"
+    ))?;
+    let mut out = Vec::with_capacity(bks.len());
+    let mut rows = st.query(params![no, bk_array(bks)])?;
+    while let Some(row) = rows.next()? {
+        out.push(record(row)?);
+    }
+    Ok(out)
+}
+
+/// Records loaded or skipped rows as active and seen by `run`, in the caller's checkpoint transaction. A row equal
+/// to its stored record (a skip whose rowversion did not move) is not rewritten: it only gets its seen mark.
 pub fn upsert(
     tx: &Transaction<'_>,
     entity: EntityId,
     run: RunId,
     rows: &[IndexUpsert<'_>],
 ) -> Result<usize, StoreError> {
-    // An UPDATE first, an INSERT only for keys it did not find: most rows of a run are already indexed, and an
-    // `INSERT .. ON CONFLICT DO UPDATE` would first look for a new rowid and probe the key index before updating.
-    // Same effect as that upsert: the write transaction (`BEGIN IMMEDIATE`) keeps anyone else out in between.
-    let mut update = tx.prepare_cached(
-        "UPDATE record_index SET data_hash = ?3, rowversion = ?4, target_uid = COALESCE(?5, target_uid),
-           state = 'active', last_seen_run = ?6, updated_at = ?7
-         WHERE entity_id = ?1 AND bk_hash = ?2",
-    )?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO record_index
-           (entity_id, bk_hash, data_hash, rowversion, target_uid, state, first_seen_run, last_seen_run, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?6, ?7)",
-    )?;
-    let now = now_text();
-    let run_text = run.to_string();
-    let entity_text = entity.to_string();
-    // The per-row parameters that never change are bound once; each row rebinds only its own four (no allocation
-    // per row).
-    for st in [&mut update, &mut insert] {
-        st.raw_bind_parameter(1, &entity_text)?;
-        st.raw_bind_parameter(6, &run_text)?;
-        st.raw_bind_parameter(7, &now)?;
+    if rows.is_empty() {
+        return Ok(0);
     }
-    // In key order (a stable sort: of two rows with one key, the later still wins), so consecutive statements
-    // touch neighbouring pages of the key index.
-    let mut sorted: Vec<&IndexUpsert<'_>> = rows.iter().collect();
-    sorted.sort_by_key(|r| r.bk_hash);
-    for r in sorted {
-        let bk = bk_bytes(&r.bk_hash);
-        for st in [&mut update, &mut insert] {
-            st.raw_bind_parameter(2, &bk[..])?;
-            st.raw_bind_parameter(3, &r.data_hash.0[..])?;
-            st.raw_bind_parameter(4, r.rowversion)?;
-            st.raw_bind_parameter(5, r.target_uid)?;
-            if st.raw_execute()? > 0 {
-                break;
+    let no = entity_no_or_new(tx, entity)?;
+    // One row per key: of two rows with one key the later wins, keeping the earlier's uid if it brings none (what
+    // recording them one after the other would leave).
+    let mut wanted: BkMap<IndexUpsert<'_>> =
+        BkMap::with_capacity_and_hasher(rows.len(), Default::default());
+    for r in rows {
+        let uid = r
+            .target_uid
+            .or_else(|| wanted.get(&r.bk_hash).and_then(|w| w.target_uid));
+        wanted.insert(
+            r.bk_hash,
+            IndexUpsert {
+                target_uid: uid,
+                ..r.clone()
+            },
+        );
+    }
+    let keys: Vec<BkHash> = wanted.keys().copied().collect();
+    // Which keys are stored, under which id, and whether their record differs: read in place, nothing allocated.
+    let mut seen: Vec<i64> = Vec::with_capacity(wanted.len());
+    let mut changed: Vec<(i64, BkHash)> = Vec::new();
+    let mut found: BkMap<()> = BkMap::with_capacity_and_hasher(wanted.len(), Default::default());
+    {
+        let mut probe = tx.prepare_cached(&format!(
+            "SELECT {COLUMNS}
+             FROM rarray(?2) AS page CROSS JOIN record_index AS r ON r.entity_no = ?1 AND r.bk_hash = page.value"
+        ))?;
+        let mut stored = probe.query(params![no, bk_array(&keys)])?;
+        while let Some(s) = stored.next()? {
+            let id: i64 = s.get(0)?;
+            let bk = BkHash(u128::from_be_bytes(hash_bytes(s, 1)?));
+            let Some(w) = wanted.get(&bk) else { continue };
+            found.insert(bk, ());
+            let same = is_active(s, 5)?
+                && hash_bytes::<32>(s, 2)? == w.data_hash.0
+                && s.get_ref(3)?.as_str_or_null().map_err(|e| bad(3, e.to_string()))? == w.rowversion
+                && w.target_uid.is_none_or(|u| {
+                    matches!(s.get_ref(4).map(|v| v.as_str_or_null()), Ok(Ok(Some(t))) if t == u)
+                });
+            if !same {
+                changed.push((id, bk));
             }
+            seen.push(id);
         }
     }
+    let now = now_text();
+    if !changed.is_empty() {
+        // By id: one descent each, in table order.
+        changed.sort_unstable();
+        let mut update = tx.prepare_cached(
+            "UPDATE record_index SET data_hash = ?2, rowversion = ?3, target_uid = COALESCE(?4, target_uid),
+               state = 'active', updated_at = ?5
+             WHERE id = ?1",
+        )?;
+        for (id, bk) in &changed {
+            let w = &wanted[bk];
+            update.execute(params![
+                id,
+                &w.data_hash.0[..],
+                w.rowversion,
+                w.target_uid,
+                now
+            ])?;
+        }
+    }
+    if found.len() < wanted.len() {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO record_index
+               (entity_no, bk_hash, data_hash, rowversion, target_uid, state, first_seen_run, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7)",
+        )?;
+        let run_text = run.to_string();
+        // The per-row parameters that never change are bound once; each row rebinds only its own four.
+        insert.raw_bind_parameter(1, no)?;
+        insert.raw_bind_parameter(6, &run_text)?;
+        insert.raw_bind_parameter(7, &now)?;
+        // In key order, so consecutive inserts touch neighbouring pages of the key index.
+        let mut new: Vec<&IndexUpsert<'_>> = wanted
+            .values()
+            .filter(|w| !found.contains_key(&w.bk_hash))
+            .collect();
+        new.sort_unstable_by_key(|w| w.bk_hash);
+        for w in new {
+            insert.raw_bind_parameter(2, &bk_bytes(&w.bk_hash)[..])?;
+            insert.raw_bind_parameter(3, &w.data_hash.0[..])?;
+            insert.raw_bind_parameter(4, w.rowversion)?;
+            insert.raw_bind_parameter(5, w.target_uid)?;
+            insert.raw_execute()?;
+            seen.push(tx.last_insert_rowid());
+        }
+    }
+    mark_seen(tx, no, run, &mut seen)?;
     Ok(rows.len())
 }
 
@@ -174,16 +432,103 @@ pub fn touch_seen(
     run: RunId,
     bks: &[BkHash],
 ) -> Result<usize, StoreError> {
+    let Some(no) = entity_no(tx, entity)? else {
+        return Ok(0);
+    };
+    let mut ids: Vec<i64> = tx
+        .prepare_cached(
+            "SELECT r.id FROM rarray(?2) AS page
+             CROSS JOIN record_index AS r ON r.entity_no = ?1 AND r.bk_hash = page.value",
+        )?
+        .query_map(params![no, bk_array(bks)], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let n = ids.len();
+    mark_seen(tx, no, run, &mut ids)?;
+    Ok(n)
+}
+
+/// The id of `stored` when a row with `data_hash` and `rowversion` leaves it exactly as it is (active, same data,
+/// same rowversion): such a row is recorded by `mark_seen_ids` alone, without rewriting the record.
+pub fn unchanged_id(
+    stored: Option<&IndexedRecord>,
+    data_hash: DataHash,
+    rowversion: Option<&str>,
+) -> Option<i64> {
+    stored
+        .filter(|s| s.active && s.data_hash == data_hash && s.rowversion.as_deref() == rowversion)
+        .and_then(|s| s.id)
+}
+
+/// Marks records, by the ids the page's lookup found, as seen by `run` (rows `unchanged_id` found unchanged), in the
+/// caller's checkpoint transaction: a bit each, no record rewritten.
+pub fn mark_seen_ids(
+    tx: &Transaction<'_>,
+    entity: EntityId,
+    run: RunId,
+    ids: &[i64],
+) -> Result<usize, StoreError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let no = entity_no(tx, entity)?.ok_or_else(|| {
+        StoreError::Invalid(format!("entity {entity} has no records to mark seen"))
+    })?;
+    let mut ids = ids.to_vec();
+    mark_seen(tx, no, run, &mut ids)?;
+    Ok(ids.len())
+}
+
+/// Moves the seen marks of an earlier run to the run that continues it (added to any it has already).
+pub fn transfer_seen(
+    tx: &Transaction<'_>,
+    entity: EntityId,
+    from: RunId,
+    to: RunId,
+) -> Result<usize, StoreError> {
+    let Some(no) = entity_no(tx, entity)? else {
+        return Ok(0);
+    };
+    let old = SeenBits::load(tx, no, from, None)?;
+    let mut ids: Vec<i64> = Vec::with_capacity(old.count());
+    for (chunk, bits) in &old.0 {
+        for (byte, b) in bits.iter().enumerate() {
+            for bit in 0..8 {
+                if b & (1 << bit) != 0 {
+                    ids.push(chunk * CHUNK_IDS + byte as i64 * 8 + bit);
+                }
+            }
+        }
+    }
+    tx.execute(
+        "DELETE FROM record_seen WHERE entity_no = ?1 AND run_id = ?2",
+        params![no, from],
+    )?;
+    let n = ids.len();
+    mark_seen(tx, no, to, &mut ids)?;
+    Ok(n)
+}
+
+/// Drops the seen marks of the entity's runs other than `keep`: only the latest run's marks are ever read (deletes
+/// of a complete run, its held deletes, the run that resumes it).
+pub fn forget_seen(
+    tx: &Transaction<'_>,
+    entity: EntityId,
+    keep: &[RunId],
+) -> Result<usize, StoreError> {
+    let Some(no) = entity_no(tx, entity)? else {
+        return Ok(0);
+    };
+    let keep: Array = Rc::new(keep.iter().map(|r| SqlValue::Text(r.to_string())).collect());
     Ok(tx.execute(
-        "UPDATE record_index SET last_seen_run = ?2
-         WHERE entity_id = ?1 AND bk_hash IN rarray(?3)",
-        params![entity, run, bk_array(bks)],
+        "DELETE FROM record_seen WHERE entity_no = ?1 AND run_id NOT IN rarray(?2)",
+        params![no, keep],
     )?)
 }
 
 pub fn count_active(conn: &Connection, entity: EntityId) -> Result<u64, StoreError> {
     let n: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM record_index WHERE entity_id = ?1 AND state = 'active'",
+        "SELECT COUNT(*) FROM record_index
+         WHERE entity_no = (SELECT no FROM record_index_entities WHERE entity_id = ?1) AND state = 'active'",
         params![entity],
         |r| r.get(0),
     )?;
@@ -192,16 +537,24 @@ pub fn count_active(conn: &Connection, entity: EntityId) -> Result<u64, StoreErr
 
 /// Active records `run` has not seen.
 pub fn count_unseen(conn: &Connection, entity: EntityId, run: RunId) -> Result<u64, StoreError> {
-    let n: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM record_index WHERE entity_id = ?1 AND state = 'active' AND last_seen_run <> ?2",
-        params![entity, run],
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
+    let Some(no) = entity_no(conn, entity)? else {
+        return Ok(0);
+    };
+    let seen = SeenBits::load(conn, no, run, None)?;
+    let mut st = conn
+        .prepare_cached("SELECT id FROM record_index WHERE entity_no = ?1 AND state = 'active'")?;
+    let mut rows = st.query([no])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        if !seen.contains(r.get(0)?) {
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// One batch of active records `run` has not seen, after `after` in BK order (keyset paging, so the scan streams
-/// and never holds the entity in memory).
+/// and never holds the entity in memory; the run's seen marks, a bit per record, are held while it reads).
 pub fn unseen_batch(
     conn: &Connection,
     entity: EntityId,
@@ -209,43 +562,315 @@ pub fn unseen_batch(
     after: Option<BkHash>,
     limit: usize,
 ) -> Result<Vec<IndexedRecord>, StoreError> {
-    let mut st = conn.prepare_cached(
-        "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run FROM record_index
-         WHERE entity_id = ?1 AND state = 'active' AND last_seen_run <> ?2 AND bk_hash > ?3
-         ORDER BY bk_hash LIMIT ?4",
-    )?;
+    let Some(no) = entity_no(conn, entity)? else {
+        return Ok(Vec::new());
+    };
+    let seen = SeenBits::load(conn, no, run, None)?;
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM record_index AS r
+         WHERE r.entity_no = ?1 AND r.state = 'active' AND r.bk_hash > ?2
+         ORDER BY r.bk_hash"
+    ))?;
     // An empty blob sorts before every 16-byte key: the first batch starts at the beginning.
     let after = after.map(|b| bk_bytes(&b).to_vec()).unwrap_or_default();
-    let rows = st.query_map(params![entity, run, after, limit as i64], record)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut rows = st.query(params![no, after])?;
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let Some(row) = rows.next()? else { break };
+        let id: i64 = row.get(0)?;
+        if !seen.contains(id) {
+            out.push(record(row)?.1);
+        }
+    }
+    Ok(out)
 }
 
-/// Marks records deleted (after the target acknowledged the deletes), in the caller's transaction.
+/// Marks records deleted (after the target acknowledged the deletes) and seen by `run`, in the caller's
+/// transaction.
 pub fn mark_deleted(
     tx: &Transaction<'_>,
     entity: EntityId,
     run: RunId,
     bks: &[BkHash],
 ) -> Result<usize, StoreError> {
-    Ok(tx.execute(
-        "UPDATE record_index SET state = 'deleted', last_seen_run = ?2, updated_at = ?4
-         WHERE entity_id = ?1 AND state = 'active' AND bk_hash IN rarray(?3)",
-        params![entity, run, bk_array(bks), now_text()],
-    )?)
+    let Some(no) = entity_no(tx, entity)? else {
+        return Ok(0);
+    };
+    let mut ids: Vec<i64> = tx
+        .prepare_cached(
+            "UPDATE record_index SET state = 'deleted', updated_at = ?3
+             WHERE entity_no = ?1 AND state = 'active' AND bk_hash IN rarray(?2) RETURNING id",
+        )?
+        .query_map(params![no, bk_array(bks), now_text()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let n = ids.len();
+    mark_seen(tx, no, run, &mut ids)?;
+    Ok(n)
 }
 
-/// One record by key (for the inspector and tests).
+/// One record by key (for the inspector and tests); `seen_by` is `None`.
 pub fn get(
     conn: &Connection,
     entity: EntityId,
     bk: BkHash,
 ) -> Result<Option<IndexedRecord>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT bk_hash, data_hash, rowversion, target_uid, state, last_seen_run FROM record_index
-             WHERE entity_id = ?1 AND bk_hash = ?2",
-            params![entity, &bk_bytes(&bk)[..]],
-            record,
-        )
-        .optional()?)
+    Ok(lookup(conn, entity, &[bk])?.remove(&bk))
+}
+
+/// Whether `run` has seen the record of `bk` (for tests and diagnostics).
+pub fn seen_by(
+    conn: &Connection,
+    entity: EntityId,
+    run: RunId,
+    bk: BkHash,
+) -> Result<bool, StoreError> {
+    Ok(lookup_for_run(conn, entity, run, &[bk])?
+        .get(&bk)
+        .is_some_and(|r| r.seen_by == Some(run)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Db;
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        db: Db,
+        entity: EntityId,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path().join("syncflow.db")).unwrap();
+        Fixture {
+            _dir: dir,
+            db,
+            entity: EntityId::new(),
+        }
+    }
+
+    fn row(bk: u128, data: u8, uid: Option<&str>) -> IndexUpsert<'_> {
+        IndexUpsert {
+            bk_hash: BkHash(bk),
+            data_hash: DataHash([data; 32]),
+            rowversion: Some("7"),
+            target_uid: uid,
+        }
+    }
+
+    impl Fixture {
+        fn upsert(&self, run: RunId, rows: &[IndexUpsert<'_>]) {
+            self.db
+                .write(|tx| upsert(tx, self.entity, run, rows))
+                .unwrap();
+        }
+        fn updated_at(&self, bk: u128) -> String {
+            self.db
+                .conn()
+                .unwrap()
+                .query_row(
+                    "SELECT updated_at FROM record_index WHERE bk_hash = ?1",
+                    [&bk_bytes(&BkHash(bk))[..]],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        }
+        fn unseen(&self, run: RunId) -> Vec<u128> {
+            let conn = self.db.conn().unwrap();
+            let mut out = Vec::new();
+            let mut after = None;
+            loop {
+                let batch = unseen_batch(&conn, self.entity, run, after, 700).unwrap();
+                out.extend(batch.iter().map(|r| r.bk_hash.0));
+                match batch.last() {
+                    Some(l) if batch.len() == 700 => after = Some(l.bk_hash),
+                    _ => return out,
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_unchanged_row_is_only_marked_seen_and_a_changed_one_is_rewritten() {
+        let f = fixture();
+        let (first, second) = (RunId::new(), RunId::new());
+        f.upsert(first, &[row(1, 1, Some("uid-1")), row(2, 2, Some("uid-2"))]);
+        let (one, two) = (f.updated_at(1), f.updated_at(2));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        // A skip (no uid) equal to the record, and a changed row.
+        f.upsert(second, &[row(1, 1, None), row(2, 9, None)]);
+        assert_eq!(
+            f.updated_at(1),
+            one,
+            "the unchanged record is not rewritten"
+        );
+        assert_ne!(f.updated_at(2), two, "the changed record is");
+        let conn = f.db.conn().unwrap();
+        let found =
+            lookup_for_run(&conn, f.entity, second, &[BkHash(1), BkHash(2), BkHash(3)]).unwrap();
+        assert_eq!(found.len(), 2);
+        assert!(
+            found.values().all(|r| r.seen_by == Some(second)),
+            "{found:?}"
+        );
+        assert_eq!(found[&BkHash(2)].data_hash, DataHash([9; 32]));
+        assert_eq!(
+            found[&BkHash(2)].target_uid.as_deref(),
+            Some("uid-2"),
+            "a skip keeps the stored uid"
+        );
+        let earlier = lookup_for_run(&conn, f.entity, first, &[BkHash(1)]).unwrap();
+        assert_eq!(
+            earlier[&BkHash(1)].seen_by,
+            Some(first),
+            "each run has its own marks"
+        );
+        assert_eq!(
+            lookup(&conn, f.entity, &[BkHash(1)]).unwrap()[&BkHash(1)].seen_by,
+            None
+        );
+    }
+
+    #[test]
+    fn of_two_rows_with_one_key_the_later_wins_and_keeps_the_earlier_uid() {
+        let f = fixture();
+        let run = RunId::new();
+        f.upsert(run, &[row(1, 1, Some("uid-a")), row(1, 2, None)]);
+        let rec = get(&f.db.conn().unwrap(), f.entity, BkHash(1))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (rec.data_hash, rec.target_uid.as_deref()),
+            (DataHash([2; 32]), Some("uid-a"))
+        );
+        assert_eq!(count_active(&f.db.conn().unwrap(), f.entity).unwrap(), 1);
+    }
+
+    /// 40,000 records span three chunks of seen marks; a run that sees every third one leaves exactly the others
+    /// unseen, counted and streamed in key order.
+    #[test]
+    fn unseen_records_are_exactly_those_without_a_mark_across_chunks() {
+        let f = fixture();
+        let all: Vec<IndexUpsert<'_>> = (1..=40_000u128)
+            .map(|i| row(i * 0x9E37_79B9_7F4A_7C15, 1, Some("uid")))
+            .collect();
+        f.upsert(RunId::new(), &all);
+        let run = RunId::new();
+        let seen: Vec<IndexUpsert<'_>> = all
+            .iter()
+            .step_by(3)
+            .map(|r| IndexUpsert {
+                target_uid: None,
+                ..r.clone()
+            })
+            .collect();
+        f.upsert(run, &seen[..seen.len() / 2]);
+        let failed: Vec<BkHash> = seen[seen.len() / 2..].iter().map(|r| r.bk_hash).collect();
+        let touched =
+            f.db.write(|tx| touch_seen(tx, f.entity, run, &failed))
+                .unwrap();
+        assert_eq!(touched, failed.len());
+        let chunks = f.count("SELECT COUNT(*) FROM record_seen");
+        assert!(
+            chunks >= 3 * 2,
+            "both runs' marks span three chunks: {chunks}"
+        );
+
+        let mut expected: Vec<u128> = all
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 3 != 0)
+            .map(|(_, r)| r.bk_hash.0)
+            .collect();
+        expected.sort_unstable();
+        let conn = f.db.conn().unwrap();
+        assert_eq!(
+            count_unseen(&conn, f.entity, run).unwrap(),
+            expected.len() as u64
+        );
+        assert_eq!(f.unseen(run), expected);
+
+        // Deleting some marks them deleted and seen: they leave the unseen set, the rest stay.
+        let gone: Vec<BkHash> = expected[..1_000].iter().map(|&b| BkHash(b)).collect();
+        assert_eq!(
+            f.db.write(|tx| mark_deleted(tx, f.entity, run, &gone))
+                .unwrap(),
+            1_000
+        );
+        assert_eq!(f.unseen(run), expected[1_000..]);
+        assert_eq!(count_active(&conn, f.entity).unwrap(), 39_000);
+    }
+
+    #[test]
+    fn a_continuing_run_takes_over_the_marks_and_older_runs_are_forgotten() {
+        let f = fixture();
+        let (old, first, next) = (RunId::new(), RunId::new(), RunId::new());
+        f.upsert(
+            old,
+            &(1..=6u128)
+                .map(|i| row(i, 1, Some("uid")))
+                .collect::<Vec<_>>(),
+        );
+        f.upsert(first, &[row(1, 1, None), row(2, 1, None)]);
+        // The continuing run has seen a record of its own already.
+        f.upsert(next, &[row(3, 1, None)]);
+        let moved =
+            f.db.write(|tx| transfer_seen(tx, f.entity, first, next))
+                .unwrap();
+        assert_eq!(moved, 2);
+        let conn = f.db.conn().unwrap();
+        assert_eq!(
+            count_unseen(&conn, f.entity, next).unwrap(),
+            3,
+            "records 4 to 6"
+        );
+        assert_eq!(
+            count_unseen(&conn, f.entity, first).unwrap(),
+            6,
+            "the first run has no marks left"
+        );
+        let forgotten = f.db.write(|tx| forget_seen(tx, f.entity, &[next])).unwrap();
+        assert_eq!(forgotten, 1, "the old run's one chunk");
+        assert_eq!(count_unseen(&conn, f.entity, old).unwrap(), 6);
+        assert_eq!(count_unseen(&conn, f.entity, next).unwrap(), 3);
+    }
+
+    /// Reconciled writes are recorded as seen by the nil run, for every entity: two entities' records share a
+    /// chunk of ids, and each entity keeps its own bits.
+    #[test]
+    fn entities_sharing_a_run_and_a_chunk_keep_their_own_marks() {
+        let f = fixture();
+        let other = EntityId::new();
+        let nil = RunId(uuid::Uuid::nil());
+        for i in 1..=4u128 {
+            let e = if i % 2 == 0 { other } else { f.entity };
+            f.db.write(|tx| upsert(tx, e, nil, &[row(i, 1, Some("uid"))]))
+                .unwrap();
+        }
+        let conn = f.db.conn().unwrap();
+        for (e, seen, unseen) in [(f.entity, 1u128, 2u128), (other, 2, 1)] {
+            assert!(seen_by(&conn, e, nil, BkHash(seen)).unwrap());
+            assert!(
+                !seen_by(&conn, e, nil, BkHash(unseen)).unwrap(),
+                "not this entity's record"
+            );
+            assert_eq!(count_unseen(&conn, e, nil).unwrap(), 0);
+        }
+        assert_eq!(
+            f.count("SELECT COUNT(*) FROM record_seen"),
+            2,
+            "one chunk per entity"
+        );
+    }
+
+    impl Fixture {
+        fn count(&self, sql: &str) -> i64 {
+            self.db
+                .conn()
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap()
+        }
+    }
 }

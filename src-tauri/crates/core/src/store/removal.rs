@@ -95,9 +95,17 @@ fn remove_entities(
         runs: count("runs WHERE entity_id")?,
         failed_records: count("failed_records WHERE entity_id")?,
     };
-    // The record index has no foreign key (it is the hot table); the rest cascades from `entities`.
+    // The record index and its seen marks have no foreign key (they are the hot tables); the rest cascades from
+    // `entities`.
+    const NUMBERS: &str = "SELECT no FROM record_index_entities WHERE entity_id IN";
+    for table in ["record_index", "record_seen"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE entity_no IN ({NUMBERS} ({entities}))"),
+            [param],
+        )?;
+    }
     tx.execute(
-        &format!("DELETE FROM record_index WHERE entity_id IN ({entities})"),
+        &format!("DELETE FROM record_index_entities WHERE entity_id IN ({entities})"),
         [param],
     )?;
     // Parent references point across the removed entities: drop them before the entities themselves.

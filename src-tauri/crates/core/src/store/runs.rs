@@ -322,6 +322,12 @@ pub fn create(db: &Db, entity: EntityId, new: &NewRun) -> Result<RunId, StoreErr
                 new.row_budget.map(|b| b as i64)
             ],
         )?;
+        // Seen marks are read only for the entity's latest run that is not a retry (its deletes, held deletes, the
+        // run that continues it): a new such run makes the older marks unreadable, except those it takes over.
+        if new.trigger != "retry" {
+            let keep: Vec<RunId> = [Some(id), new.resumed_from].into_iter().flatten().collect();
+            super::record_index::forget_seen(tx, entity, &keep)?;
+        }
         Ok(id)
     })
 }
@@ -498,10 +504,5 @@ pub fn transfer_seen(
     from: RunId,
     to: RunId,
 ) -> Result<usize, StoreError> {
-    db.write(|tx| {
-        Ok(tx.execute(
-            "UPDATE record_index SET last_seen_run = ?3 WHERE entity_id = ?1 AND last_seen_run = ?2",
-            params![entity, from, to],
-        )?)
-    })
+    db.write(|tx| super::record_index::transfer_seen(tx, entity, from, to))
 }

@@ -143,7 +143,8 @@ impl Harness {
     pub fn local_active(&self, entity: &str) -> u64 {
         let conn = self.db.conn().unwrap();
         conn.query_row(
-            "SELECT COUNT(*) FROM record_index r JOIN entities e ON e.id = r.entity_id
+            "SELECT COUNT(*) FROM record_index r JOIN record_index_entities x ON x.no = r.entity_no
+             JOIN entities e ON e.id = x.entity_id
              WHERE e.name = ?1 AND r.state = 'active'",
             [entity],
             |r| r.get::<_, i64>(0),
