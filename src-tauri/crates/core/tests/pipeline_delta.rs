@@ -146,14 +146,14 @@ async fn a_resumed_full_run_deletes_exactly_the_rows_neither_part_saw() {
     let h = harness(6_000, 0.0, "page_size = 500").await;
     h.run("sites", false).await;
     h.run("inventory_items", false).await;
-    // 40 rows disappear, spread over the whole read: some before the cancel, some after. Every row's rowversion
-    // moves past the entity's watermark (a resumed read sorted by rowversion picks up at the highest one committed,
-    // and a run's committed rowversion starts at the entity's watermark), so the run rewrites each record's
-    // rowversion besides marking it seen.
+    // 40 rows disappear, spread over the whole read: some before the cancel, some after. No other row changes, so
+    // every row's rowversion stays below the entity's watermark: the resumed read (sorted by rowversion) must pick up
+    // at the highest rowversion the first part read, not at the run's committed watermark, which a full run starts
+    // at the entity's (it would read one row and leave 4,999 unseen).
     h.sim
         .mutate(&Mutation {
             delete_rows: (0..6_000).step_by(150).collect(),
-            ..mutation(0..0, 0..6_000, 0, 0..0)
+            ..mutation(0..0, 0..0, 0, 0..0)
         })
         .unwrap();
     h.sim.set_apismith_faults(syncflow_sim::Faults {
@@ -203,6 +203,12 @@ async fn a_resumed_full_run_deletes_exactly_the_rows_neither_part_saw() {
     assert!(
         resumed.report.counters.fetched < 5_960,
         "it resumed from the cursor, not from page 1"
+    );
+    assert!(
+        cancelled.report.counters.fetched + resumed.report.counters.fetched >= 5_960,
+        "the two parts read every row ({} + {})",
+        cancelled.report.counters.fetched,
+        resumed.report.counters.fetched
     );
     assert_eq!(
         marks(first),

@@ -201,6 +201,8 @@ struct Loaded {
     /// What the page writes to the record index, for the next page's delta until the commit lands.
     overlay: Uncommitted,
     cursor: Cursor,
+    /// The highest rowversion read by the run's pages up to this one.
+    read_max: Option<String>,
     watermark: Option<String>,
     sample: Option<RunSample>,
     total: Option<u64>,
@@ -221,7 +223,11 @@ fn start_checkpoint(
 ) -> PendingCheckpoint {
     let db = ctx.db.clone();
     let entity = ctx.entity.id;
-    let cursor_json = serde_json::to_string(&page.cursor).ok();
+    let cursor_json = serde_json::to_string(&StoredCursor {
+        read: page.cursor,
+        read_max: page.read_max,
+    })
+    .ok();
     let (result, watermark, sample) = (page.result, page.watermark, page.sample);
     let join = tokio::task::spawn_blocking(move || {
         let t = Instant::now();
@@ -398,22 +404,42 @@ fn query_for(ctx: &RunContext, rec: &RunRecord) -> (PageQuery, bool) {
     (q, full)
 }
 
+/// A run's stored cursor: where the read stands, and the highest rowversion its committed pages read (where a read
+/// sorted by rowversion resumes). Cursors stored before `read_max` was kept have only the first part.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct StoredCursor {
+    #[serde(flatten)]
+    read: Cursor,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    read_max: Option<String>,
+}
+
 /// Where a resumed read sorted by the rowversion column picks up: page 1 of `rowversion >= the highest rowversion
-/// committed`, not the next page number. Rows changed since the first part was read (hours ago for a nightly initial
+/// this run's committed pages read`, not the next page number. Rows changed since the first part was read (hours ago for a nightly initial
 /// load) move to the end of the sort, so every later row would shift back and a page number would skip one row per
 /// change. Rows tied at that rowversion are read again and skipped by the delta. A read sorted by anything else
 /// resumes by page number.
+///
+/// Not the run's committed watermark: a full run's starts at the entity's watermark (the highest rowversion any
+/// earlier run saw), so resuming a full read there would skip every row below it that the run had not read yet.
+/// A cursor stored without `read_max` resumes an incremental read at its committed watermark (it read only rows
+/// above the entity's watermark, so the two are the same) and a full read by page number.
 fn resume_filter(
     ctx: &RunContext,
     rec: &RunRecord,
     query: &PageQuery,
-    cursor: &Cursor,
+    stored: &StoredCursor,
+    full: bool,
 ) -> Option<Filter> {
     let def = &ctx.entity.def;
     let rv_col = def.source_of(def.rowversion_field.as_deref()?);
     let sorted_by_rv = query.sort.as_ref().is_some_and(|s| s.field == rv_col);
-    let resuming = cursor.next_page > 1 && !cursor.done;
-    let committed = rec.watermark_after.as_deref()?;
+    let resuming = stored.read.next_page > 1 && !stored.read.done;
+    let committed = match (&stored.read_max, full) {
+        (Some(max), _) => max.as_str(),
+        (None, false) => rec.watermark_after.as_deref()?,
+        (None, true) => return None,
+    };
     (sorted_by_rv && resuming).then(|| Filter::new(rv_col, ">=", committed))
 }
 
@@ -431,14 +457,16 @@ async fn drive(
     reconcile_in_flight(ctx, cancel).await?;
     let declared = declared_columns(ctx, cancel).await?;
     let (mut query, full) = query_for(ctx, rec);
-    let mut cursor: Cursor = rec
+    let stored: StoredCursor = rec
         .cursor
         .as_deref()
         .and_then(|c| serde_json::from_str(c).ok())
         .unwrap_or_default();
+    let mut cursor = stored.read;
+    let mut read_max = Watermark::new(stored.read_max.clone());
     // Rows at the resume point's rowversion were read before: they do not count against a night's row budget.
     let mut reread_at: Option<String> = None;
-    if let Some(filter) = resume_filter(ctx, rec, &query, &cursor) {
+    if let Some(filter) = resume_filter(ctx, rec, &query, &stored, full) {
         reread_at = Some(filter.value.clone());
         query.filters.push(filter);
         cursor = Cursor::default();
@@ -598,6 +626,7 @@ async fn drive(
             for p in &f.prepared {
                 if let Some(rv) = &p.rowversion {
                     watermark.observe(rv);
+                    read_max.observe(rv);
                     if reread_at
                         .as_deref()
                         .is_some_and(|w| crate::rowversion::compare(rv, w).is_eq())
@@ -622,6 +651,7 @@ async fn drive(
                 overlay: Uncommitted::of(run, &result),
                 sample: progress.sample(read_so_far),
                 watermark: watermark.value().map(str::to_owned),
+                read_max: read_max.value().map(str::to_owned),
                 cursor: f.cursor,
                 total: f.total,
                 result,
@@ -675,6 +705,26 @@ fn failed_records_without_key(ctx: &RunContext, run: RunId) -> Result<u64, RunEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_cursor_keeps_its_read_max_and_reads_cursors_stored_without_it() {
+        let old: StoredCursor =
+            serde_json::from_str(r#"{"next_page":4,"rows_read":1500,"done":false}"#).unwrap();
+        assert_eq!(old.read, Cursor::resume(3, 1500));
+        assert_eq!(old.read_max, None);
+        let new = StoredCursor {
+            read: Cursor::resume(3, 1500),
+            read_max: Some("0x00000000010005DB".into()),
+        };
+        let text = serde_json::to_string(&new).unwrap();
+        assert_eq!(
+            text,
+            r#"{"next_page":4,"rows_read":1500,"done":false,"read_max":"0x00000000010005DB"}"#,
+            "the read's fields stay where older versions look for them"
+        );
+        let back: StoredCursor = serde_json::from_str(&text).unwrap();
+        assert_eq!((back.read, back.read_max), (new.read, new.read_max));
+    }
 
     #[test]
     fn progress_samples_the_first_page_then_at_most_every_250_ms_with_the_rate_since_the_last() {
