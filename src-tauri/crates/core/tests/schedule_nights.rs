@@ -14,7 +14,7 @@ use std::sync::Arc;
 use syncflow_core::app::SyncFlow;
 use syncflow_core::clock;
 use syncflow_core::model::{ScheduleInput, ScheduleMode};
-use syncflow_core::schedule::{NightSummary, Scheduler};
+use syncflow_core::schedule::{NightSummary, Scheduler, TickReport};
 use syncflow_core::secrets::{MemoryStore, Secret, SecretError, SecretStore};
 use syncflow_core::store::{entities, runs, schedules};
 
@@ -64,6 +64,23 @@ async fn night(h: &Harness, sched: &Scheduler, from: DateTime<Utc>) -> NightSumm
         clock::set_offset_secs(clock::offset_secs() + 30);
     }
     panic!("the night's work never ended");
+}
+
+/// The items made nightly (19:00-07:00) with slow ScheduleHub writes, and the tick at the window's opening on
+/// 2026-11-20 that starts their run: the scheduler, the opening and that tick's report.
+async fn slow_nightly_run_started(h: &Harness) -> (Scheduler, DateTime<Utc>, TickReport) {
+    clock::set_now(local("2026-11-20 18:00"));
+    nightly(h, "inventory_items", None);
+    let sched = Scheduler::new(h.app.clone(), Istanbul);
+    h.sim.set_schedulehub_faults(syncflow_sim::Faults {
+        latency_ms: 40,
+        ..syncflow_sim::Faults::default()
+    });
+    let open = local("2026-11-20 19:00");
+    clock::set_now(open);
+    let first = sched.tick(open).await.unwrap();
+    assert_eq!(first.started.len(), 1, "the opening starts the items' run");
+    (sched, open, first)
 }
 
 async fn wait_for_end(h: &Harness, run: syncflow_core::ids::RunId) {
@@ -308,19 +325,8 @@ async fn a_scheduled_run_waits_for_a_locked_keychain_and_starts_once_it_is_unloc
 async fn a_scheduled_run_the_planner_cancels_is_not_taken_up_again_until_the_next_night() {
     let _clock = CLOCK.lock().await;
     let h = harness(12_000, 0.0, "page_size = 500").await;
-    clock::set_now(local("2026-11-20 18:00"));
-    nightly(&h, "inventory_items", None);
-    let sched = Scheduler::new(h.app.clone(), Istanbul);
     // Slow writes, so the planner's cancel lands while the run works.
-    h.sim.set_schedulehub_faults(syncflow_sim::Faults {
-        latency_ms: 40,
-        ..syncflow_sim::Faults::default()
-    });
-
-    let open = local("2026-11-20 19:00");
-    clock::set_now(open);
-    let first = sched.tick(open).await.unwrap();
-    assert_eq!(first.started.len(), 1);
+    let (sched, open, first) = slow_nightly_run_started(&h).await;
     let run = first.started[0].1;
     assert!(
         h.app.cancel(run).unwrap(),
@@ -366,19 +372,8 @@ async fn a_scheduled_run_still_going_when_the_window_closes_is_stopped_and_resum
     let h = harness(12_000, 0.0, "page_size = 500").await;
     // The items' parents are loaded: no item waits for its site.
     h.run("sites", false).await;
-    clock::set_now(local("2026-11-20 18:00"));
-    nightly(&h, "inventory_items", None);
-    let sched = Scheduler::new(h.app.clone(), Istanbul);
     // Slow writes: the run is still at work when the window closes.
-    h.sim.set_schedulehub_faults(syncflow_sim::Faults {
-        latency_ms: 40,
-        ..syncflow_sim::Faults::default()
-    });
-
-    let open = local("2026-11-20 19:00");
-    clock::set_now(open);
-    let first = sched.tick(open).await.unwrap();
-    assert_eq!(first.started.len(), 1);
+    let (sched, _, first) = slow_nightly_run_started(&h).await;
     let run = first.started[0].1;
     assert!(first.stopped_at_window_end.is_empty());
 
