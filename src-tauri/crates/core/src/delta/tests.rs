@@ -3,23 +3,7 @@
 use super::*;
 use crate::identity::{bk_hash_of, data_hash_of};
 use crate::store::record_index::{get, mark_deleted, upsert, IndexUpsert};
-use crate::store::Db;
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    db: Db,
-    entity: EntityId,
-}
-
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(dir.path().join("syncflow.db")).unwrap();
-    Fixture {
-        _dir: dir,
-        db,
-        entity: EntityId::new(),
-    }
-}
+use crate::store::{index_fixture as fixture, IndexFixture as Fixture};
 
 fn bk(n: u32) -> BkHash {
     bk_hash_of(&format!("items|id={n}"))

@@ -21,6 +21,26 @@ pub fn now_text() -> String {
     crate::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// A database file in a temp dir and an entity id to key records by (the record index needs no entity row), for the
+/// record-index and delta tests.
+#[cfg(test)]
+pub(crate) struct IndexFixture {
+    pub _dir: tempfile::TempDir,
+    pub db: Db,
+    pub entity: crate::ids::EntityId,
+}
+
+#[cfg(test)]
+pub(crate) fn index_fixture() -> IndexFixture {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path().join("syncflow.db")).unwrap();
+    IndexFixture {
+        _dir: dir,
+        db,
+        entity: crate::ids::EntityId::new(),
+    }
+}
+
 /// A database file in a temp dir with two connections and one entity (`sites`), for store and scheduler tests.
 #[cfg(test)]
 pub(crate) fn test_db_with_entity() -> (tempfile::TempDir, Db, crate::ids::EntityId) {

@@ -632,23 +632,7 @@ pub fn seen_by(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Db;
-
-    struct Fixture {
-        _dir: tempfile::TempDir,
-        db: Db,
-        entity: EntityId,
-    }
-
-    fn fixture() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path().join("syncflow.db")).unwrap();
-        Fixture {
-            _dir: dir,
-            db,
-            entity: EntityId::new(),
-        }
-    }
+    use crate::store::{index_fixture as fixture, IndexFixture as Fixture};
 
     fn row(bk: u128, data: u8, uid: Option<&str>) -> IndexUpsert<'_> {
         IndexUpsert {
