@@ -139,13 +139,14 @@ describe("Connections", () => {
 
   it("shows where each credential is, and a keychain it could not read as not checked rather than missing", async () => {
     await renderApp("/connections", {
-      connections_list: () => [
-        { ...connections[0]!, name: "saved", credential: "saved" },
-        { ...connections[0]!, name: "missing", credential: "not_set" },
-        { ...connections[0]!, name: "locked", credential: "unknown" },
-        { ...connections[0]!, name: "env", credential: "environment" },
-        { ...connections[0]!, name: "open", authKind: "none", credential: "not_needed" },
-      ],
+      connections_list: () =>
+        [
+          { ...connections[0]!, name: "saved", credential: "saved" as const },
+          { ...connections[0]!, name: "missing", credential: "not_set" as const },
+          { ...connections[0]!, name: "locked", credential: "unknown" as const },
+          { ...connections[0]!, name: "env", credential: "environment" as const },
+          { ...connections[0]!, name: "open", authKind: "none" as const, credential: "not_needed" as const },
+        ].map((c, i) => ({ ...c, id: `${c.id.slice(0, -1)}${i}` })),
     });
     const line = async (name: string) => {
       const cards = await screen.findAllByTestId("connection-card");

@@ -3,6 +3,7 @@ import { KeyRound, Pencil, Plug, Plus, ShieldAlert, ShieldQuestion, Trash2, Zap 
 import { useTranslation } from "react-i18next";
 import type { ConnectionCheck, ConnectionSummary, CredentialState } from "@/bindings";
 import { Button } from "@/components/Button";
+import { ConfirmAction } from "@/components/ConfirmAction";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill } from "@/components/StatusBadge";
@@ -89,7 +90,6 @@ function ConnectionCard({ connection, onEdit }: { connection: ConnectionSummary;
   const { t } = useTranslation();
   const test = useTestConnection();
   const remove = useDeleteConnection();
-  const [confirming, setConfirming] = useState(false);
   return (
     <li
       data-testid="connection-card"
@@ -159,33 +159,15 @@ function ConnectionCard({ connection, onEdit }: { connection: ConnectionSummary;
         >
           {t("connections.edit")}
         </Button>
-        {confirming ? (
-          <span className="inline-flex items-center gap-2 text-xs">
-            {t("connections.deleteConfirm", { name: connection.name })}
-            <Button
-              size="sm"
-              variant="primary"
-              data-testid="connection-delete-confirm"
-              disabled={remove.isPending}
-              onClick={() => remove.mutate(connection.name, { onSettled: () => setConfirming(false) })}
-            >
-              {t("connections.delete")}
-            </Button>
-            <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>
-              {t("common.cancel")}
-            </Button>
-          </span>
-        ) : (
-          <Button
-            size="sm"
-            variant="ghost"
-            data-testid="connection-delete"
-            onClick={() => setConfirming(true)}
-            icon={<Trash2 className="size-3.5" aria-hidden="true" />}
-          >
-            {t("connections.delete")}
-          </Button>
-        )}
+        <ConfirmAction
+          label={t("connections.delete")}
+          question={t("connections.deleteConfirm", { name: connection.name })}
+          cancelLabel={t("common.cancel")}
+          pending={remove.isPending}
+          onConfirm={(close) => remove.mutate(connection.name, { onSettled: close })}
+          icon={<Trash2 className="size-3.5" aria-hidden="true" />}
+          testIds={{ opener: "connection-delete", confirm: "connection-delete-confirm" }}
+        />
       </div>
     </li>
   );

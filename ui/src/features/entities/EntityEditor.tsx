@@ -3,6 +3,7 @@ import { Plus, Trash2, TriangleAlert } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import type { EntityDef, EntityDetail, ParentRefDef, SchemaDrift, Strategy } from "@/bindings";
 import { Button } from "@/components/Button";
+import { ConfirmAction } from "@/components/ConfirmAction";
 import { Drawer } from "@/components/Drawer";
 import { FormError, SelectRow } from "@/components/Field";
 import { ErrorState, LoadingState } from "@/components/States";
@@ -214,38 +215,19 @@ function ParentEditor({
 function EntityDelete({ name, onDeleted }: { name: string; onDeleted: () => void }) {
   const { t } = useTranslation();
   const remove = useDeleteEntity();
-  const [confirming, setConfirming] = useState(false);
   return (
     <div className="me-auto flex flex-col gap-2">
-      {confirming ? (
-        <div data-testid="entity-delete-confirm-box" className="flex flex-wrap items-center gap-2 text-xs">
-          <span className="text-slate-700 dark:text-slate-300">{t("entities.deleteConfirm", { name })}</span>
-          <Button
-            size="sm"
-            variant="primary"
-            data-testid="entity-delete-confirm"
-            disabled={remove.isPending}
-            onClick={() => remove.mutate(name, { onSuccess: onDeleted, onSettled: () => setConfirming(false) })}
-          >
-            {t("entities.delete")}
-          </Button>
-          <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>
-            {t("common.cancel")}
-          </Button>
-        </div>
-      ) : (
-        <div>
-          <Button
-            size="sm"
-            variant="ghost"
-            data-testid="entity-delete"
-            onClick={() => setConfirming(true)}
-            icon={<Trash2 className="size-3.5" aria-hidden="true" />}
-          >
-            {t("entities.delete")}
-          </Button>
-        </div>
-      )}
+      <div>
+        <ConfirmAction
+          label={t("entities.delete")}
+          question={t("entities.deleteConfirm", { name })}
+          cancelLabel={t("common.cancel")}
+          pending={remove.isPending}
+          onConfirm={(close) => remove.mutate(name, { onSuccess: onDeleted, onSettled: close })}
+          icon={<Trash2 className="size-3.5" aria-hidden="true" />}
+          testIds={{ opener: "entity-delete", box: "entity-delete-confirm-box", confirm: "entity-delete-confirm" }}
+        />
+      </div>
       {remove.error ? <FormError testId="entity-delete-error">{toApiException(remove.error).message}</FormError> : null}
     </div>
   );
