@@ -5,7 +5,10 @@ mod cmd;
 mod lines;
 
 // Normalizing and hashing a page allocates and frees hundreds of thousands of small strings; with mimalloc the
-// engine's CPU stages took about 40% less CPU time than with the system allocator (the engine benchmark).
+// engine's CPU stages took about 40% less CPU time than with the system allocator (the engine benchmark). Built
+// without transparent huge pages (the workspace's `no_thp` feature): every page's multi-megabyte bodies are allocated
+// and given back, and the kernel zeroed a fresh 2 MiB huge page for each (about a tenth of the sync's CPU time and a
+// third of the simulators', measured with perf; CONFIG.md "Benchmark").
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

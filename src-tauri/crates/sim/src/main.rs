@@ -4,7 +4,7 @@ use clap::Parser;
 use syncflow_sim::{start, SimConfig};
 
 // The simulators allocate per request and per record; the system allocator's page faults and consolidation were a
-// large share of their CPU.
+// large share of their CPU. Without transparent huge pages (the workspace's `no_thp` feature; see syncflow-cli's main).
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
