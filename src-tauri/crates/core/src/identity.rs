@@ -193,6 +193,19 @@ fn needs_escape(b: &[u8]) -> bool {
     hit(u64::from_le_bytes(last))
 }
 
+/// How many of `\\`, `|` and `=` `b` holds. A branch-free count the compiler vectorises: one pass over a whole
+/// canonical form written without escaping tells whether any value needed escaping (see `Identifier`'s page path).
+pub(crate) fn escape_count(b: &[u8]) -> usize {
+    // Chunks of up to 255 bytes, so each lane counts in a byte without overflowing.
+    b.chunks(255)
+        .map(|c| {
+            c.iter()
+                .map(|&x| u8::from(x == b'\\') + u8::from(x == b'|') + u8::from(x == b'='))
+                .fold(0u8, u8::wrapping_add) as usize
+        })
+        .sum()
+}
+
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     esc_into(&mut out, s);
@@ -253,11 +266,33 @@ fn trim_space(s: &str) -> &str {
     s.trim_matches(is_space)
 }
 
+/// How text goes into a canonical form: escaped (`esc_into`), or as it is, for a form whose escapes are
+/// checked afterwards in one pass (`escape_count`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Escaping {
+    Escaped,
+    Verbatim,
+}
+
+impl Escaping {
+    fn push(self, out: &mut String, s: &str) {
+        match self {
+            Escaping::Escaped => esc_into(out, s),
+            Escaping::Verbatim => out.push_str(s),
+        }
+    }
+}
+
 /// Appends the data text of a value; `false` for NULL (left out of the canonical form).
 fn data_text_into(out: &mut String, v: &Value) -> bool {
+    data_text_with(out, v, Escaping::Escaped)
+}
+
+/// `data_text_into` with text escaped or not (`Escaping`); numbers and booleans never hold a character to escape.
+pub(crate) fn data_text_with(out: &mut String, v: &Value, escaping: Escaping) -> bool {
     match v {
         Value::Null => return false,
-        Value::Text(s) => esc_into(out, trim_space(s)),
+        Value::Text(s) => escaping.push(out, trim_space(s)),
         Value::Int(i) => push_int(out, *i),
         // Up to 6 decimals the rounding is the identity: no need for `round6_decimal`'s copy.
         Value::Decimal(d) if d.split_once('.').is_none_or(|(_, f)| f.len() <= 6) => out.push_str(d),
@@ -267,7 +302,7 @@ fn data_text_into(out: &mut String, v: &Value) -> bool {
         Value::Json(j) => {
             let mut s = String::new();
             py_json(&mut s, j);
-            esc_into(out, &s);
+            escaping.push(out, &s);
         }
     }
     true
