@@ -319,6 +319,9 @@ fn float_data_text_into(out: &mut String, f: f64) {
     if !f.is_finite() || f.fract() == 0.0 {
         return out.push_str(&float_data_text(f));
     }
+    if let Some(micros) = exact_micros(f) {
+        return push_micros(out, micros);
+    }
     let start = out.len();
     if f.abs() < 4.0e9 {
         // Below 2^32 a double's spacing is under 1e-6, so when its shortest round-trip text has at most 6 decimals,
@@ -344,6 +347,45 @@ fn float_data_text_into(out: &mut String, f: f64) {
         out.truncate(start);
         out.push('0');
     }
+}
+
+/// `f` as a whole number of millionths `m`, when `f` is the double nearest to `m / 10^6` and `|f| < 4e9`. Then
+/// `f`'s exact binary value lies within half a spacing (under `0.5e-6` below 2^32) of `m / 10^6`, so rounding it to
+/// 6 decimals gives exactly `m / 10^6`: the data text, without ryu or `fmt`. The check is exact (IEEE division is
+/// correctly rounded, and `m` and `10^6` are exact doubles), so a wrong guess of `m` can only fail it.
+fn exact_micros(f: f64) -> Option<i64> {
+    if !(f.abs() < 4.0e9) {
+        return None;
+    }
+    let m = (f * 1e6).round();
+    (m / 1e6 == f).then_some(m as i64)
+}
+
+/// Writes `m / 10^6` in plain notation, trailing zeros and a bare point trimmed, never `-0`.
+fn push_micros(out: &mut String, m: i64) {
+    if m == 0 {
+        return out.push('0');
+    }
+    let (int, mut frac) = (m.unsigned_abs() / 1_000_000, m.unsigned_abs() % 1_000_000);
+    if m < 0 {
+        out.push('-');
+    }
+    push_int(out, int as i64);
+    if frac == 0 {
+        return;
+    }
+    let mut width = 6;
+    while frac % 10 == 0 {
+        frac /= 10;
+        width -= 1;
+    }
+    let mut digits = [b'0'; 7];
+    digits[0] = b'.';
+    for d in digits[1..=width].iter_mut().rev() {
+        *d = b'0' + (frac % 10) as u8;
+        frac /= 10;
+    }
+    out.push_str(std::str::from_utf8(&digits[..=width]).unwrap_or_default());
 }
 
 fn float_data_text(f: f64) -> String {
@@ -600,6 +642,25 @@ mod fast_path_tests {
             let mut s = String::new();
             float_data_text_into(&mut s, f);
             assert_eq!(s, float_data_text(f), "{f:e}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The millionths path (`exact_micros`) against `{:.6}` rounding, on values that take it (short decimals,
+        /// near the 4e9 cut, tiny ones) and values that do not (long fractions, any bit pattern).
+        #[test]
+        fn float_micros_path_matches_fixed_rounding(
+            m in -4_000_000_000_000_000i64..4_000_000_000_000_000,
+            bits in proptest::prelude::any::<u64>(),
+            small in -2_000_000i64..2_000_000,
+        ) {
+            for f in [m as f64 / 1e6, f64::from_bits(bits), small as f64 / 1e6, small as f64 / 1e9] {
+                if f.is_finite() && f.fract() != 0.0 {
+                    let mut s = String::new();
+                    float_data_text_into(&mut s, f);
+                    proptest::prop_assert_eq!(&s, &float_data_text(f), "{:e}", f);
+                }
+            }
         }
     }
 
