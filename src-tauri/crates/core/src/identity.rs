@@ -237,23 +237,9 @@ pub fn key_text<'a>(field: &str, v: &'a Value) -> Result<Cow<'a, str>, IdentityE
     })
 }
 
-/// Appends an integer in decimal: the hot path of both canonical forms, without `fmt`'s machinery.
+/// Appends an integer in decimal: the hot path of both canonical forms, without `fmt`'s machinery (itoa).
 pub(crate) fn push_int(out: &mut String, i: i64) {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut n = i.unsigned_abs();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if i < 0 {
-        out.push('-');
-    }
-    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+    out.push_str(itoa::Buffer::new().format(i));
 }
 
 /// `s.trim_matches(is_space)`, without decoding characters when both ends are visible ASCII (normalized text
@@ -379,13 +365,13 @@ fn push_micros(out: &mut String, m: i64) {
         frac /= 10;
         width -= 1;
     }
-    let mut digits = [b'0'; 7];
-    digits[0] = b'.';
-    for d in digits[1..=width].iter_mut().rev() {
-        *d = b'0' + (frac % 10) as u8;
+    let mut digits = ['0'; 6];
+    for d in digits[..width].iter_mut().rev() {
+        *d = char::from(b'0' + (frac % 10) as u8);
         frac /= 10;
     }
-    out.push_str(std::str::from_utf8(&digits[..=width]).unwrap_or_default());
+    out.push('.');
+    out.extend(&digits[..width]);
 }
 
 fn float_data_text(f: f64) -> String {
