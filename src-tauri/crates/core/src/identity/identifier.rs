@@ -2,10 +2,9 @@
 //! cached per row shape within a page, so hashing a row costs two passes over its values and two hashes.
 
 use super::{
-    bk_hash_of, data_hash_of, data_text_with, esc_into, escape_count, key_text, push_int, BkHash,
-    DataHash, Escaping, Exclusions, IdentityError,
+    bk_hash_of, data_hash_of, data_text_with, esc_into, escape_count, key_text, push_int,
+    trim_space, BkHash, DataHash, Escaping, Exclusions, IdentityError,
 };
-use crate::normalize::layer2_strings::is_space;
 use crate::value::{FieldName, Row, RowError, Value};
 use std::sync::Arc;
 
@@ -344,7 +343,7 @@ fn rowversion_text(v: Option<&Value>) -> Option<String> {
     let v = v?;
     let text = match v {
         Value::Null => return None,
-        Value::Text(s) => s.trim_matches(is_space).to_owned(),
+        Value::Text(s) => trim_space(s).to_owned(),
         Value::Float(f) if f.is_nan() => return None,
         other => key_text("", other)
             .map(|t| t.into_owned())
