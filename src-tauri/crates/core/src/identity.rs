@@ -340,7 +340,7 @@ fn float_data_text_into(out: &mut String, f: f64) {
 /// 6 decimals gives exactly `m / 10^6`: the data text, without ryu or `fmt`. The check is exact (IEEE division is
 /// correctly rounded, and `m` and `10^6` are exact doubles), so a wrong guess of `m` can only fail it.
 fn exact_micros(f: f64) -> Option<i64> {
-    if !(f.abs() < 4.0e9) {
+    if f.is_nan() || f.abs() >= 4.0e9 {
         return None;
     }
     let m = (f * 1e6).round();
