@@ -33,8 +33,9 @@ pub struct Identifier {
     exclusions: Exclusions,
 }
 
-/// The data field order for one row shape: indices of the included fields, sorted by name, with `esc(name)=` and
-/// the number of escaped characters it holds (`escape_count`).
+/// The data field order for one row shape: indices of the included fields, sorted by name, with `|esc(name)=` (the
+/// separator first, left off for the form's first field) and the number of escaped characters it holds
+/// (`escape_count`, the separator included).
 #[derive(Debug, Default)]
 struct DataPlan {
     names: Vec<FieldName>,
@@ -50,7 +51,8 @@ impl DataPlan {
                 Some(n) != rowversion_field && !exclusions.excludes(n)
             })
             .map(|i| {
-                let mut p = String::with_capacity(fields[i].0.len() + 1);
+                let mut p = String::with_capacity(fields[i].0.len() + 2);
+                p.push('|');
                 esc_into(&mut p, &fields[i].0);
                 p.push('=');
                 let escapes = escape_count(p.as_bytes());
@@ -91,11 +93,12 @@ impl DataPlan {
                 continue;
             }
             if out.len() > start {
-                out.push('|');
-                escapes += 1;
+                out.push_str(prefix);
+                escapes += prefix_escapes;
+            } else {
+                out.push_str(&prefix[1..]);
+                escapes += prefix_escapes - 1;
             }
-            out.push_str(prefix);
-            escapes += prefix_escapes;
             data_text_with(out, v, escaping);
         }
         escapes
