@@ -193,6 +193,19 @@ fn needs_escape(b: &[u8]) -> bool {
     hit(u64::from_le_bytes(last))
 }
 
+/// How many of `\\`, `|` and `=` `b` holds. A branch-free count the compiler vectorises: one pass over a whole
+/// canonical form written without escaping tells whether any value needed escaping (see `Identifier`'s page path).
+pub(crate) fn escape_count(b: &[u8]) -> usize {
+    // Chunks of up to 255 bytes, so each lane counts in a byte without overflowing.
+    b.chunks(255)
+        .map(|c| {
+            c.iter()
+                .map(|&x| u8::from(x == b'\\') + u8::from(x == b'|') + u8::from(x == b'='))
+                .fold(0u8, u8::wrapping_add) as usize
+        })
+        .sum()
+}
+
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     esc_into(&mut out, s);
@@ -224,23 +237,9 @@ pub fn key_text<'a>(field: &str, v: &'a Value) -> Result<Cow<'a, str>, IdentityE
     })
 }
 
-/// Appends an integer in decimal: the hot path of both canonical forms, without `fmt`'s machinery.
+/// Appends an integer in decimal: the hot path of both canonical forms, without `fmt`'s machinery (itoa).
 pub(crate) fn push_int(out: &mut String, i: i64) {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut n = i.unsigned_abs();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if i < 0 {
-        out.push('-');
-    }
-    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+    out.push_str(itoa::Buffer::new().format(i));
 }
 
 /// `s.trim_matches(is_space)`, without decoding characters when both ends are visible ASCII (normalized text
@@ -253,11 +252,33 @@ fn trim_space(s: &str) -> &str {
     s.trim_matches(is_space)
 }
 
+/// How text goes into a canonical form: escaped (`esc_into`), or as it is, for a form whose escapes are
+/// checked afterwards in one pass (`escape_count`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Escaping {
+    Escaped,
+    Verbatim,
+}
+
+impl Escaping {
+    fn push(self, out: &mut String, s: &str) {
+        match self {
+            Escaping::Escaped => esc_into(out, s),
+            Escaping::Verbatim => out.push_str(s),
+        }
+    }
+}
+
 /// Appends the data text of a value; `false` for NULL (left out of the canonical form).
 fn data_text_into(out: &mut String, v: &Value) -> bool {
+    data_text_with(out, v, Escaping::Escaped)
+}
+
+/// `data_text_into` with text escaped or not (`Escaping`); numbers and booleans never hold a character to escape.
+pub(crate) fn data_text_with(out: &mut String, v: &Value, escaping: Escaping) -> bool {
     match v {
         Value::Null => return false,
-        Value::Text(s) => esc_into(out, trim_space(s)),
+        Value::Text(s) => escaping.push(out, trim_space(s)),
         Value::Int(i) => push_int(out, *i),
         // Up to 6 decimals the rounding is the identity: no need for `round6_decimal`'s copy.
         Value::Decimal(d) if d.split_once('.').is_none_or(|(_, f)| f.len() <= 6) => out.push_str(d),
@@ -267,7 +288,7 @@ fn data_text_into(out: &mut String, v: &Value) -> bool {
         Value::Json(j) => {
             let mut s = String::new();
             py_json(&mut s, j);
-            esc_into(out, &s);
+            escaping.push(out, &s);
         }
     }
     true
@@ -283,6 +304,9 @@ pub fn data_text(v: &Value) -> Option<String> {
 fn float_data_text_into(out: &mut String, f: f64) {
     if !f.is_finite() || f.fract() == 0.0 {
         return out.push_str(&float_data_text(f));
+    }
+    if let Some(micros) = exact_micros(f) {
+        return push_micros(out, micros);
     }
     let start = out.len();
     if f.abs() < 4.0e9 {
@@ -309,6 +333,45 @@ fn float_data_text_into(out: &mut String, f: f64) {
         out.truncate(start);
         out.push('0');
     }
+}
+
+/// `f` as a whole number of millionths `m`, when `f` is the double nearest to `m / 10^6` and `|f| < 4e9`. Then
+/// `f`'s exact binary value lies within half a spacing (under `0.5e-6` below 2^32) of `m / 10^6`, so rounding it to
+/// 6 decimals gives exactly `m / 10^6`: the data text, without ryu or `fmt`. The check is exact (IEEE division is
+/// correctly rounded, and `m` and `10^6` are exact doubles), so a wrong guess of `m` can only fail it.
+fn exact_micros(f: f64) -> Option<i64> {
+    if f.is_nan() || f.abs() >= 4.0e9 {
+        return None;
+    }
+    let m = (f * 1e6).round();
+    (m / 1e6 == f).then_some(m as i64)
+}
+
+/// Writes `m / 10^6` in plain notation, trailing zeros and a bare point trimmed, never `-0`.
+fn push_micros(out: &mut String, m: i64) {
+    if m == 0 {
+        return out.push('0');
+    }
+    let (int, mut frac) = (m.unsigned_abs() / 1_000_000, m.unsigned_abs() % 1_000_000);
+    if m < 0 {
+        out.push('-');
+    }
+    push_int(out, int as i64);
+    if frac == 0 {
+        return;
+    }
+    let mut width = 6;
+    while frac % 10 == 0 {
+        frac /= 10;
+        width -= 1;
+    }
+    let mut digits = ['0'; 6];
+    for d in digits[..width].iter_mut().rev() {
+        *d = char::from(b'0' + (frac % 10) as u8);
+        frac /= 10;
+    }
+    out.push('.');
+    out.extend(&digits[..width]);
 }
 
 fn float_data_text(f: f64) -> String {
@@ -565,6 +628,25 @@ mod fast_path_tests {
             let mut s = String::new();
             float_data_text_into(&mut s, f);
             assert_eq!(s, float_data_text(f), "{f:e}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The millionths path (`exact_micros`) against `{:.6}` rounding, on values that take it (short decimals,
+        /// near the 4e9 cut, tiny ones) and values that do not (long fractions, any bit pattern).
+        #[test]
+        fn float_micros_path_matches_fixed_rounding(
+            m in -4_000_000_000_000_000i64..4_000_000_000_000_000,
+            bits in proptest::prelude::any::<u64>(),
+            small in -2_000_000i64..2_000_000,
+        ) {
+            for f in [m as f64 / 1e6, f64::from_bits(bits), small as f64 / 1e6, small as f64 / 1e9] {
+                if f.is_finite() && f.fract() != 0.0 {
+                    let mut s = String::new();
+                    float_data_text_into(&mut s, f);
+                    proptest::prop_assert_eq!(&s, &float_data_text(f), "{:e}", f);
+                }
+            }
         }
     }
 

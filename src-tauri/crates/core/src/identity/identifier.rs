@@ -2,10 +2,9 @@
 //! cached per row shape within a page, so hashing a row costs two passes over its values and two hashes.
 
 use super::{
-    bk_hash_of, data_hash_of, data_text_into, esc_into, key_text, push_int, BkHash, DataHash,
-    Exclusions, IdentityError,
+    bk_hash_of, data_hash_of, data_text_with, esc_into, escape_count, key_text, push_int,
+    trim_space, BkHash, DataHash, Escaping, Exclusions, IdentityError,
 };
-use crate::normalize::layer2_strings::is_space;
 use crate::value::{FieldName, Row, RowError, Value};
 use std::sync::Arc;
 
@@ -26,31 +25,38 @@ pub struct Identifier {
     /// (field, `esc(field)=`) in canonical order. The order of `esc(field)=` strings is the order of the full
     /// `esc(field)=esc(value)` strings, because an escaped name never contains a bare `=`: no value can reorder them.
     keys: Vec<(String, String)>,
+    /// How many escaped characters (`\\ | =`) the BK form holds besides those of its values: the entity prefix's,
+    /// the key names' and the separators.
+    bk_escapes: usize,
     declared: Vec<String>,
     rowversion_field: Option<String>,
     exclusions: Exclusions,
 }
 
-/// The data field order for one row shape: indices of the included fields, sorted by name, with `esc(name)=`.
+/// The data field order for one row shape: indices of the included fields, sorted by name, with `|esc(name)=` (the
+/// separator first, left off for the form's first field) and the number of escaped characters it holds
+/// (`escape_count`, the separator included).
 #[derive(Debug, Default)]
 struct DataPlan {
     names: Vec<FieldName>,
-    order: Vec<(usize, String)>,
+    order: Vec<(usize, String, usize)>,
 }
 
 impl DataPlan {
     fn new(row: &Row, rowversion_field: Option<&str>, exclusions: &Exclusions) -> DataPlan {
         let fields = row.fields();
-        let mut order: Vec<(usize, String)> = (0..fields.len())
+        let mut order: Vec<(usize, String, usize)> = (0..fields.len())
             .filter(|&i| {
                 let n = &*fields[i].0;
                 Some(n) != rowversion_field && !exclusions.excludes(n)
             })
             .map(|i| {
-                let mut p = String::with_capacity(fields[i].0.len() + 1);
+                let mut p = String::with_capacity(fields[i].0.len() + 2);
+                p.push('|');
                 esc_into(&mut p, &fields[i].0);
                 p.push('=');
-                (i, p)
+                let escapes = escape_count(p.as_bytes());
+                (i, p, escapes)
             })
             .collect();
         order.sort_by(|a, b| fields[a.0].0.cmp(&fields[b.0].0));
@@ -70,24 +76,32 @@ impl DataPlan {
 
     fn canonical(&self, row: &Row) -> String {
         let mut out = String::with_capacity(16 * self.order.len());
-        self.canonical_into(row, &mut out);
+        self.canonical_into(row, &mut out, Escaping::Escaped);
         out
     }
 
-    /// Appends the data canonical form to `out` (a page reuses one buffer for all its rows).
-    fn canonical_into(&self, row: &Row, out: &mut String) {
+    /// Appends the data canonical form to `out` (a page reuses one buffer for all its rows), with the values'
+    /// text escaped or not; returns how many escaped characters the form holds besides the values' own (names and
+    /// separators). Written `Verbatim`, the form is the canonical one exactly when `escape_count` finds only those.
+    fn canonical_into(&self, row: &Row, out: &mut String, escaping: Escaping) -> usize {
         let fields = row.fields();
-        for (i, prefix) in &self.order {
+        let start = out.len();
+        let mut escapes = 0;
+        for (i, prefix, prefix_escapes) in &self.order {
             let v = &fields[*i].1;
             if v.is_null() {
                 continue;
             }
-            if !out.is_empty() {
-                out.push('|');
+            if out.len() > start {
+                out.push_str(prefix);
+                escapes += prefix_escapes;
+            } else {
+                out.push_str(&prefix[1..]);
+                escapes += prefix_escapes - 1;
             }
-            out.push_str(prefix);
-            data_text_into(out, v);
+            data_text_with(out, v, escaping);
         }
+        escapes
     }
 }
 
@@ -148,9 +162,16 @@ impl Identifier {
             })
             .collect();
         keys.sort_by(|a, b| a.1.cmp(&b.1));
+        let bk_escapes = escape_count(prefix.as_bytes())
+            + keys
+                .iter()
+                .map(|(_, p)| escape_count(p.as_bytes()))
+                .sum::<usize>()
+            + (keys.len() - 1);
         Ok(Identifier {
             prefix,
             keys,
+            bk_escapes,
             declared: business_key_fields.to_vec(),
             rowversion_field: rowversion_field.map(str::to_owned),
             exclusions,
@@ -159,16 +180,18 @@ impl Identifier {
 
     pub fn bk_canonical(&self, row: &Row) -> Result<String, IdentityError> {
         let mut out = String::with_capacity(self.prefix.len() + 24 * self.keys.len());
-        self.bk_canonical_into(|n| row.get(&self.keys[n].0), &mut out)?;
+        self.bk_canonical_into(|n| row.get(&self.keys[n].0), &mut out, Escaping::Escaped)?;
         Ok(out)
     }
 
-    /// Appends the BK canonical form to `out` (a page reuses one buffer for all its rows); `value_of(n)` is the
-    /// row's value of the `n`th key in canonical order.
+    /// Appends the BK canonical form to `out` (a page reuses one buffer for all its rows), with the values' text
+    /// escaped or not (then it is canonical when `escape_count` finds `bk_escapes`); `value_of(n)` is the row's
+    /// value of the `n`th key in canonical order.
     fn bk_canonical_into<'r>(
         &self,
         value_of: impl Fn(usize) -> Option<&'r Value>,
         out: &mut String,
+        escaping: Escaping,
     ) -> Result<(), IdentityError> {
         out.push_str(&self.prefix);
         for (n, (field, prefix)) in self.keys.iter().enumerate() {
@@ -180,7 +203,7 @@ impl Identifier {
             match v {
                 // An integer's key text needs no escaping: written in place, no temporary string.
                 Value::Int(i) => push_int(out, *i),
-                _ => esc_into(out, &key_text(field, v)?),
+                _ => escaping.push(out, &key_text(field, v)?),
             }
         }
         Ok(())
@@ -204,12 +227,24 @@ impl Identifier {
     ) -> Result<Identity, RowError> {
         let fields = row.fields();
         let value = |at: Option<usize>| at.map(|i| &fields[i].1);
-        buf.clear();
-        self.bk_canonical_into(|n| value(keys.keys[n]), buf)
-            .map_err(|e| e.into_row_error(row))?;
+        // Both forms are written without escaping and counted once: values almost never hold `\\ | =`, and when
+        // one does the form is written again, escaped.
+        let bk_form = |buf: &mut String, escaping| {
+            buf.clear();
+            self.bk_canonical_into(|n| value(keys.keys[n]), buf, escaping)
+                .map_err(|e| e.into_row_error(row))
+        };
+        bk_form(buf, Escaping::Verbatim)?;
+        if escape_count(buf.as_bytes()) != self.bk_escapes {
+            bk_form(buf, Escaping::Escaped)?;
+        }
         let bk_hash = bk_hash_of(buf);
         buf.clear();
-        plan.canonical_into(row, buf);
+        let data_escapes = plan.canonical_into(row, buf, Escaping::Verbatim);
+        if escape_count(buf.as_bytes()) != data_escapes {
+            buf.clear();
+            plan.canonical_into(row, buf, Escaping::Escaped);
+        }
         let declared = self.declared.iter().zip(&keys.declared);
         Ok(Identity {
             bk_hash,
@@ -311,7 +346,7 @@ fn rowversion_text(v: Option<&Value>) -> Option<String> {
     let v = v?;
     let text = match v {
         Value::Null => return None,
-        Value::Text(s) => s.trim_matches(is_space).to_owned(),
+        Value::Text(s) => trim_space(s).to_owned(),
         Value::Float(f) if f.is_nan() => return None,
         other => key_text("", other)
             .map(|t| t.into_owned())
@@ -380,6 +415,46 @@ mod tests {
                     ref_str: erp_ref_str(r, &keys),
                 });
             assert_eq!(got, want, "{r:?}");
+        }
+    }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Value::Null),
+            any::<i64>().prop_map(Value::Int),
+            any::<bool>().prop_map(Value::Bool),
+            (-1e6..1e6f64).prop_map(Value::Float),
+            "-?[0-9]{1,3}\\.[0-9]{1,9}".prop_map(|d| Value::Decimal(d.into())),
+            "[a-c|=\\\\ ]{0,6}".prop_map(Value::Text),
+            "\\PC{0,8}".prop_map(Value::Text),
+            "[a|=]{0,3}".prop_map(|s| Value::Json(Box::new(serde_json::json!({ "k": s })))),
+        ]
+    }
+
+    proptest::proptest! {
+        /// The page path writes both forms unescaped and counts `\\ | =` once; it must give what the escaped
+        /// general forms give, whatever the names and values hold (escaped characters, NULLs, failures).
+        #[test]
+        fn the_unescaped_page_forms_agree_with_the_escaped_general_forms(
+            entity in "[a-c|=\\\\]{0,3}",
+            names in proptest::collection::btree_set("[a-c|=\\\\]{1,3}", 2..6),
+            values in proptest::collection::vec(value(), 6),
+        ) {
+            let names: Vec<String> = names.into_iter().collect();
+            let keys = names[..2].to_vec();
+            let rv = names.last().filter(|n| !keys.contains(n)).map(String::as_str);
+            let id = Identifier::new(&entity, &keys, rv, Exclusions::Default).unwrap();
+            let r = row(&names.iter().map(String::as_str).zip(values).collect::<Vec<_>>());
+            let want = bk_canonical(&r, &keys, Some(&entity))
+                .map_err(|e| e.into_row_error(&r))
+                .map(|bk| Identity {
+                    bk_hash: bk_hash_of(&bk),
+                    data_hash: data_hash_of(&data_canonical(&r, rv, &Exclusions::Default)),
+                    rowversion: erp_rowversion(&r, rv),
+                    ref_str: erp_ref_str(&r, &keys),
+                });
+            proptest::prop_assert_eq!(id.identify_page(std::slice::from_ref(&r)).remove(0), want);
         }
     }
 }

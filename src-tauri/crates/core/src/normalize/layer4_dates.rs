@@ -207,12 +207,12 @@ pub fn format_date(p: ParsedDate, opts: &NormalizeOptions) -> String {
 
 /// Appends `v` zero-padded to `width` digits (`v` has at most `width` digits).
 fn push_digits(out: &mut String, mut v: u32, width: usize) {
-    let mut b = [b'0'; 10];
-    for i in (0..width).rev() {
-        b[i] = b'0' + (v % 10) as u8;
+    let mut b = ['0'; 10];
+    for d in b[..width].iter_mut().rev() {
+        *d = char::from(b'0' + (v % 10) as u8);
         v /= 10;
     }
-    out.push_str(std::str::from_utf8(&b[..width]).unwrap_or_default());
+    out.extend(&b[..width]);
 }
 
 #[cfg(test)]
