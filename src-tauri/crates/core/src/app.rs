@@ -598,9 +598,17 @@ impl SyncFlow {
             .collect())
     }
 
-    /// Logs in to the connection (or reads health for one without credentials).
+    /// Logs in to the connection (or reads health for one without credentials); a PostgreSQL one also checks
+    /// that its schema exists.
     pub async fn test_connection(&self, name: &str) -> Result<(), RunError> {
         let (_, def) = connections::get_by_name(&self.db, name)?;
+        if def.kind == crate::model::ConnectionKind::Postgres {
+            let settings = crate::pipeline::context::pg_settings(&def, self.secrets.as_ref())?;
+            crate::sink::postgres::PostgresSink::new(settings)
+                .check()
+                .await?;
+            return Ok(());
+        }
         let cfg = client_config(&def, self.secrets.as_ref())?;
         let cancel = CancellationToken::new();
         match def.kind {

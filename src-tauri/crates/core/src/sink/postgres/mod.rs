@@ -2,7 +2,7 @@
 //! columns with the `_bridge_*` bookkeeping columns and a unique constraint on the business key; a page is one
 //! transaction of `INSERT … ON CONFLICT … DO UPDATE`; deletes set `_bridge_deleted`; new columns are added.
 
-mod connect;
+pub mod connect;
 mod table;
 pub mod types;
 mod write;

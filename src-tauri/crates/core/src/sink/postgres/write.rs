@@ -178,7 +178,8 @@ async fn probe(
             break;
         };
         let r = sp
-            .query_one(&format!("SELECT ({})::text", cast("$1", ty)), &[&v])
+            // `$1::text` first: the parameter is text, as in the upsert's array.
+            .query_one(&format!("SELECT ({})::text", cast("($1::text)", ty)), &[&v])
             .await;
         let _ = sp.rollback().await;
         if let Err(e) = r {
