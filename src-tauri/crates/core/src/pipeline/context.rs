@@ -112,7 +112,7 @@ impl RunContext {
                 let settings = pg_settings(&target_def, secrets)?;
                 let spec = TableSpec::of(&entity.def, &settings.schema);
                 let (db, id, schema) = (db.clone(), entity.id, settings.schema.clone());
-                Target::Postgres(PostgresSink::for_table(
+                Target::Postgres(Box::new(PostgresSink::for_table(
                     settings,
                     spec,
                     Box::new(move || {
@@ -120,7 +120,7 @@ impl RunContext {
                             .ok()
                             .map(|e| TableSpec::of(&e.def, &schema))
                     }),
-                ))
+                )))
             }
             _ => {
                 let mut target_cfg = client_config(&target_def, secrets)?;

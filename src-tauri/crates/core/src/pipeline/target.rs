@@ -19,7 +19,7 @@ pub enum Target {
         reader: ScheduleHubClient,
         writer: ScheduleHubClient,
     },
-    Postgres(PostgresSink),
+    Postgres(Box<PostgresSink>),
 }
 
 /// What the target did with a page's writes.

@@ -100,9 +100,14 @@ impl PgServer {
     pub fn start() -> PgServer {
         let bin = bindir();
         let owner = running_as_root().then(|| (id_of("-u"), id_of("-g")));
+        // As root, under /tmp: the `postgres` user must be able to reach the dir (a TMPDIR under /root it cannot).
+        let parent = match owner {
+            Some(_) => PathBuf::from("/tmp"),
+            None => std::env::temp_dir(),
+        };
         let dir = tempfile::Builder::new()
             .prefix("syncflow-pg-")
-            .tempdir()
+            .tempdir_in(parent)
             .unwrap();
         chown(dir.path(), owner);
         let pwfile = dir.path().join("pw");
