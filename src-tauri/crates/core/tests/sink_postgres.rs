@@ -101,17 +101,23 @@ async fn the_sink_loads_marks_deleted_undeletes_and_names_a_refused_value() {
         .find(|(_, v)| **v == id)
         .map(|(k, _)| k.clone())
         .unwrap();
-    let found = sink.find("Order_Lines", &[key.clone()]).await.unwrap();
+    let found = sink
+        .find("Order_Lines", std::slice::from_ref(&key))
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].uid.as_deref(), Some(id.as_str()));
-    assert_eq!(sink.mark_deleted(&[id.clone()]).await.unwrap(), 1);
     assert_eq!(
-        sink.mark_deleted(&[id.clone()]).await.unwrap(),
+        sink.mark_deleted(std::slice::from_ref(&id)).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        sink.mark_deleted(std::slice::from_ref(&id)).await.unwrap(),
         0,
         "deleting again changes nothing"
     );
     assert!(
-        sink.find("Order_Lines", &[key.clone()])
+        sink.find("Order_Lines", std::slice::from_ref(&key))
             .await
             .unwrap()
             .is_empty(),
