@@ -12,7 +12,7 @@ use pg_server::PgServer;
 use pipeline_common::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use syncflow_core::app::SyncFlow;
+use syncflow_core::app::{RetrySelection, SyncFlow};
 use syncflow_core::config_file::ConfigFile;
 use syncflow_core::identity::BkHash;
 use syncflow_core::model::RunStatus;
@@ -518,6 +518,23 @@ async fn drift_adds_a_column_and_a_value_the_column_cannot_hold_is_a_failed_reco
         .await as u64,
         run.report.counters.updated,
         "only the rows that fit were written: a refused value was not cut to fit"
+    );
+
+    // The column widened again, a retry of the entity's failed records loads them.
+    c.batch_execute(r#"ALTER TABLE items ALTER COLUMN "UOM" TYPE varchar(10)"#)
+        .await
+        .unwrap();
+    let retried = h
+        .app
+        .retry_failed(RetrySelection::Entity("inventory_items".into()))
+        .await
+        .unwrap();
+    let resolved: u64 = retried.iter().map(|r| r.resolved).sum();
+    assert_eq!(resolved, failed.len() as u64, "{retried:?}");
+    assert_eq!(
+        count(&c, r#"SELECT COUNT(*) FROM items WHERE "UOM" = 'BOX'"#).await,
+        failed.len() as i64,
+        "the retried rows landed whole (every other BOX was cut to BO by the DBA's ALTER)"
     );
 }
 
