@@ -94,6 +94,30 @@ fields = {{ SITE_ID = "SITE_ID" }}
     .await;
     assert!(apply.status.success(), "{}", text(&apply));
 
+    // Both names for the target are ambiguous: refused before anything is saved.
+    let both = dir.path().join("both.toml");
+    std::fs::write(
+        &both,
+        std::fs::read_to_string(&cfg).unwrap().replace(
+            "table = \"erp_items\"",
+            "table = \"erp_items\"\ntarget_entity = \"items\"",
+        ),
+    )
+    .unwrap();
+    let refused = run(
+        vec!["apply".into(), both.to_str().unwrap().into()],
+        pg_server::PASSWORD,
+    )
+    .await;
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains(
+            "entity 'inventory_items': set table ('erp_items', a PostgreSQL target) or target_entity ('items'"
+        ),
+        "{}",
+        text(&refused)
+    );
+
     let ok = run(
         vec!["connection".into(), "test".into(), "wh".into()],
         pg_server::PASSWORD,

@@ -632,6 +632,15 @@ impl SyncFlow {
     /// Saves the file's connections and entities (idempotent); entity defaults come from APISmith.
     pub async fn apply_config(&self, file: &ConfigFile) -> Result<ApplyReport, RunError> {
         let mut report = ApplyReport::default();
+        // Refused before anything is saved.
+        for (name, e) in &file.entities {
+            if let (Some(table), Some(entity)) = (&e.table, &e.target_entity) {
+                return Err(RunError::Config(format!(
+                    "entity '{name}': set table ('{table}', a PostgreSQL target) or target_entity ('{entity}', a \
+                     ScheduleHub target), not both"
+                )));
+            }
+        }
         for (name, c) in &file.connections {
             let def = c
                 .to_def(name)
