@@ -45,7 +45,7 @@ username = "sync"
 password_env = "ERP_PASSWORD"
 [connections.wh]
 kind = "postgres"
-url = "{p}?schema=public"
+url = "{p}&schema=public"
 username = "{u}"
 password_env = "WH_PASSWORD"
 [entities.sites]

@@ -322,7 +322,7 @@ impl SyncFlow {
     async fn check_postgres(&self, def: &ConnectionDef) -> ConnectionCheck {
         let started = Instant::now();
         let reach = match crate::sink::postgres::connect::parse_url(&def.base_url) {
-            Ok((host, port, _, _)) => tokio::time::timeout(
+            Ok(crate::sink::postgres::connect::PgUrl { host, port, .. }) => tokio::time::timeout(
                 std::time::Duration::from_secs(5),
                 tokio::net::TcpStream::connect((host.as_str(), port)),
             )

@@ -15,6 +15,7 @@ fn settings(pg: &PgServer, password: &str) -> PgSettings {
         &pg.url(),
         Some(pg_server::USER),
         Some(Secret::new(password)),
+        None,
     )
     .unwrap()
 }
@@ -169,4 +170,61 @@ async fn the_connection_check_logs_in_and_a_wrong_password_is_an_auth_error() {
     missing.schema = "nowhere".into();
     let e = PostgresSink::new(missing).check().await.unwrap_err();
     assert!(e.to_string().contains("schema 'nowhere'"), "{e}");
+}
+
+/// A throwaway CA and a server certificate for `localhost` signed by it (PEM): (CA, server cert, server key).
+fn certificates() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let srv_key = KeyPair::generate().unwrap();
+    let srv = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    let srv_cert = srv.signed_by(&srv_key, &ca_cert, &ca_key).unwrap();
+    (ca_cert.pem(), srv_cert.pem(), srv_key.serialize_pem())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_is_verified_against_the_connections_ca_and_an_unknown_certificate_is_refused() {
+    let (ca, cert, key) = certificates();
+    let pg = PgServer::start_tls(&cert, &key);
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    let tls = |url: String, ca: Option<std::path::PathBuf>| {
+        PgSettings::new(
+            "wh",
+            &url,
+            Some(pg_server::USER),
+            Some(Secret::new(pg_server::PASSWORD)),
+            ca,
+        )
+        .unwrap()
+    };
+    assert!(tls(pg.url_tls("localhost"), None).tls, "TLS is the default");
+    PostgresSink::new(tls(pg.url_tls("localhost"), Some(ca_file.clone())))
+        .check()
+        .await
+        .expect("TLS with the connection's CA");
+    let unknown = PostgresSink::new(tls(pg.url_tls("localhost"), None))
+        .check()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown, PgError::Connect { auth: false, .. })
+            && unknown.to_string().to_lowercase().contains("certificate"),
+        "a certificate no trusted CA signed is refused: {unknown}"
+    );
+    let wrong_name = PostgresSink::new(tls(pg.url_tls("127.0.0.1"), Some(ca_file)))
+        .check()
+        .await
+        .unwrap_err();
+    assert!(
+        wrong_name
+            .to_string()
+            .to_lowercase()
+            .contains("certificate"),
+        "a certificate for another name is refused: {wrong_name}"
+    );
 }

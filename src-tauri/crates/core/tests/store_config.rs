@@ -208,7 +208,10 @@ fn a_postgres_connection_and_entity_are_checked_at_save_time_naming_the_field_an
     assert!(e.contains("username"), "{e}");
     connections::save(
         &db,
-        &pg_connection("postgres://127.0.0.1:5432/db?schema=sync", Some("sync")),
+        &pg_connection(
+            "postgres://127.0.0.1:5432/db?schema=sync&sslmode=disable",
+            Some("sync"),
+        ),
     )
     .expect("a good PostgreSQL connection is saved");
 

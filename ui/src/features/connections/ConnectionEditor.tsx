@@ -111,9 +111,9 @@ function ConnectionForm({
           value={draft.kind}
           onChange={(e) => {
             const kind = e.target.value as ConnectionKind;
-            // PostgreSQL logs in with a username and password, and reads no source options.
+            // PostgreSQL logs in with a username and password; of the options only the CA file applies (its TLS).
             if (kind === "postgres") {
-              set({ kind, authKind: "password", caFile: null, sourceTimezone: null });
+              set({ kind, authKind: "password", sourceTimezone: null });
               return;
             }
             set({ kind, authKind: kind === "apismith" && draft.authKind === "none" ? "password" : draft.authKind });
@@ -186,62 +186,64 @@ function ConnectionForm({
           </div>
         </Field>
       ) : null}
-      {postgres ? null : (
-        <details className="rounded-lg border border-slate-200 p-3 dark:border-slate-800" open={editing}>
-          <summary className="cursor-pointer text-sm font-medium">{t("connections.options")}</summary>
-          <div className="mt-3 flex flex-col gap-3">
-            <FormRow
-              id="connection-ca"
-              label={t("connections.caFile")}
-              hint={t("connections.caFileHint")}
-              data-testid="connection-ca"
-              dir="ltr"
-              value={draft.caFile ?? ""}
-              placeholder="/etc/ssl/certs/corp-ca.pem"
-              onChange={(e) => set({ caFile: blank(e.target.value) })}
-            />
-            <div className="grid grid-cols-2 gap-3">
-              <SelectRow
-                id="connection-decimal"
-                label={t("connections.decimalSeparator")}
-                data-testid="connection-decimal"
-                value={draft.decimalSeparator}
-                onChange={(e) => set({ decimalSeparator: e.target.value as DecimalSeparator })}
-              >
-                <option value=".">{t("connections.decimalDot")}</option>
-                <option value=",">{t("connections.decimalComma")}</option>
-              </SelectRow>
-              <SelectRow
-                id="connection-date-order"
-                label={t("connections.dateOrder")}
-                data-testid="connection-date-order"
-                value={draft.dateOrder}
-                onChange={(e) => set({ dateOrder: e.target.value as DateOrder })}
-              >
-                <option value="DMY">{t("connections.dateDmy")}</option>
-                <option value="MDY">{t("connections.dateMdy")}</option>
-              </SelectRow>
-            </div>
-            <Field label={t("connections.timeZone")} htmlFor="connection-tz" hint={t("connections.timeZoneHint")}>
-              <input
-                id="connection-tz"
-                data-testid="connection-tz"
-                className={inputClass}
-                dir="ltr"
-                list="connection-tz-list"
-                value={draft.sourceTimezone ?? ""}
-                placeholder="Europe/Istanbul"
-                onChange={(e) => set({ sourceTimezone: blank(e.target.value) })}
-              />
-              <datalist id="connection-tz-list">
-                {(zones.data ?? []).map((z) => (
-                  <option key={z} value={z} />
-                ))}
-              </datalist>
-            </Field>
-          </div>
-        </details>
-      )}
+      <details className="rounded-lg border border-slate-200 p-3 dark:border-slate-800" open={editing}>
+        <summary className="cursor-pointer text-sm font-medium">{t("connections.options")}</summary>
+        <div className="mt-3 flex flex-col gap-3">
+          <FormRow
+            id="connection-ca"
+            label={t("connections.caFile")}
+            hint={t("connections.caFileHint")}
+            data-testid="connection-ca"
+            dir="ltr"
+            value={draft.caFile ?? ""}
+            placeholder="/etc/ssl/certs/corp-ca.pem"
+            onChange={(e) => set({ caFile: blank(e.target.value) })}
+          />
+          {postgres ? null : (
+            <>
+              <div className="grid grid-cols-2 gap-3">
+                <SelectRow
+                  id="connection-decimal"
+                  label={t("connections.decimalSeparator")}
+                  data-testid="connection-decimal"
+                  value={draft.decimalSeparator}
+                  onChange={(e) => set({ decimalSeparator: e.target.value as DecimalSeparator })}
+                >
+                  <option value=".">{t("connections.decimalDot")}</option>
+                  <option value=",">{t("connections.decimalComma")}</option>
+                </SelectRow>
+                <SelectRow
+                  id="connection-date-order"
+                  label={t("connections.dateOrder")}
+                  data-testid="connection-date-order"
+                  value={draft.dateOrder}
+                  onChange={(e) => set({ dateOrder: e.target.value as DateOrder })}
+                >
+                  <option value="DMY">{t("connections.dateDmy")}</option>
+                  <option value="MDY">{t("connections.dateMdy")}</option>
+                </SelectRow>
+              </div>
+              <Field label={t("connections.timeZone")} htmlFor="connection-tz" hint={t("connections.timeZoneHint")}>
+                <input
+                  id="connection-tz"
+                  data-testid="connection-tz"
+                  className={inputClass}
+                  dir="ltr"
+                  list="connection-tz-list"
+                  value={draft.sourceTimezone ?? ""}
+                  placeholder="Europe/Istanbul"
+                  onChange={(e) => set({ sourceTimezone: blank(e.target.value) })}
+                />
+                <datalist id="connection-tz-list">
+                  {(zones.data ?? []).map((z) => (
+                    <option key={z} value={z} />
+                  ))}
+                </datalist>
+              </Field>
+            </>
+          )}
+        </div>
+      </details>
       {error ? <FormError testId="connection-error">{error}</FormError> : null}
       <div className="flex justify-end gap-2">
         <Button onClick={onClose}>{t("common.cancel")}</Button>

@@ -75,7 +75,11 @@ describe("Connections", () => {
       within(editor).queryByTestId("connection-tz"),
       "source options do not apply to a target database",
     ).toBeNull();
-    expect(within(editor).queryByTestId("connection-ca")).toBeNull();
+    expect(within(editor).queryByTestId("connection-decimal")).toBeNull();
+    expect(
+      within(editor).getByTestId("connection-ca"),
+      "a CA file for the server's TLS certificate",
+    ).toBeInTheDocument();
     fireEvent.change(within(editor).getByTestId("connection-name"), { target: { value: "warehouse" } });
     fireEvent.change(within(editor).getByTestId("connection-url"), { target: { value: "postgres://db" } });
     fireEvent.change(within(editor).getByTestId("connection-username"), { target: { value: "syncflow" } });

@@ -76,6 +76,7 @@ pub fn pg_settings(def: &ConnectionDef, secrets: &dyn SecretStore) -> Result<PgS
         &def.base_url,
         def.username.as_deref(),
         password,
+        def.ca_file.as_ref().map(PathBuf::from),
     )?)
 }
 

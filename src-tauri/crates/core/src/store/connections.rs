@@ -102,14 +102,14 @@ fn check_postgres(def: &ConnectionDef) -> Result<(), StoreError> {
     if def.username.as_deref().is_none_or(|u| u.trim().is_empty()) {
         return bad("username: a PostgreSQL connection needs a username".into());
     }
-    for (what, set) in [
-        ("CA file", def.ca_file.is_some()),
-        ("source time zone", def.source_timezone.is_some()),
-    ] {
-        if set {
-            return bad(format!(
-                "{what}: not used by a PostgreSQL connection (it is a target, over plain TCP)"
-            ));
+    if def.source_timezone.is_some() {
+        return bad(
+            "source time zone: not used by a PostgreSQL connection (it is a target)".into(),
+        );
+    }
+    if let Some(ca) = &def.ca_file {
+        if let Err(e) = crate::http::read_ca_file(std::path::Path::new(ca)) {
+            return bad(format!("CA file: {e}"));
         }
     }
     Ok(())

@@ -98,6 +98,15 @@ fn chown(path: &Path, owner: Option<(u32, u32)>) {
 
 impl PgServer {
     pub fn start() -> PgServer {
+        PgServer::start_with(None)
+    }
+
+    /// A server that also accepts TLS with this certificate and key (PEM); `url_tls` asks for it.
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> PgServer {
+        PgServer::start_with(Some((cert_pem, key_pem)))
+    }
+
+    fn start_with(tls: Option<(&str, &str)>) -> PgServer {
         let bin = bindir();
         let owner = running_as_root().then(|| (id_of("-u"), id_of("-g")));
         // As root, under /tmp: the `postgres` user must be able to reach the dir (a TMPDIR under /root it cannot).
@@ -141,6 +150,25 @@ impl PgServer {
             .local_addr()
             .unwrap()
             .port();
+        let mut ssl: Vec<String> = Vec::new();
+        if let Some((cert, key)) = tls {
+            use std::os::unix::fs::PermissionsExt;
+            for (name, pem) in [("server.crt", cert), ("server.key", key)] {
+                let path = dir.path().join(name);
+                std::fs::write(&path, pem).unwrap();
+                // PostgreSQL refuses a key others can read.
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+                chown(&path, owner);
+            }
+            ssl = vec![
+                "-c".into(),
+                "ssl=on".into(),
+                "-c".into(),
+                format!("ssl_cert_file={}", dir.path().join("server.crt").display()),
+                "-c".into(),
+                format!("ssl_key_file={}", dir.path().join("server.key").display()),
+            ];
+        }
         let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
         let child = command(&bin.join("postgres"), owner)
             .arg("-D")
@@ -151,6 +179,7 @@ impl PgServer {
             .arg(dir.path())
             .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
             .args(["-c", "full_page_writes=off", "-c", "max_connections=40"])
+            .args(&ssl)
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -187,8 +216,14 @@ impl PgServer {
         }
     }
 
+    /// Plain TCP (the server has no certificate unless started with `start_tls`).
     pub fn url(&self) -> String {
-        format!("postgres://127.0.0.1:{}/{DB}", self.port)
+        format!("postgres://127.0.0.1:{}/{DB}?sslmode=disable", self.port)
+    }
+
+    /// TLS required (the server must have been started with `start_tls`).
+    pub fn url_tls(&self, host: &str) -> String {
+        format!("postgres://{host}:{}/{DB}", self.port)
     }
 
     /// A client of the test's own, to look at what SyncFlow wrote.

@@ -1,3 +1,6 @@
+// NOT YET RUN (kept out of `npm test`'s *.e2e.mjs glob until it has passed once): the shell binary could not be
+// rebuilt when it was written (the machine's disk was full). Move it up one folder, fix what its first run shows.
+//
 // The PostgreSQL target in real WebKit against the real app: a throw-away PostgreSQL server of the test's own
 // (initdb into a temp dir, postgres on a free loopback port; as root both run as the `postgres` user), demo mode
 // for the APISmith simulator, then: add a PostgreSQL connection and Test it, discover the sites API into it as a new
@@ -8,7 +11,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from "
 import net from "node:net";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
+import { chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "../harness.mjs";
 
 const PASSWORD = "pg-e2e-password";
 
@@ -144,7 +147,7 @@ test("a PostgreSQL target: connection with Test, an entity into a table, a sync 
     await click(browser, '[data-testid="add-connection"]');
     await fill(browser, "connection-name", "warehouse");
     await chooseSetting(browser, "connection-kind", "postgres");
-    await fill(browser, "connection-url", `postgres://127.0.0.1:${pg.port}/postgres`);
+    await fill(browser, "connection-url", `postgres://127.0.0.1:${pg.port}/postgres?sslmode=disable`);
     await fill(browser, "connection-username", "sync");
     await fill(browser, "connection-secret", PASSWORD);
     assert.equal(await browser.$('[data-testid="connection-tz"]').isExisting(), false, "no source options");
