@@ -82,10 +82,14 @@ fn is_row_error(e: &tokio_postgres::Error) -> bool {
         .is_some_and(|d| matches!(&d.code().code()[..2], "21" | "22" | "23"))
 }
 
-/// The upsert of `n` rows over `fields` (with their column types), all values in one text array `$1`.
-fn upsert_sql(spec: &TableSpec, fields: &[(String, String)], n: usize) -> String {
+/// The upsert of a page's rows over `fields` (with their column types): one text array per column (`$1` …), read
+/// side by side with `ROWS FROM (unnest(…), …)`. (One flat array indexed per value was quadratic: PostgreSQL walks a
+/// text array from its start to find an element.)
+fn upsert_sql(spec: &TableSpec, fields: &[(String, String)]) -> String {
     let w = fields.len() + 4;
-    let at = |k: usize| format!("p.v[(g.i - 1) * {w} + {}]", k + 1);
+    let at = |k: usize| format!("u.c{k}");
+    let arrays: Vec<String> = (1..=w).map(|k| format!("unnest(${k}::text[])")).collect();
+    let names: Vec<String> = (0..w).map(|k| format!("c{k}")).collect();
     let mut cols: Vec<String> = fields.iter().map(|(f, _)| quote(f)).collect();
     let mut vals: Vec<String> = fields
         .iter()
@@ -120,9 +124,11 @@ fn upsert_sql(spec: &TableSpec, fields: &[(String, String)], n: usize) -> String
     set.push(format!("{} = now()", quote("_bridge_updated_at")));
     let keys: Vec<String> = spec.business_keys.iter().map(|k| quote(k)).collect();
     format!(
-        "INSERT INTO {table} ({cols}) SELECT {vals} FROM (SELECT $1::text[] AS v) p, generate_series(1, {n}) AS g(i) \
+        "INSERT INTO {table} ({cols}) SELECT {vals} FROM ROWS FROM ({arrays}) AS u({names}) \
          ON CONFLICT ({keys}) DO UPDATE SET {set} RETURNING {kh}, {id}::text",
         table = spec.qualified(),
+        arrays = arrays.join(", "),
+        names = names.join(", "),
         cols = cols.join(", "),
         vals = vals.join(", "),
         keys = keys.join(", "),
@@ -132,20 +138,27 @@ fn upsert_sql(spec: &TableSpec, fields: &[(String, String)], n: usize) -> String
     )
 }
 
-fn flat(rows: &[&Row], fields: &[(String, String)]) -> Vec<Option<String>> {
-    let mut v = Vec::with_capacity(rows.len() * (fields.len() + 4));
-    for r in rows {
-        v.extend(
-            fields
-                .iter()
-                .map(|(f, _)| r.fields.get(f).cloned().flatten()),
-        );
-        v.push(Some(r.id.clone()));
-        v.push(Some(r.key_hash.clone()));
-        v.push(Some(r.data_hash.clone()));
-        v.push(r.rowversion.clone());
-    }
-    v
+fn params(cols: &[Vec<Option<String>>]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+    cols.iter()
+        .map(|c| c as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect()
+}
+
+/// The rows' values column by column (the fields, then id, key hash, data hash, rowversion): `upsert_sql`'s arrays.
+fn columns_of(rows: &[&Row], fields: &[(String, String)]) -> Vec<Vec<Option<String>>> {
+    let mut cols: Vec<Vec<Option<String>>> = fields
+        .iter()
+        .map(|(f, _)| {
+            rows.iter()
+                .map(|r| r.fields.get(f).cloned().flatten())
+                .collect()
+        })
+        .collect();
+    cols.push(rows.iter().map(|r| Some(r.id.clone())).collect());
+    cols.push(rows.iter().map(|r| Some(r.key_hash.clone())).collect());
+    cols.push(rows.iter().map(|r| Some(r.data_hash.clone())).collect());
+    cols.push(rows.iter().map(|r| r.rowversion.clone()).collect());
+    cols
 }
 
 /// Which field of a refused row is at fault: a text longer than its character column, else the first value whose
@@ -291,12 +304,8 @@ impl PostgresSink {
             .collect();
         let all: Vec<&Row> = rows.iter().collect();
         let sp = tx.savepoint("page").await.map_err(|e| err(&e))?;
-        let batch = sp
-            .query(
-                &upsert_sql(&spec, &fields, all.len()),
-                &[&flat(&all, &fields)],
-            )
-            .await;
+        let sql = upsert_sql(&spec, &fields);
+        let batch = sp.query(&sql, &params(&columns_of(&all, &fields))).await;
         match batch {
             Ok(returned) => {
                 sp.commit().await.map_err(|e| err(&e))?;
@@ -306,10 +315,9 @@ impl PostgresSink {
             Err(e) if is_row_error(&e) => {
                 sp.rollback().await.map_err(|e| err(&e))?;
                 tracing::info!(table = %spec.qualified(), error = %describe(&e), "a page did not load as one batch; loading it row by row");
-                let one = upsert_sql(&spec, &fields, 1);
                 for r in &rows {
                     let sp = tx.savepoint("row").await.map_err(|e| err(&e))?;
-                    match sp.query(&one, &[&flat(&[r], &fields)]).await {
+                    match sp.query(&sql, &params(&columns_of(&[r], &fields))).await {
                         Ok(returned) => {
                             sp.commit().await.map_err(|e| err(&e))?;
                             out.ids
