@@ -1,7 +1,7 @@
 //! Loads into an entity's table. A page is one transaction: one `INSERT … SELECT … ON CONFLICT (business key) DO
-//! UPDATE` for all its rows (values sent as text arrays, one per column, cast in SQL, so numbers stay exact). If a row's value
-//! does not fit (too long, numeric overflow, not a date), the batch is rolled back to its savepoint and the page is
-//! sent again row by row, each row under its own savepoint: the good rows land, each bad one comes back as a
+//! UPDATE` for all its rows (values sent as text arrays, one per column, cast in SQL, so numbers stay exact). If a
+//! row's value does not fit (too long, numeric overflow, not a date), the batch is rolled back to its savepoint and the
+//! page is sent again row by row, each row under its own savepoint: the good rows land, each bad one comes back as a
 //! `Refusal` naming the field and the value. Re-sending a page is harmless: the upsert is keyed by the business key.
 
 use super::table::{TableSpec, COLUMNS_SQL};
