@@ -46,12 +46,6 @@ fn text(v: Option<String>) -> Option<String> {
 impl ConnectionInput {
     /// The stored shape, checked for what only the UI can get wrong; the core checks the rest when saving.
     fn into_parts(self) -> ApiResult<(ConnectionDef, Option<Secret>, bool)> {
-        if self.kind == ConnectionKind::Postgres {
-            return Err(ApiError::new(
-                ErrorCode::Validation,
-                "kind: 'postgres' connections are configured in the CLI's file, not here",
-            ));
-        }
         if self.kind == ConnectionKind::Apismith && self.auth_kind == AuthKind::None {
             return Err(ApiError::new(
                 ErrorCode::Validation,

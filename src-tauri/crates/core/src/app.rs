@@ -598,9 +598,17 @@ impl SyncFlow {
             .collect())
     }
 
-    /// Logs in to the connection (or reads health for one without credentials).
+    /// Logs in to the connection (or reads health for one without credentials); a PostgreSQL one also checks
+    /// that its schema exists.
     pub async fn test_connection(&self, name: &str) -> Result<(), RunError> {
         let (_, def) = connections::get_by_name(&self.db, name)?;
+        if def.kind == crate::model::ConnectionKind::Postgres {
+            let settings = crate::pipeline::context::pg_settings(&def, self.secrets.as_ref())?;
+            crate::sink::postgres::PostgresSink::new(settings)
+                .check()
+                .await?;
+            return Ok(());
+        }
         let cfg = client_config(&def, self.secrets.as_ref())?;
         let cancel = CancellationToken::new();
         match def.kind {
@@ -624,6 +632,15 @@ impl SyncFlow {
     /// Saves the file's connections and entities (idempotent); entity defaults come from APISmith.
     pub async fn apply_config(&self, file: &ConfigFile) -> Result<ApplyReport, RunError> {
         let mut report = ApplyReport::default();
+        // Refused before anything is saved.
+        for (name, e) in &file.entities {
+            if let (Some(table), Some(entity)) = (&e.table, &e.target_entity) {
+                return Err(RunError::Config(format!(
+                    "entity '{name}': set table ('{table}', a PostgreSQL target) or target_entity ('{entity}', a \
+                     ScheduleHub target), not both"
+                )));
+            }
+        }
         for (name, c) in &file.connections {
             let def = c
                 .to_def(name)

@@ -41,6 +41,8 @@ pub struct EntityEntry {
     pub target: String,
     /// ScheduleHub's entity name; default: the entity's name.
     pub target_entity: Option<String>,
+    /// The PostgreSQL table, for an entity whose target is a postgres connection; default: the entity's name.
+    pub table: Option<String>,
     pub business_keys: Option<Vec<String>>,
     pub strategy: Option<Strategy>,
     pub rowversion_field: Option<String>,
@@ -115,7 +117,11 @@ impl EntityEntry {
             source_connection: self.source.clone(),
             slug: self.slug.clone(),
             target_connection: self.target.clone(),
-            target_name: self.target_entity.clone().unwrap_or_else(|| name.into()),
+            target_name: self
+                .table
+                .clone()
+                .or_else(|| self.target_entity.clone())
+                .unwrap_or_else(|| name.into()),
             business_keys: self
                 .business_keys
                 .clone()

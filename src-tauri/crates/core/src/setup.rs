@@ -241,6 +241,9 @@ impl SyncFlow {
     /// Reachability (health, timed), then the login with the stored credential.
     pub async fn check_connection(&self, name: &str) -> Result<ConnectionCheck, RunError> {
         let (_, def) = connections::get_by_name(&self.db, name)?;
+        if def.kind == ConnectionKind::Postgres {
+            return Ok(self.check_postgres(&def).await);
+        }
         let (cfg, credential_problem) = match client_config(&def, self.secrets()) {
             Ok(cfg) => (cfg, None),
             Err(e) => {
@@ -312,6 +315,63 @@ impl SyncFlow {
                 },
             },
         })
+    }
+
+    /// A PostgreSQL connection: the server's port answers (timed), then the login with the stored password and the
+    /// schema's existence.
+    async fn check_postgres(&self, def: &ConnectionDef) -> ConnectionCheck {
+        let started = Instant::now();
+        let reach = match crate::sink::postgres::connect::parse_url(&def.base_url) {
+            Ok(crate::sink::postgres::connect::PgUrl { host, port, .. }) => tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                tokio::net::TcpStream::connect((host.as_str(), port)),
+            )
+            .await
+            .map_err(|_| format!("{host}:{port} did not answer within 5 s"))
+            .and_then(|r| {
+                r.map(drop)
+                    .map_err(|e| format!("cannot reach {host}:{port}: {e}"))
+            }),
+            Err(e) => Err(e),
+        };
+        let latency_ms = started.elapsed().as_millis().min(u128::from(u32::MAX)) as u32;
+        if let Err(message) = reach {
+            return ConnectionCheck {
+                reachable: false,
+                authenticated: None,
+                latency_ms,
+                message: Some(message),
+            };
+        }
+        let settings = match crate::pipeline::context::pg_settings(def, self.secrets()) {
+            Ok(s) => s,
+            Err(e) => {
+                return ConnectionCheck {
+                    reachable: true,
+                    authenticated: Some(false),
+                    latency_ms,
+                    message: Some(e.to_string()),
+                }
+            }
+        };
+        let (authenticated, message) = match crate::sink::postgres::PostgresSink::new(settings)
+            .check()
+            .await
+        {
+            Ok(_) => (Some(true), None),
+            Err(e @ crate::sink::postgres::PgError::Connect { auth: true, .. }) => {
+                (Some(false), Some(e.to_string()))
+            }
+            // Logged in, but the schema is missing.
+            Err(e @ crate::sink::postgres::PgError::Config(_)) => (Some(true), Some(e.to_string())),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        ConnectionCheck {
+            reachable: true,
+            authenticated,
+            latency_ms,
+            message,
+        }
     }
 
     /// Saves discovered entities the planner picked; a name already configured is refused, nothing is saved

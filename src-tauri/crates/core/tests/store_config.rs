@@ -172,3 +172,77 @@ fn refuses_parent_fields_that_can_never_find_the_parent() {
     entities::save(&db, &entity("items", &["sites"]))
         .expect("the parent's key, a field here: saved");
 }
+
+fn pg_connection(url: &str, username: Option<&str>) -> ConnectionDef {
+    ConnectionDef {
+        name: "wh".into(),
+        kind: ConnectionKind::Postgres,
+        base_url: url.into(),
+        auth_kind: AuthKind::Password,
+        username: username.map(Into::into),
+        credential_key: None,
+        secret_env: None,
+        ca_file: None,
+        decimal_separator: Default::default(),
+        date_order: Default::default(),
+        source_timezone: None,
+    }
+}
+
+#[test]
+fn a_postgres_connection_and_entity_are_checked_at_save_time_naming_the_field_and_value() {
+    let (_d, db) = db();
+    let e = connections::save(
+        &db,
+        &pg_connection("http://127.0.0.1:5432/db", Some("sync")),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("URL") && e.contains("'http://127.0.0.1:5432/db'"),
+        "{e}"
+    );
+    let e = connections::save(&db, &pg_connection("postgres://127.0.0.1/db", None))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("username"), "{e}");
+    connections::save(
+        &db,
+        &pg_connection(
+            "postgres://127.0.0.1:5432/db?schema=sync&sslmode=disable",
+            Some("sync"),
+        ),
+    )
+    .expect("a good PostgreSQL connection is saved");
+
+    let mut def = entity("items", &[]);
+    def.target_connection = "wh".into();
+    def.target_name = "items; drop table x".into();
+    let e = refused(entities::save(&db, &def));
+    assert!(e.contains("table: 'items; drop table x'"), "{e}");
+    def.target_name = "items".into();
+    def.business_keys.clear();
+    def.rowversion_field = None;
+    let e = refused(entities::save(&db, &def));
+    assert!(e.contains("business keys"), "{e}");
+    let mut def = entity("items", &[]);
+    def.target_connection = "wh".into();
+    entities::save(&db, &def).expect("a PostgreSQL entity with a table and keys is saved");
+
+    // Its parent loads into ScheduleHub: a PostgreSQL child cannot check it there.
+    entities::save(&db, &entity("sites", &[])).unwrap();
+    let mut child = entity("lines", &["sites"]);
+    child.target_connection = "wh".into();
+    let e = refused(entities::save(&db, &child));
+    assert!(
+        e.contains("parent entity 'sites' loads into connection 'plan', not 'wh'"),
+        "{e}"
+    );
+    let mut wrong = entity("wrong", &[]);
+    wrong.source_connection = "wh".into();
+    let e = refused(entities::save(&db, &wrong));
+    assert!(
+        e.contains("source connection 'wh' is a postgres connection"),
+        "{e}"
+    );
+}

@@ -81,6 +81,7 @@ function ConnectionForm({
   const zones = useTimeZones();
   const set = (patch: Partial<ConnectionInput>) => setDraft((d) => ({ ...d, ...patch }));
   const editing = detail !== null;
+  const postgres = draft.kind === "postgres";
   const blank = (v: string) => (v.trim() === "" ? null : v);
 
   const submit = (e: FormEvent) => {
@@ -110,11 +111,17 @@ function ConnectionForm({
           value={draft.kind}
           onChange={(e) => {
             const kind = e.target.value as ConnectionKind;
+            // PostgreSQL logs in with a username and password; of the options only the CA file applies (its TLS).
+            if (kind === "postgres") {
+              set({ kind, authKind: "password", sourceTimezone: null });
+              return;
+            }
             set({ kind, authKind: kind === "apismith" && draft.authKind === "none" ? "password" : draft.authKind });
           }}
         >
           <option value="apismith">{t("connections.kinds.apismith")}</option>
           <option value="schedulehub">{t("connections.kinds.schedulehub")}</option>
+          <option value="postgres">{t("connections.kinds.postgres")}</option>
         </SelectRow>
         <SelectRow
           id="connection-auth"
@@ -124,18 +131,18 @@ function ConnectionForm({
           onChange={(e) => set({ authKind: e.target.value as AuthKind })}
         >
           <option value="password">{t("connections.auth.password")}</option>
-          <option value="token">{t("connections.auth.token")}</option>
+          {postgres ? null : <option value="token">{t("connections.auth.token")}</option>}
           {draft.kind === "schedulehub" ? <option value="none">{t("connections.auth.none")}</option> : null}
         </SelectRow>
       </div>
       <FormRow
         id="connection-url"
         label={t("connections.baseUrl")}
-        hint={t("connections.baseUrlHint")}
+        hint={postgres ? t("connections.postgresUrlHint") : t("connections.baseUrlHint")}
         data-testid="connection-url"
         dir="ltr"
         value={draft.baseUrl}
-        placeholder="https://erp.example.com:8007"
+        placeholder={postgres ? "postgres://db.example.com:5432/planning" : "https://erp.example.com:8007"}
         required
         onChange={(e) => set({ baseUrl: e.target.value })}
       />
@@ -192,45 +199,49 @@ function ConnectionForm({
             placeholder="/etc/ssl/certs/corp-ca.pem"
             onChange={(e) => set({ caFile: blank(e.target.value) })}
           />
-          <div className="grid grid-cols-2 gap-3">
-            <SelectRow
-              id="connection-decimal"
-              label={t("connections.decimalSeparator")}
-              data-testid="connection-decimal"
-              value={draft.decimalSeparator}
-              onChange={(e) => set({ decimalSeparator: e.target.value as DecimalSeparator })}
-            >
-              <option value=".">{t("connections.decimalDot")}</option>
-              <option value=",">{t("connections.decimalComma")}</option>
-            </SelectRow>
-            <SelectRow
-              id="connection-date-order"
-              label={t("connections.dateOrder")}
-              data-testid="connection-date-order"
-              value={draft.dateOrder}
-              onChange={(e) => set({ dateOrder: e.target.value as DateOrder })}
-            >
-              <option value="DMY">{t("connections.dateDmy")}</option>
-              <option value="MDY">{t("connections.dateMdy")}</option>
-            </SelectRow>
-          </div>
-          <Field label={t("connections.timeZone")} htmlFor="connection-tz" hint={t("connections.timeZoneHint")}>
-            <input
-              id="connection-tz"
-              data-testid="connection-tz"
-              className={inputClass}
-              dir="ltr"
-              list="connection-tz-list"
-              value={draft.sourceTimezone ?? ""}
-              placeholder="Europe/Istanbul"
-              onChange={(e) => set({ sourceTimezone: blank(e.target.value) })}
-            />
-            <datalist id="connection-tz-list">
-              {(zones.data ?? []).map((z) => (
-                <option key={z} value={z} />
-              ))}
-            </datalist>
-          </Field>
+          {postgres ? null : (
+            <>
+              <div className="grid grid-cols-2 gap-3">
+                <SelectRow
+                  id="connection-decimal"
+                  label={t("connections.decimalSeparator")}
+                  data-testid="connection-decimal"
+                  value={draft.decimalSeparator}
+                  onChange={(e) => set({ decimalSeparator: e.target.value as DecimalSeparator })}
+                >
+                  <option value=".">{t("connections.decimalDot")}</option>
+                  <option value=",">{t("connections.decimalComma")}</option>
+                </SelectRow>
+                <SelectRow
+                  id="connection-date-order"
+                  label={t("connections.dateOrder")}
+                  data-testid="connection-date-order"
+                  value={draft.dateOrder}
+                  onChange={(e) => set({ dateOrder: e.target.value as DateOrder })}
+                >
+                  <option value="DMY">{t("connections.dateDmy")}</option>
+                  <option value="MDY">{t("connections.dateMdy")}</option>
+                </SelectRow>
+              </div>
+              <Field label={t("connections.timeZone")} htmlFor="connection-tz" hint={t("connections.timeZoneHint")}>
+                <input
+                  id="connection-tz"
+                  data-testid="connection-tz"
+                  className={inputClass}
+                  dir="ltr"
+                  list="connection-tz-list"
+                  value={draft.sourceTimezone ?? ""}
+                  placeholder="Europe/Istanbul"
+                  onChange={(e) => set({ sourceTimezone: blank(e.target.value) })}
+                />
+                <datalist id="connection-tz-list">
+                  {(zones.data ?? []).map((z) => (
+                    <option key={z} value={z} />
+                  ))}
+                </datalist>
+              </Field>
+            </>
+          )}
         </div>
       </details>
       {error ? <FormError testId="connection-error">{error}</FormError> : null}

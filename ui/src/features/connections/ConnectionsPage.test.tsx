@@ -46,6 +46,61 @@ describe("Connections", () => {
     });
   });
 
+  it("adds a PostgreSQL connection: a login, a postgres:// URL, no source options, and the core's refusal shown", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/connections", {
+      connections_save: () =>
+        fail(
+          "validation",
+          "connection 'warehouse': URL: URL 'postgres://db' names no database (expected postgres://host:port/dbname, optionally ?schema=NAME)",
+        ),
+    });
+    await user.click(await screen.findByTestId("add-connection"));
+    const editor = await screen.findByTestId("connection-editor");
+    await user.selectOptions(within(editor).getByTestId("connection-kind"), "postgres");
+    const auth = within(editor).getByTestId("connection-auth");
+    expect(auth).toHaveValue("password");
+    expect(
+      within(auth)
+        .getAllByRole("option")
+        .map((o) => o.getAttribute("value")),
+      "PostgreSQL logs in with a username and password only",
+    ).toEqual(["password"]);
+    expect(within(editor).getByTestId("connection-url")).toHaveAttribute(
+      "placeholder",
+      "postgres://db.example.com:5432/planning",
+    );
+    expect(within(editor).getByText(/optionally \?schema=name/)).toBeInTheDocument();
+    expect(
+      within(editor).queryByTestId("connection-tz"),
+      "source options do not apply to a target database",
+    ).toBeNull();
+    expect(within(editor).queryByTestId("connection-decimal")).toBeNull();
+    expect(
+      within(editor).getByTestId("connection-ca"),
+      "a CA file for the server's TLS certificate",
+    ).toBeInTheDocument();
+    fireEvent.change(within(editor).getByTestId("connection-name"), { target: { value: "warehouse" } });
+    fireEvent.change(within(editor).getByTestId("connection-url"), { target: { value: "postgres://db" } });
+    fireEvent.change(within(editor).getByTestId("connection-username"), { target: { value: "syncflow" } });
+    fireEvent.change(within(editor).getByTestId("connection-secret"), { target: { value: "pw" } });
+    await user.click(within(editor).getByTestId("connection-save"));
+    expect(await within(editor).findByTestId("connection-error")).toHaveTextContent(
+      "URL 'postgres://db' names no database",
+    );
+    const sent = backend.calls.find((c) => c.cmd === "connections_save")?.args.input as ConnectionInput;
+    expect(sent).toMatchObject({
+      name: "warehouse",
+      kind: "postgres",
+      baseUrl: "postgres://db",
+      authKind: "password",
+      username: "syncflow",
+      secret: "pw",
+      caFile: null,
+      sourceTimezone: null,
+    });
+  });
+
   it("edits a connection without ever receiving its credential, and shows the refusal naming field and value", async () => {
     const user = userEvent.setup();
     const { backend } = await renderApp("/connections", {

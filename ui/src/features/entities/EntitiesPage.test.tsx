@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { EntityDef } from "@/bindings";
 import { entityDetail } from "@/dev/configFixtures";
+import { connections } from "@/dev/fixtures";
 import { fail } from "@/dev/mockBackend";
 import { renderApp } from "@/test/renderApp";
 
@@ -201,5 +202,43 @@ describe("Entities", () => {
     expect(await within(editor).findByTestId("entity-error")).toHaveTextContent(
       "Parent references form a cycle: sites -> inventory_items -> sites",
     );
+  });
+
+  it("moves an entity to a PostgreSQL target: the editor offers the connection and asks for the table", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/entities", {
+      connections_list: () => [
+        ...connections,
+        {
+          id: "0197a1c0-0000-7000-8000-000000000003",
+          name: "warehouse",
+          kind: "postgres",
+          baseUrl: "postgres://db.example.com:5432/planning",
+          authKind: "password",
+          username: "syncflow",
+          credential: "saved",
+        },
+      ],
+    });
+    const rows = await screen.findAllByTestId("entity-row");
+    await user.click(within(rows[1]!).getByTestId("entity-edit"));
+    const editor = await screen.findByTestId("entity-editor");
+    const target = await within(editor).findByTestId("entity-target");
+    await waitFor(() =>
+      expect(
+        within(target)
+          .getAllByRole("option")
+          .map((o) => o.textContent),
+      ).toEqual(["ScheduleHub production (ScheduleHub)", "warehouse (PostgreSQL)"]),
+    );
+    expect(within(editor).getByLabelText("ScheduleHub entity")).toBeInTheDocument();
+    await user.selectOptions(target, "warehouse");
+    const table = within(editor).getByLabelText("Table");
+    expect(within(editor).getByText(/Created by the first load/)).toBeInTheDocument();
+    fireEvent.change(table, { target: { value: "inventory_items" } });
+    await user.click(within(editor).getByTestId("entity-save"));
+    await waitFor(() => expect(backend.calls.some((c) => c.cmd === "entities_save")).toBe(true));
+    const saved = backend.calls.find((c) => c.cmd === "entities_save")?.args.def as EntityDef;
+    expect([saved.targetConnection, saved.targetName]).toEqual(["warehouse", "inventory_items"]);
   });
 });

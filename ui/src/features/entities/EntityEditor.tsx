@@ -5,7 +5,8 @@ import type { EntityDef, EntityDetail, ParentRefDef, SchemaDrift, Strategy } fro
 import { Button } from "@/components/Button";
 import { ConfirmAction } from "@/components/ConfirmAction";
 import { Drawer } from "@/components/Drawer";
-import { FormError, SelectRow } from "@/components/Field";
+import { FormError, FormRow, SelectRow } from "@/components/Field";
+import { useConnections } from "@/features/connections/queries";
 import { ErrorState, LoadingState } from "@/components/States";
 import { FullRefreshOffer } from "@/features/mappings/FullRefreshOffer";
 import { toApiException } from "@/lib/result";
@@ -242,6 +243,10 @@ function EntityForm({ detail, onClose }: { detail: EntityDetail; onClose: () => 
   const set = (patch: Partial<EntityDef>) => setDraft((d) => ({ ...d, ...patch }));
   const fields = fieldNames(draft);
   const candidates = (all.data ?? []).map((e) => e.name).filter((n) => n !== draft.name);
+  const connections = useConnections();
+  const targets = (connections.data ?? []).filter((c) => c.kind !== "apismith");
+  const targetKind = targets.find((c) => c.name === draft.targetConnection)?.kind;
+  const postgresTarget = targetKind === "postgres";
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -266,6 +271,34 @@ function EntityForm({ detail, onClose }: { detail: EntityDetail; onClose: () => 
         <span className="font-mono">{draft.slug}</span> ({draft.sourceConnection}) → {draft.targetName} (
         {draft.targetConnection})
       </p>
+      <div className="grid grid-cols-2 gap-3">
+        <SelectRow
+          id="entity-target"
+          label={t("entities.targetConnection")}
+          data-testid="entity-target"
+          value={draft.targetConnection}
+          onChange={(e) => set({ targetConnection: e.target.value })}
+        >
+          {targets.some((c) => c.name === draft.targetConnection) ? null : (
+            <option value={draft.targetConnection}>{draft.targetConnection}</option>
+          )}
+          {targets.map((c) => (
+            <option key={c.name} value={c.name}>
+              {c.name} ({t(`connections.kinds.${c.kind}`)})
+            </option>
+          ))}
+        </SelectRow>
+        <FormRow
+          id="entity-target-name"
+          label={postgresTarget ? t("entities.targetTable") : t("entities.targetEntity")}
+          hint={postgresTarget ? t("entities.targetTableHint") : undefined}
+          data-testid="entity-target-name"
+          dir="ltr"
+          required
+          value={draft.targetName}
+          onChange={(e) => set({ targetName: e.target.value })}
+        />
+      </div>
       <label className="flex items-center gap-2 text-sm">
         <input
           type="checkbox"

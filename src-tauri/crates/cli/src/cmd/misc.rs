@@ -82,7 +82,7 @@ pub struct ConnectionArgs {
 
 #[derive(clap::Subcommand)]
 pub enum ConnectionCmd {
-    /// Reach the service and log in with the stored credentials.
+    /// Reach the service and log in with the stored credentials (PostgreSQL: also check the schema exists).
     Test { name: String },
 }
 

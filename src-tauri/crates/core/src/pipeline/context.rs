@@ -1,13 +1,16 @@
-//! Everything one run of one entity needs, built once: the stored entity, its connections' clients (a retrying
-//! reader and a non-retrying writer for ScheduleHub: a write is never repeated blindly) and the CPU stages.
+//! Everything one run of one entity needs, built once: the stored entity, its connections' clients (the source,
+//! and the target: ScheduleHub's retrying reader and non-retrying writer — a write is never repeated blindly — or
+//! a PostgreSQL table) and the CPU stages.
 
+use super::target::Target;
 use super::transform::{ParentPlan, Transformer};
 use super::RunError;
 use crate::config::{ConnectionDef, Entity};
 use crate::http::{ConnectionConfig, Credentials, ErrorLog, RetryPolicy};
-use crate::model::AuthKind;
+use crate::model::{AuthKind, ConnectionKind};
 use crate::normalize::NormalizeOptions;
 use crate::secrets::{resolve, Secret, SecretRef, SecretStore};
+use crate::sink::postgres::{PgSettings, PostgresSink, TableSpec};
 use crate::sink::schedulehub::ScheduleHubClient;
 use crate::source::apismith::ApiSmithClient;
 use crate::store::{connections, entities, Db};
@@ -17,10 +20,8 @@ pub struct RunContext {
     pub db: Db,
     pub entity: Entity,
     pub source: ApiSmithClient,
-    /// Queries (batch/query) — idempotent, so retried like any read.
-    pub target: ScheduleHubClient,
-    /// Inserts, updates, deletes: one attempt per request; the pipeline reconciles and resends itself.
-    pub writer: ScheduleHubClient,
+    /// Where the rows land.
+    pub target: Target,
     pub transformer: Transformer,
     /// Errors of the run that are not failed records (retried requests, schema drift): the summary's `errors`.
     pub errors: ErrorLog,
@@ -62,6 +63,23 @@ pub fn client_config(
     Ok(cfg)
 }
 
+/// A PostgreSQL connection's settings, its password read from the environment or the keychain (none when the
+/// connection logs in without one).
+pub fn pg_settings(def: &ConnectionDef, secrets: &dyn SecretStore) -> Result<PgSettings, RunError> {
+    let password = match client_config(def, secrets)?.credentials {
+        Credentials::Login { password, .. } => Some(password),
+        Credentials::StaticToken(s) if !s.expose().is_empty() => Some(s),
+        Credentials::StaticToken(_) => None,
+    };
+    Ok(PgSettings::new(
+        &def.name,
+        &def.base_url,
+        def.username.as_deref(),
+        password,
+        def.ca_file.as_ref().map(PathBuf::from),
+    )?)
+}
+
 pub fn normalize_options(def: &ConnectionDef) -> Result<NormalizeOptions, RunError> {
     let source_timezone = def
         .source_timezone
@@ -90,15 +108,34 @@ impl RunContext {
         let mut source_cfg = client_config(&source_def, secrets)?;
         source_cfg.errors = Some(errors.clone());
         let source = ApiSmithClient::new(&source_cfg)?;
-        let mut target_cfg = client_config(&target_def, secrets)?;
-        target_cfg.errors = Some(errors.clone());
-        let target = ScheduleHubClient::new(&target_cfg)?;
-        let mut writer_cfg = target_cfg;
-        writer_cfg.retry = RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
+        let target = match target_def.kind {
+            ConnectionKind::Postgres => {
+                let settings = pg_settings(&target_def, secrets)?;
+                let spec = TableSpec::of(&entity.def, &settings.schema);
+                let (db, id, schema) = (db.clone(), entity.id, settings.schema.clone());
+                Target::Postgres(Box::new(PostgresSink::for_table(
+                    settings,
+                    spec,
+                    Box::new(move || {
+                        entities::get(&db, id)
+                            .ok()
+                            .map(|e| TableSpec::of(&e.def, &schema))
+                    }),
+                )))
+            }
+            _ => {
+                let mut target_cfg = client_config(&target_def, secrets)?;
+                target_cfg.errors = Some(errors.clone());
+                let reader = ScheduleHubClient::new(&target_cfg)?;
+                let mut writer_cfg = target_cfg;
+                writer_cfg.retry = RetryPolicy {
+                    max_attempts: 1,
+                    ..RetryPolicy::default()
+                };
+                let writer = ScheduleHubClient::new(&writer_cfg)?;
+                Target::ScheduleHub { reader, writer }
+            }
         };
-        let writer = ScheduleHubClient::new(&writer_cfg)?;
         let mut parents = Vec::new();
         for p in &entity.def.parents {
             let parent = entities::get_by_name(db, &p.parent_entity)?;
@@ -121,7 +158,6 @@ impl RunContext {
             entity,
             source,
             target,
-            writer,
             transformer,
             errors,
         })

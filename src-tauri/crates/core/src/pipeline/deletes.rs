@@ -3,7 +3,7 @@
 //! `discard_held_deletes` settle a run that ended `needs_review`.
 
 use super::context::RunContext;
-use super::{write, RunError};
+use super::RunError;
 use crate::delta::{plan_deletes, DeleteCheck, DeletePlan};
 use crate::identity::BkHash;
 use crate::ids::RunId;
@@ -62,14 +62,10 @@ async fn send_deletes(
             .iter()
             .filter_map(|r| r.target_uid.clone())
             .collect();
-        let refused = write::delete(
-            &ctx.writer,
-            &ctx.entity.def.target_name,
-            uids,
-            &ctx.errors,
-            cancel,
-        )
-        .await?;
+        let refused = ctx
+            .target
+            .delete(&ctx.entity.def.target_name, uids, &ctx.errors, cancel)
+            .await?;
         let done: Vec<BkHash> = batch
             .iter()
             .filter(|r| {

@@ -5,11 +5,12 @@
 use super::context::RunContext;
 use super::resolve::ParentCache;
 use super::transform::{error_type, model_stage, Bad, Key, Prepared};
-use super::{retry_delay_secs, text_at, write, RunError};
+use super::{retry_delay_secs, text_at, RunError};
 use crate::delta::{self, Op, RowKey};
 use crate::identity::{BkHash, DataHash};
 use crate::ids::RunId;
 use crate::sink::schedulehub::Outgoing;
+use crate::sink::Refusal;
 use crate::store::failed_records::NewFailed;
 use crate::store::pending_children::Parked;
 use crate::store::record_index::{self, BkMap, IndexedRecord};
@@ -406,7 +407,7 @@ pub async fn decide_page(
     })
 }
 
-/// Sends a decided page's writes to ScheduleHub and records how each row ended.
+/// Sends a decided page's writes to the target and records how each row ended.
 pub async fn send_page(
     ctx: &RunContext,
     prepared: &[Prepared],
@@ -421,10 +422,10 @@ pub async fn send_page(
         updates,
     } = decided;
     let t = std::time::Instant::now();
-    let load_failure = |i: usize, message: String, res: &mut PageResult| {
+    let load_failure = |i: usize, why: Refusal, res: &mut PageResult| {
         let g = prepared[i].outcome.as_ref().expect("good");
         let bad = Bad {
-            error: RowError::new(Stage::Load, None, None, message),
+            error: RowError::new(Stage::Load, why.field.as_deref(), why.value, why.message),
             normalized: None,
             mapped: Some(g.row.to_json_string()),
             key: Key::Known(g.id.bk_hash, g.id.ref_str.clone()),
@@ -435,64 +436,52 @@ pub async fn send_page(
         res.ends[i] = RowEnd::Failed(Box::new(failed_from(&prepared[i].raw, &bad, Some(next))));
     };
 
-    if !inserts.is_empty() {
-        let idx: Vec<usize> = inserts.iter().map(|(i, _)| *i).collect();
-        let answers = write::insert(
-            &ctx.writer,
-            &ctx.target,
+    let ins_idx: Vec<usize> = inserts.iter().map(|(i, _)| *i).collect();
+    let upd_idx: Vec<(usize, String)> = updates.iter().map(|(i, u, _)| (*i, u.clone())).collect();
+    let mut answers = ctx
+        .target
+        .load(
             target,
             inserts.into_iter().map(|(_, r)| r).collect(),
-            &ctx.errors,
-            cancel,
-        )
-        .await?;
-        for i in idx {
-            let g = prepared[i].outcome.as_ref().expect("good");
-            let h = g.id.bk_hash.to_string();
-            if let Some(uid) = answers.uids.get(&h) {
-                res.ends[i] = RowEnd::Loaded;
-                res.counters.inserted += 1;
-                res.upserts.push((
-                    g.id.bk_hash,
-                    g.id.data_hash,
-                    g.id.rowversion.clone(),
-                    Some(uid.clone()),
-                ));
-            } else {
-                let why = answers
-                    .refused
-                    .get(&h)
-                    .cloned()
-                    .unwrap_or_else(|| "ScheduleHub did not acknowledge the record".into());
-                load_failure(i, why, &mut res);
-            }
-        }
-    }
-    if !updates.is_empty() {
-        let idx: Vec<(usize, String)> = updates.iter().map(|(i, u, _)| (*i, u.clone())).collect();
-        let refused = write::update(
-            &ctx.writer,
-            target,
             updates.into_iter().map(|(_, u, r)| (u, r)).collect(),
             &ctx.errors,
             cancel,
         )
         .await?;
-        for (i, uid) in idx {
-            let g = prepared[i].outcome.as_ref().expect("good");
-            match refused.get(&uid) {
-                None => {
-                    res.ends[i] = RowEnd::Loaded;
-                    res.counters.updated += 1;
-                    res.upserts.push((
-                        g.id.bk_hash,
-                        g.id.data_hash,
-                        g.id.rowversion.clone(),
-                        Some(uid),
-                    ));
-                }
-                Some(why) => load_failure(i, why.clone(), &mut res),
+    for i in ins_idx {
+        let g = prepared[i].outcome.as_ref().expect("good");
+        let h = g.id.bk_hash.to_string();
+        if let Some(uid) = answers.uids.get(&h) {
+            res.ends[i] = RowEnd::Loaded;
+            res.counters.inserted += 1;
+            res.upserts.push((
+                g.id.bk_hash,
+                g.id.data_hash,
+                g.id.rowversion.clone(),
+                Some(uid.clone()),
+            ));
+        } else {
+            let why = answers
+                .refused
+                .remove(&h)
+                .unwrap_or_else(|| Refusal::message("the target did not acknowledge the record"));
+            load_failure(i, why, &mut res);
+        }
+    }
+    for (i, uid) in upd_idx {
+        let g = prepared[i].outcome.as_ref().expect("good");
+        match answers.refused_updates.remove(&uid) {
+            None => {
+                res.ends[i] = RowEnd::Loaded;
+                res.counters.updated += 1;
+                res.upserts.push((
+                    g.id.bk_hash,
+                    g.id.data_hash,
+                    g.id.rowversion.clone(),
+                    Some(uid),
+                ));
             }
+            Some(why) => load_failure(i, why, &mut res),
         }
     }
     res.send_ms = t.elapsed().as_millis() as u64;

@@ -1,6 +1,6 @@
 //! The sync run, end to end: fetch → normalize → identity → parent refs → delta → resolve → load → checkpoint,
 //! page by page with a few pages in flight, resumable after a crash, cancellable, and idempotent towards
-//! ScheduleHub. Also the failed-record retries, the pending-children sweep and held deletes.
+//! its target (ScheduleHub or a PostgreSQL table, `target.rs`). Also the failed-record retries, the pending-children sweep and held deletes.
 
 mod checkpoint;
 pub mod context;
@@ -11,6 +11,7 @@ mod resolve;
 pub mod retry;
 mod run;
 mod schema;
+pub mod target;
 pub mod transform;
 mod write;
 
@@ -32,6 +33,8 @@ pub enum RunError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Http(#[from] HttpError),
+    #[error(transparent)]
+    Postgres(#[from] crate::sink::postgres::PgError),
     #[error("connection '{connection}': cannot read its credential: {message}")]
     Secret { connection: String, message: String },
     #[error("{0}")]
@@ -57,6 +60,7 @@ impl Coded for RunError {
             RunError::AlreadyRunning { .. } => ErrorCode::Conflict,
             RunError::Store(e) => e.code(),
             RunError::Http(e) => e.code(),
+            RunError::Postgres(e) => e.code(),
             RunError::Secret { .. } => ErrorCode::Keychain,
             RunError::Config(_) | RunError::Schema(_) => ErrorCode::Validation,
             RunError::Cancelled | RunError::Internal(_) => ErrorCode::Internal,

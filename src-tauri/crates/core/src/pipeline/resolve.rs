@@ -1,9 +1,9 @@
 //! Parent references (SPEC §6): whether a child's parents exist (active in the parent's local index, else found in
-//! ScheduleHub, cached for the run), and the retries of parked children with backoff until they load or, after
+//! the target — ScheduleHub, or the parent's PostgreSQL table — cached for the run), and the retries of parked children with backoff until they load or, after
 //! five attempts, become failed records of stage `resolve`.
 
 use super::context::RunContext;
-use super::{retry_delay_secs, text_at, write, RunError};
+use super::{retry_delay_secs, text_at, RunError};
 use crate::identity::BkHash;
 use crate::ids::{EntityId, RunId};
 use crate::model::Stage;
@@ -29,7 +29,7 @@ impl ParentCache {
         self.known.get(&(parent, bk)) == Some(&true)
     }
 
-    /// Looks up every `(plan index, parent BK)` not known yet: local index first, then ScheduleHub.
+    /// Looks up every `(plan index, parent BK)` not known yet: local index first, then the target.
     pub async fn ensure(
         &mut self,
         ctx: &RunContext,
@@ -62,14 +62,10 @@ impl ParentCache {
             }
             let found: HashSet<String> = ctx
                 .target
-                .batch_query(&plan.parent_target, &ask, cancel)
+                .find(&plan.parent_target, &ask, cancel)
                 .await?
                 .into_iter()
-                .filter_map(|r| {
-                    r.get("erp_key_hash")
-                        .and_then(|h| h.as_str())
-                        .map(str::to_owned)
-                })
+                .map(|f| f.key_hash)
                 .collect();
             for h in ask {
                 let b: BkHash = h.parse().map_err(RunError::Internal)?;
@@ -162,29 +158,23 @@ pub async fn retry_pending(
     let batch = ctx
         .db
         .write(|tx| writes_in_flight::record(tx, entity, RunId(uuid::Uuid::nil()), &noted))?;
-    let answers = write::insert(
-        &ctx.writer,
-        &ctx.target,
-        target,
-        inserts
-            .iter()
-            .map(|(_, r)| Outgoing::from_record(r))
-            .collect(),
-        &ctx.errors,
-        cancel,
-    )
-    .await?;
-    let refused = write::update(
-        &ctx.writer,
-        target,
-        updates
-            .iter()
-            .map(|(_, u, r)| (u.clone(), Outgoing::from_record(r)))
-            .collect(),
-        &ctx.errors,
-        cancel,
-    )
-    .await?;
+    let answers = ctx
+        .target
+        .load(
+            target,
+            inserts
+                .iter()
+                .map(|(_, r)| Outgoing::from_record(r))
+                .collect(),
+            updates
+                .iter()
+                .map(|(_, u, r)| (u.clone(), Outgoing::from_record(r)))
+                .collect(),
+            &ctx.errors,
+            cancel,
+        )
+        .await?;
+    let refused = &answers.refused_updates;
     ctx.db.write(|tx| {
         let mut loaded = Vec::new();
         for (p, rec) in &inserts {

@@ -350,20 +350,18 @@ async fn reconcile_in_flight(
     let keys: Vec<String> = left.iter().map(ToString::to_string).collect();
     let found = ctx
         .target
-        .batch_query(&ctx.entity.def.target_name, &keys, cancel)
+        .find(&ctx.entity.def.target_name, &keys, cancel)
         .await?;
-    let text = |r: &crate::sink::schedulehub::Record, f: &str| {
-        r.get(f).and_then(|v| v.as_str()).map(str::to_owned)
-    };
     let applied: Vec<(BkHash, DataHash, Option<String>, String)> = found
-        .iter()
+        .into_iter()
         .filter_map(|r| {
-            let bk: BkHash = text(r, "erp_key_hash")?.parse().ok()?;
-            let uid = text(r, "uid")?;
-            let data = text(r, "erp_data_hash")
+            let bk: BkHash = r.key_hash.parse().ok()?;
+            let uid = r.uid?;
+            let data = r
+                .data_hash
                 .and_then(|d| d.parse().ok())
                 .unwrap_or(DataHash([0; 32]));
-            Some((bk, data, text(r, "erp_rowversion"), uid))
+            Some((bk, data, r.rowversion, uid))
         })
         .collect();
     ctx.db.write(|tx| {

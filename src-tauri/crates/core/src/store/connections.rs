@@ -46,6 +46,9 @@ pub fn check(def: &ConnectionDef) -> Result<(), StoreError> {
             def.name
         ));
     }
+    if def.kind == crate::model::ConnectionKind::Postgres {
+        return check_postgres(def);
+    }
     let url_ok = reqwest::Url::parse(&def.base_url)
         .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
     if !url_ok {
@@ -73,6 +76,40 @@ pub fn check(def: &ConnectionDef) -> Result<(), StoreError> {
     if let Some(ca) = &def.ca_file {
         if let Err(e) = crate::http::read_ca_file(std::path::Path::new(ca)) {
             return bad(format!("connection '{}': CA file: {e}", def.name));
+        }
+    }
+    Ok(())
+}
+
+/// A PostgreSQL connection: a `postgres://host:port/dbname[?schema=NAME]` URL and a username; its password, like
+/// the others', lives in the keychain or the environment.
+fn check_postgres(def: &ConnectionDef) -> Result<(), StoreError> {
+    let bad = |m: String| {
+        Err(StoreError::Invalid(format!(
+            "connection '{}': {m}",
+            def.name
+        )))
+    };
+    if let Err(e) = crate::sink::postgres::connect::parse_url(&def.base_url) {
+        return bad(format!("URL: {e}"));
+    }
+    if def.auth_kind == crate::model::AuthKind::Token {
+        return bad(
+            "auth kind: a PostgreSQL connection logs in with a username and password, not a token"
+                .into(),
+        );
+    }
+    if def.username.as_deref().is_none_or(|u| u.trim().is_empty()) {
+        return bad("username: a PostgreSQL connection needs a username".into());
+    }
+    if def.source_timezone.is_some() {
+        return bad(
+            "source time zone: not used by a PostgreSQL connection (it is a target)".into(),
+        );
+    }
+    if let Some(ca) = &def.ca_file {
+        if let Err(e) = crate::http::read_ca_file(std::path::Path::new(ca)) {
+            return bad(format!("CA file: {e}"));
         }
     }
     Ok(())

@@ -51,9 +51,11 @@ pub fn count(db: &Db) -> Result<u32, StoreError> {
 
 use crate::config::{Entity, EntityDef, ParentRefDef};
 use crate::ids::{ConnectionId, EntityId};
+use crate::model::ConnectionKind;
 use crate::normalize::{
     check_parent_cycles, check_parent_fields, validate_entity_config, EntityConfig, ParentCheck,
 };
+use crate::sink::postgres::TableSpec;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 /// Why an entity definition cannot be saved: every problem, one per line.
@@ -88,6 +90,61 @@ fn parent_edges(tx: &Transaction<'_>) -> Result<Vec<(String, String)>, StoreErro
     )?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn conn_kind(tx: &Transaction<'_>, name: &str) -> Result<Option<ConnectionKind>, StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT kind FROM connections WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// What the connections' kinds demand: the source is APISmith; an entity loading into PostgreSQL has a table name,
+/// business keys and column names PostgreSQL keeps, and its parents load into the same database (parents are
+/// checked in their tables there).
+fn target_problems(tx: &Transaction<'_>, def: &EntityDef) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    if let Some(kind) = conn_kind(tx, &def.source_connection)? {
+        if kind != ConnectionKind::Apismith {
+            out.push(format!(
+                "source connection '{}' is a {} connection; entities read from APISmith",
+                def.source_connection,
+                kind.as_str()
+            ));
+        }
+    }
+    let target = conn_kind(tx, &def.target_connection)?;
+    if target == Some(ConnectionKind::Apismith) {
+        out.push(format!(
+            "target connection '{}' is an APISmith connection; entities load into ScheduleHub or PostgreSQL",
+            def.target_connection
+        ));
+    }
+    if target != Some(ConnectionKind::Postgres) {
+        return Ok(out);
+    }
+    out.extend(TableSpec::problems(def));
+    for p in &def.parents {
+        let parent_target: Option<String> = tx
+            .query_row(
+                "SELECT c.name FROM entities e JOIN connections c ON c.id = e.target_connection_id
+                 WHERE e.name = ?1",
+                [&p.parent_entity],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(t) = parent_target.filter(|t| *t != def.target_connection) {
+            out.push(format!(
+                "parent reference '{}': parent entity '{}' loads into connection '{t}', not '{}'; a PostgreSQL \
+                 entity's parents must load into the same database",
+                p.ref_name, p.parent_entity, def.target_connection
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Creates or replaces the entity named `def.name` with its mappings and parent refs, refusing configurations
@@ -157,6 +214,7 @@ pub fn save(db: &Db, def: &EntityDef) -> Result<(EntityId, bool), StoreError> {
                 def.target_connection
             ));
         }
+        problems.extend(target_problems(tx, def)?);
         let mut parent_ids = Vec::new();
         for p in &def.parents {
             match entity_id(tx, &p.parent_entity)? {
