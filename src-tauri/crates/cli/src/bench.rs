@@ -292,10 +292,7 @@ fields = {{ SITE_ID = "SITE_ID" }}
         if a.full_resync {
             mutate(ap, changed).await?;
             let (t, cpu) = (Instant::now(), Cpu::now(sim_pid));
-            let opts = RunOptions {
-                full: true,
-                ..opts
-            };
+            let opts = RunOptions { full: true, ..opts };
             let again = app.run("inventory_items", opts).await?;
             report(
                 &format!("full sync again after {changed} changed rows"),
