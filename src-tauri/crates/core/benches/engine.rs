@@ -3,7 +3,9 @@
 //! local formats, padded and multi-line strings in Latin, Turkish and Persian script, a few deliberately bad rows.
 //! Measured: normalization (layers 1-5), identity, the delta decision, and the record-index lookup + upsert of a page
 //! on a real SQLite file (WAL, synchronous=FULL) whose index holds 200,000 records (`record_index*`) or 1,000,000
-//! (`record_index_1m*`, what a whole-pipeline run of the 1M-row catalogue sees). Targets, on one core:
+//! (`record_index_1m*`, what a whole-pipeline run of the 1M-row catalogue sees); each case once as an incremental run
+//! looks a page up (through the key index) and once as a full run does (`*_keymap`: with the entity's key map, whose
+//! build, once per run, is `key_map_build`). Targets, on one core:
 //! >= 1,000,000 rows/s for the CPU stages; lookup + upsert of a 10,000-row page < 20 ms.
 //!
 //! The CPU stages are timed in the benchmark thread's CPU time, not wall time: "on one core" is the cost that

@@ -6,6 +6,9 @@
 //! Seen marks (V9): a run's "seen" set is a bitmap over record ids, in chunks of 16,384 ids, written in the page's
 //! checkpoint transaction with the records themselves. A row whose stored record is unchanged costs one set bit,
 //! not a rewrite of the record: a page of skipped rows dirties the few chunks its (mostly consecutive) ids fall in.
+//!
+//! Key map (`map_keys`): a full run holds the entity's keys and record ids in memory, and its lookups and upserts read
+//! known records by id instead of through the key index; the map is only a shortcut, checked on every record read.
 
 use super::{now_text, StoreError};
 use crate::identity::{BkHash, DataHash};
