@@ -1,6 +1,8 @@
 //! `syncflow-bench`: the whole pipeline over loopback. Starts the `syncflow-sim` binary as a child process (so its
 //! in-memory ScheduleHub does not count in our memory), runs a full sync of N items into it, changes 1% of the rows,
-//! runs the incremental sync, and prints durations, rows/s per stage and the peak RSS of this process.
+//! runs the incremental sync (and with `--full-resync` a second full sync, which reads every row against a full record
+//! index: the shape of a nightly full refresh), and prints durations, rows/s per stage and the peak RSS of this
+//! process.
 
 use clap::Parser;
 use std::process::{Child, Command, Stdio};
@@ -34,6 +36,9 @@ struct Args {
     /// Database file; a temporary one when absent.
     #[arg(long)]
     db: Option<std::path::PathBuf>,
+    /// After the incremental sync, a full sync again (every row read and looked up, all but the changed ones skipped).
+    #[arg(long)]
+    full_resync: bool,
 }
 
 struct Sim(Child);
@@ -277,13 +282,25 @@ fields = {{ SITE_ID = "SITE_ID" }}
         let changed = (a.items as f64 * a.changed).round() as u64;
         mutate(ap, changed).await?;
         let (t, cpu) = (Instant::now(), Cpu::now(sim_pid));
-        let inc = app.run("inventory_items", opts).await?;
+        let inc = app.run("inventory_items", opts.clone()).await?;
         report(
             &format!("incremental after {changed} changed rows"),
             &inc,
             t.elapsed(),
             &cpu.since(sim_pid),
         );
+        if a.full_resync {
+            mutate(ap, changed).await?;
+            let (t, cpu) = (Instant::now(), Cpu::now(sim_pid));
+            let opts = RunOptions { full: true, ..opts };
+            let again = app.run("inventory_items", opts).await?;
+            report(
+                &format!("full sync again after {changed} changed rows"),
+                &again,
+                t.elapsed(),
+                &cpu.since(sim_pid),
+            );
+        }
         Ok::<_, anyhow::Error>(())
     })?;
     // File-backed pages are SQLite's memory-mapped database (`mmap_size`): resident, but the kernel's to drop.

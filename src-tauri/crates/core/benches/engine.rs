@@ -3,7 +3,9 @@
 //! local formats, padded and multi-line strings in Latin, Turkish and Persian script, a few deliberately bad rows.
 //! Measured: normalization (layers 1-5), identity, the delta decision, and the record-index lookup + upsert of a page
 //! on a real SQLite file (WAL, synchronous=FULL) whose index holds 200,000 records (`record_index*`) or 1,000,000
-//! (`record_index_1m*`, what a whole-pipeline run of the 1M-row catalogue sees). Targets, on one core:
+//! (`record_index_1m*`, what a whole-pipeline run of the 1M-row catalogue sees); each case once as an incremental run
+//! looks a page up (through the key index) and once as a full run does (`*_keymap`: with the entity's key map, whose
+//! build, once per run, is `key_map_build`). Targets, on one core:
 //! >= 1,000,000 rows/s for the CPU stages; lookup + upsert of a 10,000-row page < 20 ms.
 //!
 //! The CPU stages are timed in the benchmark thread's CPU time, not wall time: "on one core" is the cost that
@@ -319,96 +321,121 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
         next = (next + 1) % KNOWN_PAGES;
         &file().known[next]
     };
-    g.bench_function("lookup_10k_known", |b| {
-        let (db, entity) = (&file().db, file().entity);
-        let conn = db.conn().unwrap();
-        b.iter_batched(
-            || known_page().iter().map(|x| x.bk_hash).collect::<Vec<_>>(),
-            |bks| {
-                record_index::lookup_for_run(&conn, entity, RunId::new(), &bks)
-                    .unwrap()
-                    .len()
-            },
-            BatchSize::LargeInput,
-        )
-    });
-    // An incremental night: every row of the page is known and unchanged (skipped): only seen marks are written.
-    g.bench_function("lookup_and_upsert_10k_known", |b| {
-        let (db, entity) = (&file().db, file().entity);
-        b.iter_batched(
-            &mut known_page,
-            |ids| {
-                let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
-                let ups = upserts(ids, &uids);
-                let run = RunId::new();
-                db.write(|tx| {
-                    let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
-                    record_page(tx, entity, run, &found, &ups)?;
-                    Ok(found.len())
-                })
-                .unwrap()
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    // The same night with every tenth row changed since the last run: those records are rewritten (by id), the
-    // rest only get their seen marks.
     let mut night = 0u64;
-    g.bench_function("lookup_and_upsert_10k_known_tenth_changed", |b| {
-        let (db, entity) = (&file().db, file().entity);
-        b.iter_batched(
-            || {
-                night += 1;
-                let changed = syncflow_core::identity::data_hash_of(&format!("night {night}"));
-                let mut ids = known_page().to_vec();
-                ids.iter_mut()
-                    .step_by(10)
-                    .for_each(|x| x.data_hash = changed);
-                ids
-            },
-            |ids| {
-                let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
-                let ups = upserts(&ids, &uids);
-                let run = RunId::new();
-                db.write(|tx| {
-                    let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
-                    record_page(tx, entity, run, &found, &ups)?;
-                    Ok(found.len())
-                })
-                .unwrap()
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    // A page of which half is new: new keys land at random places in the key index, the expensive case.
     let mut fresh = pages;
-    g.bench_function("lookup_and_upsert_10k_half_new", |b| {
-        let (db, entity) = (&file().db, file().entity);
-        b.iter_batched(
-            || {
-                fresh += 1;
-                let mut ids = known_page()[..PAGE / 2].to_vec();
-                ids.extend(
-                    identities(&n, &id, raw_page(fresh))
-                        .into_iter()
-                        .take(PAGE / 2),
-                );
-                ids
-            },
-            |ids| {
-                let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
-                let ups = upserts(&ids, &uids);
-                let run = RunId::new();
-                db.write(|tx| {
-                    let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
-                    record_page(tx, entity, run, &found, &ups)?;
-                    Ok(found.len())
-                })
+    // Each case twice: as an incremental run looks pages up (through the key index), and as a full run does, with
+    // the entity's key map built (its build is timed on its own: `key_map_build`, once per run).
+    for mapped in [false, true] {
+        let suffix = if mapped { "_keymap" } else { "" };
+        let _map = mapped.then(|| {
+            let conn = file().db.conn().unwrap();
+            record_index::map_keys(&conn, file().entity)
                 .unwrap()
+                .expect("the index has records")
+        });
+        g.bench_function(format!("lookup_10k_known{suffix}"), |b| {
+            let (db, entity) = (&file().db, file().entity);
+            let conn = db.conn().unwrap();
+            b.iter_batched(
+                || known_page().iter().map(|x| x.bk_hash).collect::<Vec<_>>(),
+                |bks| {
+                    record_index::lookup_for_run(&conn, entity, RunId::new(), &bks)
+                        .unwrap()
+                        .len()
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        // An incremental night: every row of the page is known and unchanged (skipped): only seen marks are written.
+        g.bench_function(format!("lookup_and_upsert_10k_known{suffix}"), |b| {
+            let (db, entity) = (&file().db, file().entity);
+            b.iter_batched(
+                &mut known_page,
+                |ids| {
+                    let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
+                    let ups = upserts(ids, &uids);
+                    let run = RunId::new();
+                    db.write(|tx| {
+                        let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                        record_page(tx, entity, run, &found, &ups)?;
+                        Ok(found.len())
+                    })
+                    .unwrap()
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        // The same night with every tenth row changed since the last run: those records are rewritten (by id), the
+        // rest only get their seen marks.
+        g.bench_function(
+            format!("lookup_and_upsert_10k_known_tenth_changed{suffix}"),
+            |b| {
+                let (db, entity) = (&file().db, file().entity);
+                b.iter_batched(
+                    || {
+                        night += 1;
+                        let changed =
+                            syncflow_core::identity::data_hash_of(&format!("night {night}"));
+                        let mut ids = known_page().to_vec();
+                        ids.iter_mut()
+                            .step_by(10)
+                            .for_each(|x| x.data_hash = changed);
+                        ids
+                    },
+                    |ids| {
+                        let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
+                        let ups = upserts(&ids, &uids);
+                        let run = RunId::new();
+                        db.write(|tx| {
+                            let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                            record_page(tx, entity, run, &found, &ups)?;
+                            Ok(found.len())
+                        })
+                        .unwrap()
+                    },
+                    BatchSize::PerIteration,
+                )
             },
-            BatchSize::PerIteration,
-        )
-    });
+        );
+        // A page of which half is new: new keys land at random places in the key index, the expensive case.
+        g.bench_function(format!("lookup_and_upsert_10k_half_new{suffix}"), |b| {
+            let (db, entity) = (&file().db, file().entity);
+            b.iter_batched(
+                || {
+                    fresh += 1;
+                    let mut ids = known_page()[..PAGE / 2].to_vec();
+                    ids.extend(
+                        identities(&n, &id, raw_page(fresh))
+                            .into_iter()
+                            .take(PAGE / 2),
+                    );
+                    ids
+                },
+                |ids| {
+                    let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
+                    let ups = upserts(&ids, &uids);
+                    let run = RunId::new();
+                    db.write(|tx| {
+                        let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                        record_page(tx, entity, run, &found, &ups)?;
+                        Ok(found.len())
+                    })
+                    .unwrap()
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        if mapped {
+            g.bench_function("key_map_build", |b| {
+                let conn = file().db.conn().unwrap();
+                b.iter(|| {
+                    record_index::map_keys(&conn, file().entity)
+                        .unwrap()
+                        .map(|m| m.map().len())
+                })
+            });
+        }
+    }
     g.finish();
 }
 

@@ -455,6 +455,16 @@ async fn drive(
     reconcile_in_flight(ctx, cancel).await?;
     let declared = declared_columns(ctx, cancel).await?;
     let (mut query, full) = query_for(ctx, rec);
+    // A full run reads every record of the entity: its pages find their records by id through an in-memory key map
+    // (record_index::map_keys), built once, instead of through the key index; the map is dropped with the run.
+    let _key_map = if full {
+        let db = ctx.db.clone();
+        tokio::task::spawn_blocking(move || record_index::map_keys(&*db.conn()?, entity))
+            .await
+            .map_err(|e| RunError::Internal(e.to_string()))??
+    } else {
+        None
+    };
     let stored: StoredCursor = rec
         .cursor
         .as_deref()

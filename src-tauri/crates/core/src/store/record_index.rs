@@ -6,6 +6,9 @@
 //! Seen marks (V9): a run's "seen" set is a bitmap over record ids, in chunks of 16,384 ids, written in the page's
 //! checkpoint transaction with the records themselves. A row whose stored record is unchanged costs one set bit,
 //! not a rewrite of the record: a page of skipped rows dirties the few chunks its (mostly consecutive) ids fall in.
+//!
+//! Key map (`map_keys`): a full run holds the entity's keys and record ids in memory, and its lookups and upserts read
+//! known records by id instead of through the key index; the map is only a shortcut, checked on every record read.
 
 use super::{now_text, StoreError};
 use crate::identity::{BkHash, DataHash};
@@ -16,6 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// BK hashes are already uniformly distributed: hashing them again (SipHash) is wasted work on the hot path.
 #[derive(Default)]
@@ -304,18 +308,195 @@ fn lookup_ids(
     no: i64,
     bks: &[BkHash],
 ) -> Result<Vec<(i64, IndexedRecord)>, StoreError> {
+    let mut out = Vec::with_capacity(bks.len());
+    each_stored(conn, no, bks, |row| {
+        out.push(record(row)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The stored records of `bks`, each handed to `f` as a row of `COLUMNS`. With a key map for the entity (a full
+/// run holds one, see `map_keys`) the keys it knows are read by record id, in id order: one descent of the table
+/// each, on the neighbouring leaves a page's records were first written to, instead of a random descent of the key
+/// index and then one of the table. The rest, and any the map has wrong (it is never trusted: each record read is
+/// checked against the key), go through the key index.
+fn each_stored(
+    conn: &Connection,
+    no: i64,
+    bks: &[BkHash],
+    mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut keys = bks.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut misses = Vec::new();
+    match key_map(conn, no) {
+        Some(map) => {
+            let mut hits = map.find(&keys, &mut misses);
+            hits.sort_unstable();
+            let mut ids: Vec<i64> = hits.iter().map(|h| h.0).collect();
+            ids.dedup();
+            let mut by_id = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS}
+                 FROM rarray(?2) AS page CROSS JOIN record_index AS r ON r.id = page.value
+                 WHERE r.entity_no = ?1"
+            ))?;
+            let list: Array = Rc::new(ids.into_iter().map(SqlValue::Integer).collect());
+            let mut rows = by_id.query(params![no, list])?;
+            let mut next = hits.iter().peekable();
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                let bk = BkHash(u128::from_be_bytes(hash_bytes(row, 1)?));
+                while let Some(&&(want_id, want_bk)) = next.peek() {
+                    if want_id > id {
+                        break;
+                    }
+                    next.next();
+                    if want_id == id && want_bk == bk {
+                        f(row)?;
+                    } else {
+                        misses.push(want_bk);
+                    }
+                }
+            }
+            misses.extend(next.map(|h| h.1));
+            if misses.is_empty() {
+                return Ok(());
+            }
+            misses.sort_unstable();
+        }
+        None => misses = keys,
+    }
     // A join driven by the array (CROSS JOIN keeps it the outer loop), not `IN rarray(..)`, for which SQLite
     // would first copy the list into a temporary index.
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLUMNS}
          FROM rarray(?2) AS page CROSS JOIN record_index AS r ON r.entity_no = ?1 AND r.bk_hash = page.value"
     ))?;
-    let mut out = Vec::with_capacity(bks.len());
-    let mut rows = st.query(params![no, bk_array(bks)])?;
+    let list: Array = Rc::new(
+        misses
+            .iter()
+            .map(|b| SqlValue::Blob(bk_bytes(b).to_vec()))
+            .collect(),
+    );
+    let mut rows = st.query(params![no, list])?;
     while let Some(row) = rows.next()? {
-        out.push(record(row)?);
+        f(row)?;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// An entity's business keys and their record ids, in key order, held in memory for a full run (which reads the
+/// entity's every record): 24 bytes a record, 24 MB for a million. Only a shortcut to the record id: a key it
+/// lacks (written since it was built, by this run or anyone else) is looked up in the key index, and a record read
+/// through it must carry the key it was looked up for, so a stale map costs time, never a wrong answer.
+pub struct KeyMap {
+    keys: Vec<u128>,
+    ids: Vec<i64>,
+}
+
+impl KeyMap {
+    fn load(conn: &Connection, no: i64) -> Result<KeyMap, StoreError> {
+        // Covered by the key index: it is read in key order and the table is not touched.
+        let mut st = conn.prepare_cached(
+            "SELECT bk_hash, id FROM record_index WHERE entity_no = ?1 ORDER BY bk_hash",
+        )?;
+        let mut rows = st.query([no])?;
+        let (mut keys, mut ids) = (Vec::new(), Vec::new());
+        while let Some(r) = rows.next()? {
+            keys.push(u128::from_be_bytes(hash_bytes(r, 0)?));
+            ids.push(r.get(1)?);
+        }
+        keys.shrink_to_fit();
+        ids.shrink_to_fit();
+        Ok(KeyMap { keys, ids })
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The record ids of `keys` (sorted, without repeats) the map knows, as (id, key); the others go to `misses`.
+    fn find(&self, keys: &[BkHash], misses: &mut Vec<BkHash>) -> Vec<(i64, BkHash)> {
+        let mut hits = Vec::with_capacity(keys.len());
+        // Sorted keys: each search starts where the previous one ended.
+        let mut from = 0;
+        for &bk in keys {
+            from += self.keys[from..].partition_point(|&k| k < bk.0);
+            match self.keys.get(from) {
+                Some(&k) if k == bk.0 => hits.push((self.ids[from], bk)),
+                _ => misses.push(bk),
+            }
+        }
+        hits
+    }
+}
+
+/// The key maps of entities whose full run holds one, by database file and entity number.
+type KeyMaps = HashMap<(String, i64), Arc<KeyMap>>;
+static KEY_MAPS: LazyLock<Mutex<KeyMaps>> = LazyLock::new(Mutex::default);
+
+fn key_maps() -> std::sync::MutexGuard<'static, KeyMaps> {
+    // A panic elsewhere while the lock was held cannot leave the maps half-changed: take them as they are.
+    KEY_MAPS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn key_map(conn: &Connection, no: i64) -> Option<Arc<KeyMap>> {
+    let path = conn.path().filter(|p| !p.is_empty())?;
+    key_maps().get(&(path.to_owned(), no)).cloned()
+}
+
+/// Keeps an entity's key map in use until dropped (the end of the full run that built it).
+#[must_use = "the key map is dropped with its guard"]
+pub struct KeyMapGuard {
+    key: (String, i64),
+    map: Arc<KeyMap>,
+}
+
+impl KeyMapGuard {
+    pub fn map(&self) -> &KeyMap {
+        &self.map
+    }
+}
+
+impl Drop for KeyMapGuard {
+    fn drop(&mut self) {
+        let mut maps = key_maps();
+        if maps
+            .get(&self.key)
+            .is_some_and(|m| Arc::ptr_eq(m, &self.map))
+        {
+            maps.remove(&self.key);
+        }
+    }
+}
+
+/// Builds the entity's key map (one scan of its part of the key index, a few hundred ms for a million records)
+/// for the lookups and upserts of every connection to this database file until the guard is dropped. For a run
+/// that reads the whole source: its pages find their records by id instead of through the key index. `None` when
+/// the entity has no records yet (an initial load: nothing to map) or the database is not a file.
+pub fn map_keys(conn: &Connection, entity: EntityId) -> Result<Option<KeyMapGuard>, StoreError> {
+    let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let Some(no) = entity_no(conn, entity)? else {
+        return Ok(None);
+    };
+    let map = KeyMap::load(conn, no)?;
+    if map.is_empty() {
+        return Ok(None);
+    }
+    let guard = KeyMapGuard {
+        key: (path.to_owned(), no),
+        map: Arc::new(map),
+    };
+    key_maps().insert(guard.key.clone(), guard.map.clone());
+    Ok(Some(guard))
 }
 
 /// Records loaded or skipped rows as active and seen by `run`, in the caller's checkpoint transaction. A row equal
@@ -352,15 +533,12 @@ pub fn upsert(
     let mut changed: Vec<(i64, BkHash)> = Vec::new();
     let mut found: BkMap<()> = BkMap::with_capacity_and_hasher(wanted.len(), Default::default());
     {
-        let mut probe = tx.prepare_cached(&format!(
-            "SELECT {COLUMNS}
-             FROM rarray(?2) AS page CROSS JOIN record_index AS r ON r.entity_no = ?1 AND r.bk_hash = page.value"
-        ))?;
-        let mut stored = probe.query(params![no, bk_array(&keys)])?;
-        while let Some(s) = stored.next()? {
+        each_stored(tx, no, &keys, |s| {
             let id: i64 = s.get(0)?;
             let bk = BkHash(u128::from_be_bytes(hash_bytes(s, 1)?));
-            let Some(w) = wanted.get(&bk) else { continue };
+            let Some(w) = wanted.get(&bk) else {
+                return Ok(());
+            };
             found.insert(bk, ());
             let same = is_active(s, 5)?
                 && hash_bytes::<32>(s, 2)? == w.data_hash.0
@@ -372,7 +550,8 @@ pub fn upsert(
                 changed.push((id, bk));
             }
             seen.push(id);
-        }
+            Ok(())
+        })?;
     }
     let now = now_text();
     if !changed.is_empty() {
@@ -846,6 +1025,120 @@ mod tests {
             2,
             "one chunk per entity"
         );
+    }
+
+    /// What a page's lookup returns, sorted by key, without the seen marks: compared with and without a key map.
+    fn looked_up(f: &Fixture, run: RunId, bks: &[BkHash]) -> Vec<IndexedRecord> {
+        let conn = f.db.conn().unwrap();
+        let mut out: Vec<_> = lookup_for_run(&conn, f.entity, run, bks)
+            .unwrap()
+            .into_values()
+            .collect();
+        out.sort_unstable_by_key(|r| r.bk_hash);
+        out
+    }
+
+    /// A full run's key map finds the records it knows by id; keys recorded after it was built (by the run itself)
+    /// are still found through the key index, and a page looks up exactly as it does without a map.
+    #[test]
+    fn a_key_map_answers_as_the_key_index_does_for_records_old_and_new() {
+        let f = fixture();
+        let old: Vec<IndexUpsert<'_>> = (1..=3_000u128)
+            .map(|i| row(i * 0x9E37_79B9_7F4A_7C15, 1, Some("uid")))
+            .collect();
+        f.upsert(RunId::new(), &old);
+        let run = RunId::new();
+        let page: Vec<BkHash> = (1..=4_000u128)
+            .map(|i| BkHash(i * 0x9E37_79B9_7F4A_7C15))
+            .collect();
+        let without = looked_up(&f, run, &page);
+        assert_eq!(without.len(), 3_000, "keys 3,001 to 4,000 are new");
+
+        let conn = f.db.conn().unwrap();
+        let guard = map_keys(&conn, f.entity).unwrap().expect("records to map");
+        assert_eq!(guard.map().len(), 3_000);
+        assert_eq!(looked_up(&f, run, &page), without);
+
+        // The run records a page: half of it known (every other one changed), half new to the index and the map.
+        let recorded: Vec<IndexUpsert<'_>> = (2_501..=3_500u128)
+            .map(|i| row(i * 0x9E37_79B9_7F4A_7C15, (i % 2) as u8 + 1, Some("uid")))
+            .collect();
+        f.upsert(run, &recorded);
+        assert_eq!(
+            count_active(&conn, f.entity).unwrap(),
+            3_500,
+            "known keys are updated in place, not inserted again"
+        );
+        let with_map = looked_up(&f, run, &page);
+        assert_eq!(with_map.len(), 3_500, "the 500 new keys are found too");
+        assert!(with_map
+            .iter()
+            .filter(|r| r.bk_hash.0 > 2_500 * 0x9E37_79B9_7F4A_7C15)
+            .all(|r| r.seen_by == Some(run)));
+        let no = entity_no(&conn, f.entity).unwrap().unwrap();
+        assert!(key_map(&conn, no).is_some());
+        drop(guard);
+        assert!(key_map(&conn, no).is_none(), "the map goes with its guard");
+        assert_eq!(looked_up(&f, run, &page), with_map);
+    }
+
+    /// A key map is never trusted: an entry pointing at another record's id, or at an id no record has, is caught
+    /// by the key the record carries and looked up through the key index.
+    #[test]
+    fn a_wrong_key_map_costs_a_lookup_not_a_wrong_record() {
+        let f = fixture();
+        f.upsert(
+            RunId::new(),
+            &[row(10, 1, Some("uid-10")), row(20, 2, Some("uid-20"))],
+        );
+        let conn = f.db.conn().unwrap();
+        let guard = map_keys(&conn, f.entity).unwrap().unwrap();
+        let no = entity_no(&conn, f.entity).unwrap().unwrap();
+        let id_of = |bk: u128| {
+            get(&conn, f.entity, BkHash(bk))
+                .unwrap()
+                .unwrap()
+                .id
+                .unwrap()
+        };
+        // Key 10 maps to record 20's id, key 20 to an id no record has; key 30 is not stored.
+        let wrong = KeyMapGuard {
+            key: guard.key.clone(),
+            map: Arc::new(KeyMap {
+                keys: vec![10, 20, 30],
+                ids: vec![id_of(20), 9_999, id_of(10)],
+            }),
+        };
+        key_maps().insert(wrong.key.clone(), wrong.map.clone());
+        let run = RunId::new();
+        let found = looked_up(&f, run, &[BkHash(10), BkHash(20), BkHash(30)]);
+        let uids: Vec<_> = found
+            .iter()
+            .map(|r| (r.bk_hash.0, r.target_uid.as_deref()))
+            .collect();
+        assert_eq!(uids, [(10, Some("uid-10")), (20, Some("uid-20"))]);
+        // An upsert through the wrong map updates the right records and inserts only the new key.
+        f.upsert(
+            run,
+            &[
+                row(10, 5, None),
+                row(20, 2, None),
+                row(30, 3, Some("uid-30")),
+            ],
+        );
+        assert_eq!(count_active(&conn, f.entity).unwrap(), 3);
+        let rec = get(&conn, f.entity, BkHash(10)).unwrap().unwrap();
+        assert_eq!(
+            (rec.data_hash, rec.target_uid.as_deref()),
+            (DataHash([5; 32]), Some("uid-10"))
+        );
+        drop(guard);
+        assert!(
+            key_map(&conn, no).is_some_and(|m| m.len() == 3),
+            "a guard leaves a newer map alone"
+        );
+        drop(wrong);
+        assert!(key_map(&conn, no).is_none());
     }
 
     impl Fixture {
