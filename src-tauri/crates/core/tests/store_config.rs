@@ -238,6 +238,12 @@ fn a_postgres_connection_and_entity_are_checked_at_save_time_naming_the_field_an
         e.contains("parent entity 'sites' loads into connection 'plan', not 'wh'"),
         "{e}"
     );
+    // The other way round: a ScheduleHub child of a PostgreSQL parent would be refused by ScheduleHub forever.
+    let e = refused(entities::save(&db, &entity("item_notes", &["items"])));
+    assert!(
+        e.contains("parent entity 'items' loads into connection 'wh', not 'plan'"),
+        "{e}"
+    );
     let mut wrong = entity("wrong", &[]);
     wrong.source_connection = "wh".into();
     let e = refused(entities::save(&db, &wrong));

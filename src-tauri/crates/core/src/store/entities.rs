@@ -103,8 +103,9 @@ fn conn_kind(tx: &Transaction<'_>, name: &str) -> Result<Option<ConnectionKind>,
 }
 
 /// What the connections' kinds demand: the source is APISmith; an entity loading into PostgreSQL has a table name,
-/// business keys and column names PostgreSQL keeps, and its parents load into the same database (parents are
-/// checked in their tables there).
+/// business keys and column names PostgreSQL keeps. Parents and children load through one connection (both targets
+/// check a child's parent in themselves: ScheduleHub refuses a record whose parent it does not hold, PostgreSQL
+/// looks in the parent's table), so a child whose parent loads elsewhere would wait for it forever.
 fn target_problems(tx: &Transaction<'_>, def: &EntityDef) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
     if let Some(kind) = conn_kind(tx, &def.source_connection)? {
@@ -123,10 +124,6 @@ fn target_problems(tx: &Transaction<'_>, def: &EntityDef) -> Result<Vec<String>,
             def.target_connection
         ));
     }
-    if target != Some(ConnectionKind::Postgres) {
-        return Ok(out);
-    }
-    out.extend(TableSpec::problems(def));
     for p in &def.parents {
         let parent_target: Option<String> = tx
             .query_row(
@@ -138,11 +135,14 @@ fn target_problems(tx: &Transaction<'_>, def: &EntityDef) -> Result<Vec<String>,
             .optional()?;
         if let Some(t) = parent_target.filter(|t| *t != def.target_connection) {
             out.push(format!(
-                "parent reference '{}': parent entity '{}' loads into connection '{t}', not '{}'; a PostgreSQL \
-                 entity's parents must load into the same database",
+                "parent reference '{}': parent entity '{}' loads into connection '{t}', not '{}'; an entity's \
+                 parents must load into the same connection, where its rows are checked for them",
                 p.ref_name, p.parent_entity, def.target_connection
             ));
         }
+    }
+    if target == Some(ConnectionKind::Postgres) {
+        out.extend(TableSpec::problems(def));
     }
     Ok(out)
 }
