@@ -9,7 +9,7 @@ use super::{write, RunError};
 use crate::http::ErrorLog;
 use crate::sink::postgres::PostgresSink;
 use crate::sink::schedulehub::{Outgoing, ScheduleHubClient};
-use crate::sink::Refusal;
+use crate::sink::{Found, Refusal};
 use std::collections::HashMap;
 use tokio_util::sync::CancellationToken;
 
@@ -31,15 +31,6 @@ pub struct PageAnswers {
     pub refused: HashMap<String, Refusal>,
     /// Refused updates by uid.
     pub refused_updates: HashMap<String, Refusal>,
-}
-
-/// A record the target holds, found by its key hash.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Found {
-    pub key_hash: String,
-    pub uid: Option<String>,
-    pub data_hash: Option<String>,
-    pub rowversion: Option<String>,
 }
 
 impl Target {
@@ -154,17 +145,7 @@ impl Target {
                     })
                     .collect())
             }
-            Target::Postgres(pg) => Ok(pg
-                .find(entity, key_hashes)
-                .await?
-                .into_iter()
-                .map(|f| Found {
-                    key_hash: f.key_hash,
-                    uid: f.uid,
-                    data_hash: f.data_hash,
-                    rowversion: f.rowversion,
-                })
-                .collect()),
+            Target::Postgres(pg) => Ok(pg.find(entity, key_hashes).await?),
         }
     }
 }

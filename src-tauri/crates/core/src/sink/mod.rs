@@ -20,3 +20,13 @@ impl Refusal {
         }
     }
 }
+
+/// A record a target holds (not deleted), found by its key hash: enough to reconcile a write in flight or to know a
+/// parent is there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub key_hash: String,
+    pub uid: Option<String>,
+    pub data_hash: Option<String>,
+    pub rowversion: Option<String>,
+}

@@ -9,7 +9,7 @@ mod write;
 
 pub use connect::{PgSettings, DEFAULT_SCHEMA};
 pub use table::TableSpec;
-pub use write::{Found, Written};
+pub use write::Written;
 
 use crate::error::{Coded, ErrorCode};
 use tokio::sync::Mutex;

@@ -8,7 +8,7 @@ use super::table::{TableSpec, COLUMNS_SQL};
 use super::types::{cast, char_limit, quote};
 use super::{describe, PgError, PostgresSink};
 use crate::sink::schedulehub::Outgoing;
-use crate::sink::Refusal;
+use crate::sink::{Found, Refusal};
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap};
 use tokio_postgres::GenericClient;
@@ -27,15 +27,6 @@ const IDENTITY_FIELDS: [&str; 5] = [
 pub struct Written {
     pub ids: HashMap<String, String>,
     pub refused: HashMap<String, Refusal>,
-}
-
-/// A row the table holds (not deleted), as found by its key hash.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Found {
-    pub key_hash: String,
-    pub uid: Option<String>,
-    pub data_hash: Option<String>,
-    pub rowversion: Option<String>,
 }
 
 struct Row {
