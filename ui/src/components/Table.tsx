@@ -1,4 +1,5 @@
 import type { ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
+import { useTranslation } from "react-i18next";
 
 /** Plain, readable tables: sticky-free, logical alignment (text-start) so they mirror in RTL. */
 export function Table({ children, label }: { children: ReactNode; label: string }) {
@@ -20,6 +21,30 @@ export function Th({ children, className = "", ...rest }: ThHTMLAttributes<HTMLT
     >
       {children}
     </th>
+  );
+}
+
+/** A column heading: its text, or its text with a class (e.g. `numCell` for a number column); `hidden` headings are
+ * read by screen readers only (a column of checkboxes or buttons). */
+export type Column = string | { label: string; className?: string; hidden?: boolean };
+
+/** The table's heading row. `actions` adds the trailing column of row buttons, named for screen readers only. */
+export function TableHead({ columns, actions = false }: { columns: Column[]; actions?: boolean }) {
+  const { t } = useTranslation();
+  const all = actions ? [...columns, { label: t("common.actions"), hidden: true }] : columns;
+  return (
+    <thead>
+      <tr>
+        {all.map((c) => {
+          const { label, className, hidden } = typeof c === "string" ? { label: c } : c;
+          return (
+            <Th key={label} className={className}>
+              {hidden ? <span className="sr-only">{label}</span> : label}
+            </Th>
+          );
+        })}
+      </tr>
+    </thead>
   );
 }
 

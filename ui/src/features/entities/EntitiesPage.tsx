@@ -7,7 +7,7 @@ import { Button, buttonClass } from "@/components/Button";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill, StatusBadge } from "@/components/StatusBadge";
-import { Table, Td, Th } from "@/components/Table";
+import { Table, TableHead, Td } from "@/components/Table";
 import { useAppNow } from "@/lib/appClock";
 import { formatRelative } from "@/lib/format";
 import { useEntities } from "./queries";
@@ -127,19 +127,17 @@ export function EntitiesPage() {
             />
           ) : (
             <Table label={t("entities.title")}>
-              <thead>
-                <tr>
-                  <Th>{t("entities.name")}</Th>
-                  <Th>{t("entities.target")}</Th>
-                  <Th>{t("entities.strategy")}</Th>
-                  <Th>{t("entities.businessKeys")}</Th>
-                  <Th>{t("entities.lastRun")}</Th>
-                  <Th>{t("entities.state")}</Th>
-                  <Th>
-                    <span className="sr-only">{t("common.actions")}</span>
-                  </Th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  t("entities.name"),
+                  t("entities.target"),
+                  t("entities.strategy"),
+                  t("entities.businessKeys"),
+                  t("entities.lastRun"),
+                  t("entities.state"),
+                ]}
+                actions
+              />
               <tbody>
                 {list.map((e) => (
                   <EntityRow key={e.id} entity={e} onEdit={() => setEditing(e.name)} />

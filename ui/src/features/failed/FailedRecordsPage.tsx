@@ -14,7 +14,7 @@ import { Field, inputClass, Select } from "@/components/Field";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill } from "@/components/StatusBadge";
-import { numCell, Table, Td, Th } from "@/components/Table";
+import { numCell, Table, TableHead, Td } from "@/components/Table";
 import { useEntities } from "@/features/entities/queries";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { useDebouncedValue } from "@/lib/useDebouncedValue";
@@ -371,22 +371,18 @@ export function FailedRecordsPage() {
           ) : (
             <div aria-busy={records.isPlaceholderData}>
               <Table label={t("failed.title")}>
-                <thead>
-                  <tr>
-                    <Th>
-                      <span className="sr-only">{t("failed.selection")}</span>
-                    </Th>
-                    <Th>{t("failed.record")}</Th>
-                    <Th>{t("failed.stage")}</Th>
-                    <Th>{t("failed.errorType")}</Th>
-                    <Th>{t("failed.message")}</Th>
-                    <Th className="text-end">{t("failed.attempts")}</Th>
-                    <Th>{t("failed.created")}</Th>
-                    <Th>
-                      <span className="sr-only">{t("common.actions")}</span>
-                    </Th>
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={[
+                    { label: t("failed.selection"), hidden: true },
+                    t("failed.record"),
+                    t("failed.stage"),
+                    t("failed.errorType"),
+                    t("failed.message"),
+                    { label: t("failed.attempts"), className: "text-end" },
+                    t("failed.created"),
+                  ]}
+                  actions
+                />
                 <tbody>
                   {page.items.map((r) => (
                     <FailedRow

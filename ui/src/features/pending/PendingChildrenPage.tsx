@@ -4,7 +4,7 @@ import { Button } from "@/components/Button";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill } from "@/components/StatusBadge";
-import { Table, Td, Th } from "@/components/Table";
+import { Table, TableHead, Td } from "@/components/Table";
 import { useAppNow } from "@/lib/appClock";
 import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
 import type { PendingRetryReport } from "@/bindings";
@@ -60,19 +60,17 @@ export function PendingChildrenPage() {
             />
           ) : (
             <Table label={t("pending.title")}>
-              <thead>
-                <tr>
-                  <Th>{t("pending.entity")}</Th>
-                  <Th>{t("pending.reference")}</Th>
-                  <Th>{t("pending.parent")}</Th>
-                  <Th>{t("pending.attempts")}</Th>
-                  <Th>{t("pending.nextRetry")}</Th>
-                  <Th>{t("pending.parked")}</Th>
-                  <Th>
-                    <span className="sr-only">{t("common.actions")}</span>
-                  </Th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  t("pending.entity"),
+                  t("pending.reference"),
+                  t("pending.parent"),
+                  t("pending.attempts"),
+                  t("pending.nextRetry"),
+                  t("pending.parked"),
+                ]}
+                actions
+              />
               <tbody>
                 {list.map((p) => (
                   <tr key={`${p.entityId}:${p.bkHash}:${p.refName}`} data-testid="pending-row">

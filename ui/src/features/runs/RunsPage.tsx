@@ -8,7 +8,7 @@ import { Field, inputClass, Select } from "@/components/Field";
 import { Page } from "@/components/Page";
 import { EmptyState, QueryView } from "@/components/States";
 import { Pill, StatusBadge } from "@/components/StatusBadge";
-import { numCell, Table, Td, Th } from "@/components/Table";
+import { numCell, Table, TableHead, Td } from "@/components/Table";
 import { useEntities } from "@/features/entities/queries";
 import { durationSeconds, formatDateTime, formatDuration, formatNumber } from "@/lib/format";
 import { LiveRuns } from "./LiveRuns";
@@ -209,17 +209,13 @@ export function RunsPage() {
           ) : (
             <>
               <Table label={t("runs.title")}>
-                <thead>
-                  <tr>
-                    <Th>{t("runs.entity")}</Th>
-                    <Th>{t("runs.started")}</Th>
-                    {COUNTERS.map((c) => (
-                      <Th key={c} className="text-end">
-                        {t(`runs.counters.${c}`)}
-                      </Th>
-                    ))}
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={[
+                    t("runs.entity"),
+                    t("runs.started"),
+                    ...COUNTERS.map((c) => ({ label: t(`runs.counters.${c}`), className: "text-end" })),
+                  ]}
+                />
                 <tbody>
                   {list.map((r) => (
                     <RunRow key={r.id} run={r} />

@@ -6,7 +6,7 @@ import { Button } from "@/components/Button";
 import { Page } from "@/components/Page";
 import { EmptyState, ErrorState, QueryView } from "@/components/States";
 import { Pill } from "@/components/StatusBadge";
-import { Table, Td, Th } from "@/components/Table";
+import { Table, TableHead, Td } from "@/components/Table";
 import { useAppNow } from "@/lib/appClock";
 import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
 import { useSchedules, useSetAllPaused, useSetSchedulePaused, useTrayState } from "./queries";
@@ -121,19 +121,17 @@ export function SchedulesPage() {
             />
           ) : (
             <Table label={t("schedules.title")}>
-              <thead>
-                <tr>
-                  <Th>{t("schedules.entity")}</Th>
-                  <Th>{t("schedules.mode")}</Th>
-                  <Th>{t("schedules.window")}</Th>
-                  <Th>{t("schedules.initialLoad")}</Th>
-                  <Th>{t("schedules.nextRun")}</Th>
-                  <Th>{t("schedules.state")}</Th>
-                  <Th>
-                    <span className="sr-only">{t("common.actions")}</span>
-                  </Th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  t("schedules.entity"),
+                  t("schedules.mode"),
+                  t("schedules.window"),
+                  t("schedules.initialLoad"),
+                  t("schedules.nextRun"),
+                  t("schedules.state"),
+                ]}
+                actions
+              />
               <tbody>
                 {list.map((s) => (
                   <tr key={s.entityId} data-testid="schedule-row">
