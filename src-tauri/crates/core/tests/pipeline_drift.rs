@@ -12,21 +12,6 @@ use syncflow_core::store::{entities, runs};
 use syncflow_sim::apismith::Mutation;
 use syncflow_sim::Faults;
 
-/// `POST /_sim/schema` over HTTP, as an ERP admin editing the API would change it.
-async fn change_schema(h: &Harness, body: serde_json::Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{}/_sim/schema", h.sim.apismith_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.status().is_success(),
-        "schema change refused: {}",
-        r.status()
-    );
-}
-
 fn touch(h: &Harness, rows: u64) {
     h.sim
         .mutate(&Mutation {
@@ -51,13 +36,10 @@ async fn the_first_pages_columns_are_compared_with_the_stored_ones_and_drift_is_
     assert_eq!(first.status, RunStatus::Completed);
     assert!(first.report.schema_drift.is_none() && first.report.errors.is_empty());
 
-    change_schema(
-        &h,
-        serde_json::json!({"slug": "inventory-items",
+    h.change_schema(serde_json::json!({"slug": "inventory-items",
             "add": [{"name": "WAREHOUSE", "data_type": "VARCHAR2(10)", "value": "WH-1"}],
-            "drop": ["CATEGORY"], "retype": [["UOM", "VARCHAR2(20)"]]}),
-    )
-    .await;
+            "drop": ["CATEGORY"], "retype": [["UOM", "VARCHAR2(20)"]]}))
+        .await;
     touch(&h, 20);
     let run = h.run("inventory_items", false).await;
     assert_eq!(run.status, RunStatus::Completed, "{:?}", run.error);
@@ -104,11 +86,8 @@ async fn the_first_pages_columns_are_compared_with_the_stored_ones_and_drift_is_
     );
 
     // The business key disappears from the rows: the entity stops before the page loads.
-    change_schema(
-        &h,
-        serde_json::json!({"slug": "inventory-items", "drop": ["ITEM_ID"]}),
-    )
-    .await;
+    h.change_schema(serde_json::json!({"slug": "inventory-items", "drop": ["ITEM_ID"]}))
+        .await;
     touch(&h, 20);
     let before = h.target_count("inventory_items");
     let stopped = h.run("inventory_items", false).await;

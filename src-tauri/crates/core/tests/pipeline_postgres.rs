@@ -16,12 +16,11 @@ use syncflow_core::app::{RetrySelection, SyncFlow};
 use syncflow_core::config_file::ConfigFile;
 use syncflow_core::identity::BkHash;
 use syncflow_core::model::RunStatus;
-use syncflow_core::secrets::{MemoryStore, Secret, SecretStore};
+use syncflow_core::secrets::SecretStore;
 use syncflow_core::store::{entities, writes_in_flight, Db};
 use syncflow_sim::apismith::catalog::Kind;
 use syncflow_sim::apismith::generate::{BadKind, Generator};
 use syncflow_sim::apismith::Mutation;
-use syncflow_sim::SimConfig;
 
 const PAGE: &str = "page_size = 1000\n";
 
@@ -59,37 +58,18 @@ fields = {{ SITE_ID = "SITE_ID" }}
 }
 
 fn secrets() -> Arc<dyn SecretStore> {
-    let s = MemoryStore::default();
-    s.set("connection:erp", &Secret::new("sync")).unwrap();
-    s.set("connection:wh", &Secret::new(pg_server::PASSWORD))
-        .unwrap();
-    Arc::new(s)
+    memory_secrets(&[
+        ("connection:erp", "sync"),
+        ("connection:wh", pg_server::PASSWORD),
+    ])
 }
 
 async fn pg_harness(items: u64, bad_row_ratio: f64, items_extra: &str) -> (Harness, PgServer) {
     let pg = PgServer::start();
-    let sim = syncflow_sim::start(SimConfig {
-        items,
-        seed: SEED,
-        bad_row_ratio,
-        ..SimConfig::default()
+    let h = harness_with(items, bad_row_ratio, secrets(), |sim| {
+        config(sim, &pg, &format!("{PAGE}{items_extra}"))
     })
-    .await
-    .expect("simulators start");
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(dir.path().join("syncflow.db")).unwrap();
-    let app = SyncFlow::new(db.clone(), secrets());
-    let file: ConfigFile =
-        toml::from_str(&config(&sim, &pg, &format!("{PAGE}{items_extra}"))).unwrap();
-    app.apply_config(&file).await.expect("config applies");
-    let h = Harness {
-        sim,
-        app,
-        db,
-        dir,
-        bad_row_ratio,
-        items,
-    };
+    .await;
     (h, pg)
 }
 
@@ -410,21 +390,6 @@ async fn pages_sent_again_after_a_crash_make_no_duplicate() {
     );
 }
 
-/// `POST /_sim/schema` over HTTP, as an ERP admin editing the API would change it.
-async fn change_schema(h: &Harness, body: serde_json::Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{}/_sim/schema", h.sim.apismith_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.status().is_success(),
-        "schema change refused: {}",
-        r.status()
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drift_adds_a_column_and_a_value_the_column_cannot_hold_is_a_failed_record_naming_it() {
     let (h, pg) = pg_harness(2_000, 0.0, "").await;
@@ -435,12 +400,9 @@ async fn drift_adds_a_column_and_a_value_the_column_cannot_hold_is_a_failed_reco
         RunStatus::Completed
     );
 
-    change_schema(
-        &h,
-        serde_json::json!({"slug": "inventory-items",
-            "add": [{"name": "WAREHOUSE", "data_type": "VARCHAR2(10)", "value": "WH-1"}]}),
-    )
-    .await;
+    h.change_schema(serde_json::json!({"slug": "inventory-items",
+            "add": [{"name": "WAREHOUSE", "data_type": "VARCHAR2(10)", "value": "WH-1"}]}))
+        .await;
     touch(&h, 30, 0);
     let run = h.run("inventory_items", false).await;
     assert_eq!(run.status, RunStatus::Completed, "{:?}", run.error);

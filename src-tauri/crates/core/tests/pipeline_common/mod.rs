@@ -70,6 +70,32 @@ fields = {{ SITE_ID = "SITE_ID" }}
 }
 
 pub async fn harness(items: u64, bad_row_ratio: f64, items_extra: &str) -> Harness {
+    harness_with(
+        items,
+        bad_row_ratio,
+        memory_secrets(&[("connection:erp", "sync"), ("connection:plan", "sync")]),
+        |sim| config_text(sim, items_extra),
+    )
+    .await
+}
+
+/// Keychain entries (key, secret) in a memory store.
+pub fn memory_secrets(entries: &[(&str, &str)]) -> Arc<dyn SecretStore> {
+    let store = MemoryStore::default();
+    for (key, secret) in entries {
+        store.set(key, &Secret::new(*secret)).unwrap();
+    }
+    Arc::new(store)
+}
+
+/// Simulators with `items` inventory items, a fresh SQLite file, `secrets`, and the configuration `config` writes for
+/// the simulators' addresses, applied.
+pub async fn harness_with(
+    items: u64,
+    bad_row_ratio: f64,
+    secrets: Arc<dyn SecretStore>,
+    config: impl FnOnce(&SimHandle) -> String,
+) -> Harness {
     let sim = syncflow_sim::start(SimConfig {
         items,
         seed: SEED,
@@ -80,14 +106,8 @@ pub async fn harness(items: u64, bad_row_ratio: f64, items_extra: &str) -> Harne
     .expect("simulators start");
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(dir.path().join("syncflow.db")).unwrap();
-    let secrets = MemoryStore::default();
-    secrets.set("connection:erp", &Secret::new("sync")).unwrap();
-    secrets
-        .set("connection:plan", &Secret::new("sync"))
-        .unwrap();
-    let secrets: Arc<dyn SecretStore> = Arc::new(secrets);
     let app = SyncFlow::new(db.clone(), secrets);
-    let file: ConfigFile = toml::from_str(&config_text(&sim, items_extra)).unwrap();
+    let file: ConfigFile = toml::from_str(&config(&sim)).unwrap();
     app.apply_config(&file).await.expect("config applies");
     Harness {
         sim,
@@ -108,6 +128,21 @@ pub fn opts(full: bool) -> RunOptions {
 }
 
 impl Harness {
+    /// `POST /_sim/schema` over HTTP, as an ERP admin editing the API would change it.
+    pub async fn change_schema(&self, body: serde_json::Value) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/_sim/schema", self.sim.apismith_url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "schema change refused: {}",
+            r.status()
+        );
+    }
+
     pub async fn run(&self, entity: &str, full: bool) -> RunOutcome {
         self.app.run(entity, opts(full)).await.expect("run starts")
     }
