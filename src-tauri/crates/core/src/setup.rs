@@ -218,6 +218,57 @@ impl SyncFlow {
         }
     }
 
+    /// Renames a connection; its entities follow (they refer to it by id). A credential kept under the old name's
+    /// default keychain entry moves to the new name's, so that a connection added later under the old name does not
+    /// find it: it is written under the new entry, then the connection is renamed, then the old entry is removed.
+    /// Refused, with nothing changed, when the new name is not valid or is taken.
+    pub fn rename_connection(&self, from: &str, to: &str) -> Result<(), RunError> {
+        if from == to {
+            return Ok(());
+        }
+        connections::check_name(to)?;
+        let (_, def) = connections::get_by_name(&self.db, from)?;
+        if connections::get_by_name(&self.db, to).is_ok() {
+            return Err(StoreError::InUse(format!(
+                "name: a connection named '{to}' already exists: choose another name"
+            ))
+            .into());
+        }
+        let old_key = default_credential_key(from);
+        let key = def.credential_key.as_deref().unwrap_or(&old_key);
+        if key != old_key || def.auth_kind == AuthKind::None {
+            // No credential, or an entry the planner named: it stays where it is.
+            return Ok(connections::rename(&self.db, from, to, None)?);
+        }
+        let new_key = default_credential_key(to);
+        let store = self.secrets();
+        let moved = match store.get(&old_key) {
+            Ok(secret) => {
+                store
+                    .set(&new_key, &secret)
+                    .map_err(|e| secret_error(from, e))?;
+                true
+            }
+            Err(SecretError::NotFound(_)) => false,
+            Err(e) => return Err(secret_error(from, e)),
+        };
+        if let Err(e) = connections::rename(&self.db, from, to, Some(&new_key)) {
+            if moved {
+                if let Err(e) = store.delete(&new_key) {
+                    tracing::warn!(connection = from, error = %e, "could not remove the copied keychain entry");
+                }
+            }
+            return Err(e.into());
+        }
+        if moved {
+            // The connection uses the new entry now; the old one would only be clutter, so report but do not fail.
+            if let Err(e) = store.delete(&old_key) {
+                tracing::warn!(connection = to, error = %e, "could not remove the old keychain entry");
+            }
+        }
+        Ok(())
+    }
+
     /// Deletes a connection and its keychain entry; refused (nothing deleted) while entities use it.
     pub fn delete_connection(&self, name: &str) -> Result<(), RunError> {
         let users = connections::users_of(&self.db, name)?;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use syncflow_core::app::{RetrySelection, SyncFlow};
 use syncflow_core::config::ConnectionDef;
 use syncflow_core::error::{Coded, ErrorCode};
-use syncflow_core::model::{AuthKind, ConnectionKind, Stage};
+use syncflow_core::model::{AuthKind, ConnectionKind, RunStatus, Stage};
 use syncflow_core::normalize::FieldMapping;
 use syncflow_core::secrets::{MemoryStore, Secret, SecretError, SecretStore};
 use syncflow_core::setup::CredentialState;
@@ -279,6 +279,85 @@ async fn a_connection_entities_use_is_not_deleted_and_an_unused_one_goes_with_it
         f.secrets.get("connection:spare").is_err(),
         "the keychain entry went with the connection"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renamed_connection_keeps_its_entities_and_its_credential_and_frees_the_old_name() {
+    let h = harness(50, 0.0, "").await;
+    h.app.rename_connection("erp", "ERP (production)").unwrap();
+    let sites = entities::get_by_name(&h.db, "sites").unwrap();
+    assert_eq!(
+        sites.def.source_connection, "ERP (production)",
+        "entities follow the rename"
+    );
+    assert!(connections::get_by_name(&h.db, "erp").is_err());
+    // The run logs in with the password the old name's keychain entry held: it moved with the connection.
+    assert_eq!(h.run("sites", false).await.status, RunStatus::Completed);
+
+    for (to, code, says) in [
+        (
+            "plan",
+            ErrorCode::Conflict,
+            "a connection named 'plan' already exists",
+        ),
+        (
+            " padded",
+            ErrorCode::Validation,
+            "must not start or end with spaces",
+        ),
+        ("", ErrorCode::Validation, "a connection needs a name"),
+    ] {
+        let e = h.app.rename_connection("ERP (production)", to).unwrap_err();
+        assert_eq!(e.code(), code, "{to:?}: {e}");
+        assert!(e.to_string().contains(says), "{to:?}: {e}");
+    }
+    let e = h.app.rename_connection("erp", "other").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound, "{e}");
+    assert!(
+        connections::get_by_name(&h.db, "ERP (production)").is_ok(),
+        "refusals change nothing"
+    );
+
+    let f = fresh();
+    f.app
+        .save_connection(
+            def("spare", "http://127.0.0.1:1"),
+            Some(Secret::new("s")),
+            true,
+        )
+        .unwrap();
+    f.app.rename_connection("spare", "reserve").unwrap();
+    assert_eq!(f.secrets.get("connection:reserve").unwrap().expose(), "s");
+    assert!(
+        f.secrets.get("connection:spare").is_err(),
+        "the old name's keychain entry is gone"
+    );
+    f.app
+        .save_connection(def("spare", "http://127.0.0.1:1"), None, true)
+        .unwrap();
+    let listed = f.app.connection_summaries().unwrap();
+    let spare = listed.iter().find(|c| c.name == "spare").unwrap();
+    assert_eq!(
+        spare.credential,
+        CredentialState::NotSet,
+        "a new connection under the old name does not find the renamed one's password"
+    );
+
+    let named = ConnectionDef {
+        credential_key: Some("corp/erp".into()),
+        ..def("named", "http://127.0.0.1:1")
+    };
+    f.app
+        .save_connection(named, Some(Secret::new("n")), true)
+        .unwrap();
+    f.app.rename_connection("named", "renamed").unwrap();
+    let (_, renamed) = connections::get_by_name(&f.app.db, "renamed").unwrap();
+    assert_eq!(
+        renamed.credential_key.as_deref(),
+        Some("corp/erp"),
+        "an entry the planner named stays"
+    );
+    assert_eq!(f.secrets.get("corp/erp").unwrap().expose(), "n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -34,18 +34,25 @@ pub fn count(db: &Db) -> Result<u32, StoreError> {
         .query_row("SELECT COUNT(*) FROM connections", [], |r| r.get(0))?)
 }
 
+/// Refuses a name a planner could not tell apart or type: empty, padded, or with control characters.
+pub fn check_name(name: &str) -> Result<(), StoreError> {
+    if name.trim().is_empty() {
+        return Err(StoreError::Invalid(
+            "name: a connection needs a name".into(),
+        ));
+    }
+    if name.trim() != name || name.chars().any(char::is_control) {
+        return Err(StoreError::Invalid(format!(
+            "name: '{name}' must not start or end with spaces or hold control characters"
+        )));
+    }
+    Ok(())
+}
+
 /// Refuses a definition the clients could not use, naming the field and the value at fault.
 pub fn check(def: &ConnectionDef) -> Result<(), StoreError> {
     let bad = |m: String| Err(StoreError::Invalid(m));
-    if def.name.trim().is_empty() {
-        return bad("name: a connection needs a name".into());
-    }
-    if def.name.trim() != def.name || def.name.chars().any(char::is_control) {
-        return bad(format!(
-            "name: '{}' must not start or end with spaces or hold control characters",
-            def.name
-        ));
-    }
+    check_name(&def.name)?;
     if def.kind == crate::model::ConnectionKind::Postgres {
         return check_postgres(def);
     }
@@ -142,6 +149,39 @@ pub fn delete(db: &Db, name: &str) -> Result<ConnectionDef, StoreError> {
         Ok(())
     })?;
     Ok(def)
+}
+
+/// Renames the connection `from` to `to`, and sets its keychain entry's name to `credential_key` (`None`: unchanged).
+/// Entities refer to connections by id, so they follow. Refused, with nothing changed, when `to` is not a valid name
+/// or another connection has it.
+pub fn rename(
+    db: &Db,
+    from: &str,
+    to: &str,
+    credential_key: Option<&str>,
+) -> Result<(), StoreError> {
+    check_name(to)?;
+    db.write(|tx| {
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM connections WHERE name = ?1)",
+            [to],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(StoreError::InUse(format!(
+                "name: a connection named '{to}' already exists: choose another name"
+            )));
+        }
+        let changed = tx.execute(
+            "UPDATE connections SET name = ?2, credential_key = COALESCE(?3, credential_key), updated_at = ?4
+             WHERE name = ?1",
+            params![from, to, credential_key, now_text()],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("no connection named '{from}'")));
+        }
+        Ok(())
+    })
 }
 
 /// Creates or updates the connection named `def.name` (idempotent: saving the same definition twice changes
