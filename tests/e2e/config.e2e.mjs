@@ -1,5 +1,5 @@
 // The configuration screens in real WebKit against the real app in demo mode: sync, add a connection and Test it
-// (wrong then right password), have a bad setting refused, discover an entity from the new connection, remove it
+// (wrong then right password), have a bad setting refused, rename it, discover an entity from the new connection, remove it
 // (and be refused removing a parent), then see the screens right to left. The "fix a mapping" step (steps/fixMapping.mjs) runs inside the demo journey, in English and
 // Persian (demo.e2e.mjs).
 import assert from "node:assert/strict";
@@ -101,6 +101,18 @@ test("configuration screens: connection with Test, refusals, discovery, right to
     assert.match(right.text, /Sign-in accepted/);
     await screenshot(browser, "config-04-test-ok");
 
+    // Renamed by editing its name: the card follows, and Test still signs in, so the password moved in the real
+    // keychain with it.
+    await click(browser, `${card("plant2-erp")} [data-testid="connection-edit"]`);
+    await browser.$('[data-testid="connection-credential-state"]').waitForDisplayed({ timeout: 15_000 });
+    await fill(browser, "connection-name", "plant2-izmir");
+    await saveConnection(browser);
+    await browser.$(card("plant2-izmir")).waitForDisplayed({ timeout: 15_000 });
+    assert.equal(await browser.$(card("plant2-erp")).isExisting(), false, "the old name is gone");
+    const renamed = await testConnection(browser, "plant2-izmir");
+    assert.equal(renamed.ok, true, `the renamed connection still signs in: ${renamed.text}`);
+    await screenshot(browser, "config-04a-renamed");
+
     // The demo's ERP connection feeds three entities: deleting it is refused, naming them, and it stays.
     await click(browser, `${card("demo-erp")} [data-testid="connection-delete"]`);
     await click(browser, `${card("demo-erp")} [data-testid="connection-delete-confirm"]`);
@@ -113,7 +125,7 @@ test("configuration screens: connection with Test, refusals, discovery, right to
     // Discovery from the new connection: the same sites API from "plant 2", under a name of its own.
     await openScreen(browser, "entities");
     await click(browser, '[data-testid="discover-open"]');
-    await chooseSetting(browser, "discover-source", "plant2-erp");
+    await chooseSetting(browser, "discover-source", "plant2-izmir");
     await chooseSetting(browser, "discover-target", "demo-plan");
     await click(browser, '[data-testid="discover-run"]');
     const sites = '[data-testid="discover-api"][data-slug="sites"]';
@@ -161,7 +173,7 @@ test("configuration screens: connection with Test, refusals, discovery, right to
     assert.equal(await browser.execute(() => document.documentElement.dir), "rtl");
     await screenshot(browser, "config-07-mappings-fa");
     await openScreen(browser, "connections");
-    await click(browser, `${card("plant2-erp")} [data-testid="connection-edit"]`);
+    await click(browser, `${card("plant2-izmir")} [data-testid="connection-edit"]`);
     await browser.$('[data-testid="connection-credential-state"]').waitForDisplayed({ timeout: 15_000 });
     await screenshot(browser, "config-08-connection-editor-fa");
     await browser.keys("Escape");

@@ -13,7 +13,11 @@ export const commands = {
 	settingsSetTheme: (theme: Theme) => typedError<Settings, ApiError>(__TAURI_INVOKE("settings_set_theme", { theme })),
 	connectionsList: () => typedError<ConnectionSummary[], ApiError>(__TAURI_INVOKE("connections_list")),
 	connectionsGet: (name: string) => typedError<ConnectionDetail, ApiError>(__TAURI_INVOKE("connections_get", { name })),
-	/**  Creates or updates a connection (by name); a typed credential goes to the keychain, never to the database. */
+	/**
+	 *  Creates or updates a connection (by name); a typed credential goes to the keychain, never to the database. An
+	 *  edit that changes the name renames the connection first (its entities and credential follow), once every other
+	 *  field has passed the checks, so a refused edit renames nothing.
+	 */
 	connectionsSave: (input: ConnectionInput) => typedError<null, ApiError>(__TAURI_INVOKE("connections_save", { input })),
 	/**  Deletes a connection and its keychain entry; refused with `conflict` while entities use it. */
 	connectionsDelete: (name: string) => typedError<null, ApiError>(__TAURI_INVOKE("connections_delete", { name })),
@@ -181,6 +185,8 @@ export type ConnectionInput = {
 	sourceTimezone: string | null,
 	/**  True when adding: an existing connection of that name is then refused, not replaced. */
 	isNew: boolean,
+	/**  When editing: the connection's name before this edit, if `name` changes it (a rename). */
+	renamedFrom: string | null,
 };
 
 export type ConnectionKind = "apismith" | "schedulehub" | "postgres";

@@ -28,6 +28,8 @@ pub struct ConnectionInput {
     pub source_timezone: Option<String>,
     /// True when adding: an existing connection of that name is then refused, not replaced.
     pub is_new: bool,
+    /// When editing: the connection's name before this edit, if `name` changes it (a rename).
+    pub renamed_from: Option<String>,
 }
 
 /// One stored connection with where its credential is and which entities use it.
@@ -45,7 +47,7 @@ fn text(v: Option<String>) -> Option<String> {
 
 impl ConnectionInput {
     /// The stored shape, checked for what only the UI can get wrong; the core checks the rest when saving.
-    fn into_parts(self) -> ApiResult<(ConnectionDef, Option<Secret>, bool)> {
+    fn into_parts(self) -> ApiResult<(ConnectionDef, Option<Secret>, bool, Option<String>)> {
         if self.kind == ConnectionKind::Apismith && self.auth_kind == AuthKind::None {
             return Err(ApiError::new(
                 ErrorCode::Validation,
@@ -53,6 +55,9 @@ impl ConnectionInput {
             ));
         }
         let secret = self.secret.filter(|s| !s.is_empty()).map(Secret::new);
+        let renamed_from = self
+            .renamed_from
+            .filter(|from| !self.is_new && *from != self.name);
         Ok((
             ConnectionDef {
                 name: self.name,
@@ -69,6 +74,7 @@ impl ConnectionInput {
             },
             secret,
             self.is_new,
+            renamed_from,
         ))
     }
 }
@@ -102,16 +108,26 @@ pub async fn connections_get(
     .await
 }
 
-/// Creates or updates a connection (by name); a typed credential goes to the keychain, never to the database.
+/// Creates or updates a connection (by name); a typed credential goes to the keychain, never to the database. An
+/// edit that changes the name renames the connection first (its entities and credential follow), once every other
+/// field has passed the checks, so a refused edit renames nothing.
 #[tauri::command]
 #[specta::specta]
 pub async fn connections_save(
     state: tauri::State<'_, AppState>,
     input: ConnectionInput,
 ) -> ApiResult<()> {
-    let (def, secret, new) = input.into_parts()?;
+    let (def, secret, new, renamed_from) = input.into_parts()?;
     let flow = state.flow.clone();
-    blocking(move || flow.save_connection(def, secret, new).map(|_| ())).await
+    blocking(move || -> ApiResult<()> {
+        if let Some(from) = renamed_from {
+            connections::check(&def)?;
+            flow.rename_connection(&from, &def.name)?;
+        }
+        flow.save_connection(def, secret, new)?;
+        Ok(())
+    })
+    .await
 }
 
 /// Deletes a connection and its keychain entry; refused with `conflict` while entities use it.
@@ -156,12 +172,13 @@ mod tests {
             date_order: DateOrder::Mdy,
             source_timezone: Some("".into()),
             is_new: true,
+            renamed_from: None,
         }
     }
 
     #[test]
     fn blank_optional_fields_become_none_and_the_secret_stays_out_of_the_definition() {
-        let (def, secret, _) = input().into_parts().unwrap();
+        let (def, secret, _, _) = input().into_parts().unwrap();
         assert_eq!(def.base_url, "http://127.0.0.1:8007");
         assert_eq!(def.username.as_deref(), Some("sync"));
         assert_eq!(def.ca_file, None, "a blank CA path means none");
@@ -172,6 +189,23 @@ mod tests {
             !json.contains("\"pw\""),
             "the stored definition never holds the secret: {json}"
         );
+    }
+
+    #[test]
+    fn a_rename_is_an_edit_that_changes_the_name() {
+        let edit = |from: &str, is_new: bool| {
+            ConnectionInput {
+                renamed_from: Some(from.into()),
+                is_new,
+                ..input()
+            }
+            .into_parts()
+            .unwrap()
+            .3
+        };
+        assert_eq!(edit("old-erp", false).as_deref(), Some("old-erp"));
+        assert_eq!(edit("erp", false), None, "the same name renames nothing");
+        assert_eq!(edit("old-erp", true), None, "adding never renames");
     }
 
     #[test]

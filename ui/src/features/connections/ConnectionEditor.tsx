@@ -27,6 +27,7 @@ const EMPTY: ConnectionInput = {
   dateOrder: "DMY",
   sourceTimezone: null,
   isNew: true,
+  renamedFrom: null,
 };
 
 function toInput(detail: ConnectionDetail): ConnectionInput {
@@ -43,6 +44,7 @@ function toInput(detail: ConnectionDetail): ConnectionInput {
     dateOrder: d.dateOrder,
     sourceTimezone: d.sourceTimezone,
     isNew: false,
+    renamedFrom: null,
   };
 }
 
@@ -86,7 +88,9 @@ function ConnectionForm({
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    save.mutate(draft, { onSuccess: onClose });
+    // A changed name renames the connection (its entities and credential follow) as part of the save.
+    const renamedFrom = editing && draft.name !== initial.name ? initial.name : null;
+    save.mutate({ ...draft, renamedFrom }, { onSuccess: onClose });
   };
   const credential = detail?.credential ?? "not_set";
   const secretLabel = draft.authKind === "token" ? t("connections.token") : t("connections.password");
@@ -99,7 +103,7 @@ function ConnectionForm({
         label={t("connections.name")}
         data-testid="connection-name"
         value={draft.name}
-        readOnly={editing}
+        hint={editing ? t("connections.renameHint") : undefined}
         required
         onChange={(e) => set({ name: e.target.value })}
       />

@@ -113,7 +113,8 @@ describe("Connections", () => {
     const secret = await within(editor).findByTestId("connection-secret");
     expect(secret).toHaveValue("");
     expect(within(editor).getByTestId("connection-credential-state")).toHaveTextContent("Saved");
-    expect(within(editor).getByTestId("connection-name")).toHaveAttribute("readonly");
+    expect(within(editor).getByTestId("connection-name")).not.toHaveAttribute("readonly");
+    expect(within(editor).getByText("Renaming keeps its entities and its saved credential.")).toBeInTheDocument();
     fireEvent.change(within(editor).getByTestId("connection-tz"), { target: { value: "Mars/Base" } });
     await user.click(within(editor).getByTestId("connection-save"));
     expect(await within(editor).findByTestId("connection-error")).toHaveTextContent(
@@ -122,7 +123,25 @@ describe("Connections", () => {
     const sent = backend.calls.find((c) => c.cmd === "connections_save")?.args.input as ConnectionInput;
     expect(sent.secret, "an untouched credential field sends nothing, so the stored one is kept").toBeNull();
     expect(sent.isNew, "an edit updates the connection of that name").toBe(false);
+    expect(sent.renamedFrom, "the name was not changed: no rename").toBeNull();
     expect(screen.getByTestId("connection-editor")).toBeInTheDocument();
+  });
+
+  it("renames a connection by editing its name: the save says which connection it was", async () => {
+    const user = userEvent.setup();
+    const { backend } = await renderApp("/connections");
+    const cards = await screen.findAllByTestId("connection-card");
+    const before = within(cards[0]!).getByTestId("connection-edit");
+    await user.click(before);
+    const editor = await screen.findByTestId("connection-editor");
+    const name = within(editor).getByTestId("connection-name");
+    const old = (name as HTMLInputElement).value;
+    expect(old).not.toBe("");
+    fireEvent.change(name, { target: { value: "ERP Izmir" } });
+    await user.click(within(editor).getByTestId("connection-save"));
+    await waitFor(() => expect(screen.queryByTestId("connection-editor")).not.toBeInTheDocument());
+    const sent = backend.calls.find((c) => c.cmd === "connections_save")?.args.input as ConnectionInput;
+    expect(sent).toMatchObject({ name: "ERP Izmir", renamedFrom: old, isNew: false, secret: null });
   });
 
   it("tests a connection and shows reachability, the sign-in result and the latency", async () => {

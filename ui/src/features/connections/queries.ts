@@ -34,7 +34,11 @@ export function useSaveConnection() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (input: ConnectionInput) => unwrap(commands.connectionsSave(input)),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: connectionKeys.all }),
+    // A rename shows wherever entities, runs and schedules name the connection: refresh everything then.
+    onSuccess: (_, input) =>
+      input.renamedFrom
+        ? queryClient.invalidateQueries()
+        : queryClient.invalidateQueries({ queryKey: connectionKeys.all }),
   });
 }
 
