@@ -145,6 +145,7 @@ async fn sync_json_prints_one_summary_per_run_and_help_is_everywhere() {
         vec!["entity", "discover"],
         vec!["entity", "remove"],
         vec!["connection", "test"],
+        vec!["connection", "rename"],
     ] {
         let mut args = sub.clone();
         args.push("--help");
@@ -190,6 +191,39 @@ fn json(out: &Output) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_rename_keeps_the_entities_syncing_and_refuses_a_taken_name() {
+    let (sim, _dir, db) = setup(500).await;
+    let out = output(cli(&db, &["connection", "rename", "erp", "plant-erp"])).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = output(cli(&db, &["sync", "--all", "--json"])).await;
+    assert!(
+        out.status.success(),
+        "the entities read from the renamed connection: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(items_state(&sim), (500, 0, 500));
+    let out = output(cli(&db, &["connection", "test", "erp"])).await;
+    assert!(!out.status.success(), "the old name is gone");
+    let out = output(cli(&db, &["connection", "rename", "plant-erp", "plan"])).await;
+    assert!(!out.status.success(), "a taken name is refused");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a connection named 'plan' already exists"),
+        "{err}"
+    );
+    let out = output(cli(&db, &["connection", "test", "plant-erp"])).await;
+    assert!(
+        out.status.success(),
+        "the refused rename changed nothing: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

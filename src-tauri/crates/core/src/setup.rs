@@ -221,7 +221,8 @@ impl SyncFlow {
     /// Renames a connection; its entities follow (they refer to it by id). A credential kept under the old name's
     /// default keychain entry moves to the new name's, so that a connection added later under the old name does not
     /// find it: it is written under the new entry, then the connection is renamed, then the old entry is removed.
-    /// Refused, with nothing changed, when the new name is not valid or is taken.
+    /// Refused, with nothing changed, when the new name is not valid or is taken, or when the keychain cannot be read
+    /// (unless the credential comes from an environment variable).
     pub fn rename_connection(&self, from: &str, to: &str) -> Result<(), RunError> {
         if from == to {
             return Ok(());
@@ -250,6 +251,11 @@ impl SyncFlow {
                 true
             }
             Err(SecretError::NotFound(_)) => false,
+            // A headless machine without a keychain, whose credential comes from the environment: nothing to move.
+            Err(e) if def.secret_env.is_some() => {
+                tracing::warn!(connection = from, error = %e, "keychain not readable; the credential comes from the environment");
+                false
+            }
             Err(e) => return Err(secret_error(from, e)),
         };
         if let Err(e) = connections::rename(&self.db, from, to, Some(&new_key)) {

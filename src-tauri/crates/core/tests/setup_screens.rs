@@ -585,3 +585,38 @@ fn the_connection_list_reads_each_credential_once_a_session_and_stops_at_a_locke
     assert_eq!(states(&next), expected[..2].to_vec(), "unlocked: checked");
     assert_eq!(keychain.reads.load(Ordering::SeqCst), 3);
 }
+
+#[test]
+fn a_locked_keychain_refuses_a_rename_that_would_leave_the_credential_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path().join("syncflow.db")).unwrap();
+    let keychain = Arc::new(CountingKeychain::default());
+    let app = SyncFlow::new(db, keychain.clone() as Arc<dyn SecretStore>);
+    app.save_connection(
+        def("erp", "http://127.0.0.1:1"),
+        Some(Secret::new("pw")),
+        true,
+    )
+    .unwrap();
+    let from_env = ConnectionDef {
+        secret_env: Some("PLAN_PASSWORD".into()),
+        ..def("plan", "http://127.0.0.1:1")
+    };
+    app.save_connection(from_env, None, true).unwrap();
+    keychain.locked.store(true, Ordering::SeqCst);
+
+    let e = app.rename_connection("erp", "erp-izmir").unwrap_err();
+    assert!(e.to_string().contains("locked"), "{e}");
+    assert!(
+        connections::get_by_name(&app.db, "erp").is_ok(),
+        "nothing was renamed"
+    );
+    // A credential from the environment does not need the keychain: the rename goes ahead.
+    app.rename_connection("plan", "plan-izmir").unwrap();
+    let (_, renamed) = connections::get_by_name(&app.db, "plan-izmir").unwrap();
+    assert_eq!(renamed.secret_env.as_deref(), Some("PLAN_PASSWORD"));
+
+    keychain.locked.store(false, Ordering::SeqCst);
+    app.rename_connection("erp", "erp-izmir").unwrap();
+    assert_eq!(keychain.get("connection:erp-izmir").unwrap().expose(), "pw");
+}

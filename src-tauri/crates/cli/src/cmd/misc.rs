@@ -84,6 +84,9 @@ pub struct ConnectionArgs {
 pub enum ConnectionCmd {
     /// Reach the service and log in with the stored credentials (PostgreSQL: also check the schema exists).
     Test { name: String },
+    /// Rename a connection: its entities follow, and a credential under the old name's default keychain entry moves
+    /// to the new name's. A configuration file that still says the old name would add it again on `apply`.
+    Rename { name: String, new_name: String },
 }
 
 pub fn connection(a: ConnectionArgs, db: &DbArg) -> anyhow::Result<()> {
@@ -92,6 +95,11 @@ pub fn connection(a: ConnectionArgs, db: &DbArg) -> anyhow::Result<()> {
         ConnectionCmd::Test { name } => {
             runtime()?.block_on(app.test_connection(&name))?;
             eprintln!("connection '{name}' works");
+            Ok(())
+        }
+        ConnectionCmd::Rename { name, new_name } => {
+            app.rename_connection(&name, &new_name)?;
+            eprintln!("connection '{name}' is now '{new_name}'");
             Ok(())
         }
     }
