@@ -50,6 +50,7 @@ export function durationSeconds(start: string, end: string | null): number | nul
   return Math.max(0, Math.round((b.getTime() - a.getTime()) / 1000));
 }
 
+/** "1 hr 5 mins", "42 secs"; a fraction of a second is kept under a minute ("0.6 secs"). */
 export function formatDuration(seconds: number, language: string): string {
   const tag = localeTag(language);
   const parts: string[] = [];
