@@ -82,6 +82,32 @@ fn entity_id(tx: &Transaction<'_>, name: &str) -> Result<Option<EntityId>, Store
         .optional()?)
 }
 
+/// What saving a child needs of a stored parent: its id, its business key and the connection it loads into.
+struct StoredParent {
+    id: EntityId,
+    business_keys: Vec<String>,
+    target_connection: String,
+}
+
+fn stored_parent(tx: &Transaction<'_>, name: &str) -> Result<Option<StoredParent>, StoreError> {
+    let row: Option<(EntityId, String, String)> = tx
+        .query_row(
+            "SELECT e.id, e.business_keys, c.name FROM entities e
+             JOIN connections c ON c.id = e.target_connection_id WHERE e.name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    row.map(|(id, keys, target_connection)| {
+        Ok(StoredParent {
+            id,
+            business_keys: serde_json::from_str(&keys)?,
+            target_connection,
+        })
+    })
+    .transpose()
+}
+
 /// The `(child, parent)` entity-name edges of every stored parent reference.
 fn parent_edges(tx: &Transaction<'_>) -> Result<Vec<(String, String)>, StoreError> {
     let mut st = tx.prepare(
@@ -124,23 +150,6 @@ fn target_problems(tx: &Transaction<'_>, def: &EntityDef) -> Result<Vec<String>,
             def.target_connection
         ));
     }
-    for p in &def.parents {
-        let parent_target: Option<String> = tx
-            .query_row(
-                "SELECT c.name FROM entities e JOIN connections c ON c.id = e.target_connection_id
-                 WHERE e.name = ?1",
-                [&p.parent_entity],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(t) = parent_target.filter(|t| *t != def.target_connection) {
-            out.push(format!(
-                "parent reference '{}': parent entity '{}' loads into connection '{t}', not '{}'; an entity's \
-                 parents must load into the same connection, where its rows are checked for them",
-                p.ref_name, p.parent_entity, def.target_connection
-            ));
-        }
-    }
     if target == Some(ConnectionKind::Postgres) {
         out.extend(TableSpec::problems(def));
     }
@@ -173,31 +182,6 @@ pub fn save(db: &Db, def: &EntityDef) -> Result<(EntityId, bool), StoreError> {
             def.max_delete_ratio
         ));
     }
-    for p in &def.parents {
-        if p.parent_fields.is_empty() || p.parent_fields.len() != p.child_fields.len() {
-            problems.push(format!(
-                "parent reference '{}' needs as many parent fields as child fields (at least one)",
-                p.ref_name
-            ));
-            continue;
-        }
-        // A missing parent is refused below, in the transaction.
-        let parent_keys = get_by_name(db, &p.parent_entity)
-            .map(|e| e.def.business_keys)
-            .unwrap_or_default();
-        let check = ParentCheck {
-            reference: &p.ref_name,
-            parent: &p.parent_entity,
-            parent_keys: &parent_keys,
-            child_fields: &p.child_fields,
-            parent_fields: &p.parent_fields,
-        };
-        problems.extend(
-            check_parent_fields(entity_cfg, check)
-                .into_iter()
-                .map(|e| e.to_string()),
-        );
-    }
     let previous = get_by_name(db, &def.name).ok();
     db.write(|tx| {
         let source = conn_id(tx, &def.source_connection)?;
@@ -217,8 +201,38 @@ pub fn save(db: &Db, def: &EntityDef) -> Result<(EntityId, bool), StoreError> {
         problems.extend(target_problems(tx, def)?);
         let mut parent_ids = Vec::new();
         for p in &def.parents {
-            match entity_id(tx, &p.parent_entity)? {
-                Some(id) => parent_ids.push(id),
+            let parent = stored_parent(tx, &p.parent_entity)?;
+            if p.parent_fields.is_empty() || p.parent_fields.len() != p.child_fields.len() {
+                problems.push(format!(
+                    "parent reference '{}' needs as many parent fields as child fields (at least one)",
+                    p.ref_name
+                ));
+            } else {
+                let check = ParentCheck {
+                    reference: &p.ref_name,
+                    parent: &p.parent_entity,
+                    parent_keys: parent.as_ref().map_or(&[], |s| &s.business_keys),
+                    child_fields: &p.child_fields,
+                    parent_fields: &p.parent_fields,
+                };
+                problems.extend(
+                    check_parent_fields(entity_cfg, check)
+                        .into_iter()
+                        .map(|e| e.to_string()),
+                );
+            }
+            match parent {
+                Some(stored) => {
+                    if stored.target_connection != def.target_connection {
+                        problems.push(format!(
+                            "parent reference '{}': parent entity '{}' loads into connection '{}', not '{}'; an \
+                             entity's parents must load into the same connection, where its rows are checked for \
+                             them",
+                            p.ref_name, p.parent_entity, stored.target_connection, def.target_connection
+                        ));
+                    }
+                    parent_ids.push(stored.id);
+                }
                 None if p.parent_entity == def.name => {
                     problems.push(format!(
                         "Parent references form a cycle: {0} -> {0}",
