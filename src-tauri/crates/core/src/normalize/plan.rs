@@ -1,0 +1,175 @@
+//! The column plan of one page shape. The raw rows of a page share their field names in the same order, so which
+//! declared column each raw field is, the conversion layer 1 gives it, where layer 5 puts its value and which raw
+//! fields the required mappings read are worked out once per shape; a row of that shape is then converted cell by
+//! cell, with no name lookup, into a row whose names all rows of the shape share.
+
+use super::layer1_types::{coerce_verdict, Verdict};
+use super::{ColumnKind, Normalizer, Rejected};
+use crate::value::{FieldName, RawRow, Row, RowShape, Value};
+use std::sync::Arc;
+
+/// One place a raw field's value goes in the output row.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    /// Position in the output row.
+    at: usize,
+    /// The mapping it goes through (transformation, default for NULL), if any.
+    map: Option<usize>,
+}
+
+/// How the raw rows of one shape become normalized rows: exactly what `Normalizer::normalize_with` decides for
+/// each row, decided once.
+#[derive(Debug)]
+pub(super) struct ShapePlan {
+    /// The raw field names of the shape, in order.
+    raw_names: Vec<FieldName>,
+    /// Per raw field: layer 1's conversion (the declared column's kind, or auto-detection for an undeclared one).
+    kinds: Vec<ColumnKind>,
+    /// Per raw field: the places its value goes (at least one; a field several mappings read goes to each).
+    targets: Vec<Vec<Target>>,
+    /// The required mappings without a default, in the mapper's order, with the raw field that holds their source
+    /// (`None`: the shape lacks it, so every row of the shape fails).
+    required: Vec<(usize, Option<usize>)>,
+    /// The output rows' field names, shared by all of them.
+    names: RowShape,
+    /// The output values no raw field fills (the defaults of mappings whose source the shape lacks); the places
+    /// raw fields fill hold NULL until they do.
+    template: Vec<Value>,
+}
+
+impl ShapePlan {
+    /// The plan for rows shaped like `raw`: the output fields in `normalize_with`'s order (declared columns in
+    /// column order, a missing one's mapping defaults in its place; defaults of mappings reading a missing undeclared
+    /// field; undeclared fields in raw order).
+    pub(super) fn new(n: &Normalizer, raw: &RawRow) -> ShapePlan {
+        let raw_names: Vec<FieldName> = raw.iter().map(|(k, _)| k.clone()).collect();
+        let cols: Vec<Option<usize>> = raw_names.iter().map(|k| n.column(k)).collect();
+        let mut targets = vec![Vec::new(); raw_names.len()];
+        let mut out = Row::new();
+        // Raw field `p` goes out under `name`, or once per mapping reading it.
+        let mut place = |out: &mut Row, p: usize, name: &FieldName, maps: &[usize]| {
+            if maps.is_empty() {
+                targets[p].push(Target {
+                    at: out.len(),
+                    map: None,
+                });
+                out.push(name.clone(), Value::Null);
+            }
+            for &i in maps {
+                targets[p].push(Target {
+                    at: out.len(),
+                    map: Some(i),
+                });
+                out.push(n.mapper.plans[i].target.clone(), Value::Null);
+            }
+        };
+        for (ci, column) in n.columns.iter().enumerate() {
+            match cols.iter().position(|&c| c == Some(ci)) {
+                Some(p) => place(&mut out, p, &column.name, &column.maps),
+                None => column
+                    .maps
+                    .iter()
+                    .for_each(|&i| n.mapper.emit_missing(&mut out, i)),
+            }
+        }
+        let extras: Vec<usize> = (0..raw_names.len())
+            .filter(|&p| cols[p].is_none())
+            .collect();
+        for &i in &n.extra_maps {
+            let source = &n.mapper.plans[i].source;
+            if !extras.iter().any(|&p| raw_names[p] == *source) {
+                n.mapper.emit_missing(&mut out, i);
+            }
+        }
+        for &p in &extras {
+            place(&mut out, p, &raw_names[p], n.mapper.maps_for(&raw_names[p]));
+        }
+        let required = n
+            .required
+            .iter()
+            .map(|&(map, col)| {
+                let at = match col {
+                    Some(ci) => cols.iter().position(|&c| c == Some(ci)),
+                    None => {
+                        let source = &n.mapper.plans[map].source;
+                        raw_names.iter().position(|k| k == source)
+                    }
+                };
+                (map, at)
+            })
+            .collect();
+        let names = out.shape().clone();
+        ShapePlan {
+            kinds: cols.iter().map(|&c| n.kind(c)).collect(),
+            raw_names,
+            targets,
+            required,
+            template: out.values().to_vec(),
+            names,
+        }
+    }
+
+    /// True when `raw` has this shape: the same names in the same order (rows of one page share the names
+    /// themselves, so this is a pointer comparison per field).
+    pub(super) fn fits(&self, raw: &RawRow) -> bool {
+        raw.len() == self.raw_names.len()
+            && raw
+                .iter()
+                .zip(&self.raw_names)
+                .all(|((k, _), n)| Arc::ptr_eq(k, n) || k == n)
+    }
+
+    /// Layers 1-5 on a row of this shape: the same row, or the same refusal, as `Normalizer::normalize_with`.
+    /// `verdicts` is working memory a page reuses.
+    pub(super) fn normalize(
+        &self,
+        n: &Normalizer,
+        raw: RawRow,
+        verdicts: &mut Vec<Verdict>,
+    ) -> Result<Row, Rejected> {
+        // Every verdict first, so a refusal hands back `raw` untouched.
+        verdicts.clear();
+        let mut refused = None;
+        for ((k, v), &kind) in raw.iter().zip(&self.kinds) {
+            match coerce_verdict(kind, k, v, &n.opts) {
+                Ok(verdict) => verdicts.push(verdict),
+                Err(error) => {
+                    refused = Some(error);
+                    break;
+                }
+            }
+        }
+        if let Some(error) = refused {
+            return Err(Rejected { error, raw });
+        }
+        for &(map, at) in &self.required {
+            let present = at.is_some_and(|p| {
+                !matches!(verdicts[p], Verdict::New(Value::Null))
+                    && raw.iter().nth(p).is_some_and(|(_, v)| !v.is_null())
+            });
+            if !present {
+                if let Some(error) = n.mapper.required_error(map) {
+                    return Err(Rejected { error, raw });
+                }
+            }
+        }
+        let finish = |map: Option<usize>, v: Value| match map {
+            Some(i) => n.mapper.finish(i, v),
+            None => v,
+        };
+        let mut values = self.template.clone();
+        for ((_, json), (verdict, targets)) in
+            raw.into_iter().zip(verdicts.drain(..).zip(&self.targets))
+        {
+            let value = verdict.apply(json);
+            let Some((last, rest)) = targets.split_last() else {
+                continue;
+            };
+            for t in rest {
+                values[t.at] = finish(t.map, value.clone());
+            }
+            values[last.at] = finish(last.map, value);
+        }
+        Ok(Row::of_shape(self.names.clone(), values))
+    }
+}
