@@ -32,9 +32,8 @@ pub(super) struct ShapePlan {
     required: Vec<(usize, Option<usize>)>,
     /// The output rows' field names, shared by all of them.
     names: RowShape,
-    /// The output values no raw field fills (the defaults of mappings whose source the shape lacks); the places
-    /// raw fields fill hold NULL until they do.
-    template: Vec<Value>,
+    /// The output values no raw field fills: the defaults of mappings whose source the shape lacks, by position.
+    defaults: Vec<(usize, Value)>,
 }
 
 impl ShapePlan {
@@ -99,12 +98,17 @@ impl ShapePlan {
             })
             .collect();
         let names = out.shape().clone();
+        let filled: Vec<usize> = targets.iter().flatten().map(|t| t.at).collect();
+        let defaults = (0..out.len())
+            .filter(|at| !filled.contains(at))
+            .map(|at| (at, out.values()[at].clone()))
+            .collect();
         ShapePlan {
             kinds: cols.iter().map(|&c| n.kind(c)).collect(),
             raw_names,
             targets,
             required,
-            template: out.values().to_vec(),
+            defaults,
             names,
         }
     }
@@ -157,7 +161,11 @@ impl ShapePlan {
             Some(i) => n.mapper.finish(i, v),
             None => v,
         };
-        let mut values = self.template.clone();
+        let mut values = Vec::with_capacity(self.names.len());
+        values.resize_with(self.names.len(), || Value::Null);
+        for (at, default) in &self.defaults {
+            values[*at] = default.clone();
+        }
         for ((_, json), (verdict, targets)) in
             raw.into_iter().zip(verdicts.drain(..).zip(&self.targets))
         {
