@@ -8,14 +8,14 @@ use super::{
 use crate::value::{Row, RowError, RowShape, Value};
 use std::sync::Arc;
 
-/// What identity gives each row.
+/// What identity gives each row. Its `erp_ref_str` is not among them: only rows that are sent, fail or repeat a
+/// key need it, a small part of most pages, so it is written for those (`Identifier::ref_str`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     pub bk_hash: BkHash,
     pub data_hash: DataHash,
     /// `erp_rowversion`: the rowversion field's value as text, trimmed.
     pub rowversion: Option<String>,
-    pub ref_str: String,
 }
 
 /// Identity for one entity.
@@ -108,8 +108,6 @@ impl DataPlan {
 struct KeyPlan {
     /// Per business key, in canonical order (`Identifier::keys`).
     keys: Vec<Option<usize>>,
-    /// Per business key, in declared order (`erp_ref_str`).
-    declared: Vec<Option<usize>>,
     rowversion: Option<usize>,
 }
 
@@ -119,7 +117,6 @@ impl KeyPlan {
         let at = |f: &str| row.shape().iter().position(|n| &**n == f);
         KeyPlan {
             keys: id.keys.iter().map(|(f, _)| at(f)).collect(),
-            declared: id.declared.iter().map(|f| at(f)).collect(),
             rowversion: id.rowversion_field.as_deref().and_then(at),
         }
     }
@@ -242,12 +239,10 @@ impl Identifier {
             buf.clear();
             plan.canonical_into(row, buf, Escaping::Escaped);
         }
-        let declared = self.declared.iter().zip(&keys.declared);
         Ok(Identity {
             bk_hash,
             data_hash: data_hash_of(buf),
             rowversion: rowversion_text(value(keys.rowversion)),
-            ref_str: ref_str_of(declared.map(|(f, &at)| (f.as_str(), value(at)))),
         })
     }
 
@@ -409,7 +404,6 @@ mod tests {
                     bk_hash: bk_hash_of(&bk),
                     data_hash: data_hash_of(&data_canonical(r, Some("RV"), &Exclusions::Default)),
                     rowversion: erp_rowversion(r, Some("RV")),
-                    ref_str: erp_ref_str(r, &keys),
                 });
             assert_eq!(got, want, "{r:?}");
         }
@@ -449,7 +443,6 @@ mod tests {
                     bk_hash: bk_hash_of(&bk),
                     data_hash: data_hash_of(&data_canonical(&r, rv, &Exclusions::Default)),
                     rowversion: erp_rowversion(&r, rv),
-                    ref_str: erp_ref_str(&r, &keys),
                 });
             proptest::prop_assert_eq!(id.identify_page(std::slice::from_ref(&r)).remove(0), want);
         }

@@ -190,6 +190,11 @@ impl Transformer {
         }
     }
 
+    /// `erp_ref_str` of a good row, for the rows that need it (sent, failed or repeating a key).
+    pub fn ref_str(&self, good: &Good) -> String {
+        self.identifier.ref_str(&good.row)
+    }
+
     /// Layers 1-5, identity and parent links for one raw row.
     pub fn prepare(&self, raw: RawRow) -> Prepared {
         self.prepare_with(
