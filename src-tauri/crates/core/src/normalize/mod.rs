@@ -265,6 +265,7 @@ impl Normalizer {
             plan: None,
             misses: 0,
             verdicts: Vec::new(),
+            absent: Vec::new(),
         }
     }
 
@@ -286,24 +287,45 @@ pub struct PageNormalizer<'a> {
     /// Rows in a row that did not fit `plan`.
     misses: u8,
     verdicts: Vec<Verdict>,
+    absent: Vec<bool>,
 }
 
 impl PageNormalizer<'_> {
     pub fn normalize(&mut self, raw: RawRow) -> Result<Row, Rejected> {
         let n = self.normalizer;
+        match (self.fit_plan(&raw), &self.plan) {
+            (true, Some(plan)) => plan.normalize(n, raw, &mut self.verdicts),
+            _ => n.normalize_with(raw, &mut self.scratch),
+        }
+    }
+
+    /// `normalize` on a raw row the caller keeps (the pipeline keeps each for failed records and parked children):
+    /// no copy of the row, only of the text its values keep. Same rows and errors as `normalize`.
+    pub fn normalize_ref(&mut self, raw: &RawRow) -> Result<Row, RowError> {
+        let n = self.normalizer;
+        match (self.fit_plan(raw), &self.plan) {
+            (true, Some(plan)) => plan.normalize_ref(n, raw, &mut self.absent),
+            _ => n
+                .normalize_with(raw.clone(), &mut self.scratch)
+                .map_err(|r| r.error),
+        }
+    }
+
+    /// Makes `plan` fit `raw` if need be; `false` when `raw` takes the general path.
+    #[inline]
+    fn fit_plan(&mut self, raw: &RawRow) -> bool {
         match &self.plan {
-            Some(plan) if plan.fits(&raw) => self.misses = 0,
+            Some(plan) if plan.fits(raw) => self.misses = 0,
             Some(_) if self.misses == 0 => {
                 self.misses = 1;
-                return n.normalize_with(raw, &mut self.scratch);
+                return false;
             }
             _ => {
                 self.misses = 0;
-                self.plan = Some(ShapePlan::new(n, &raw));
+                self.plan = Some(ShapePlan::new(self.normalizer, raw));
             }
         }
-        let plan = self.plan.as_ref().expect("planned above");
-        plan.normalize(n, raw, &mut self.verdicts)
+        true
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::layer1_types::{coerce_verdict, Verdict};
 use super::{ColumnKind, Normalizer, Rejected};
-use crate::value::{FieldName, RawRow, Row, RowShape, Value};
+use crate::value::{FieldName, RawRow, Row, RowError, RowShape, Value};
 use std::sync::Arc;
 
 /// One place a raw field's value goes in the output row.
@@ -146,38 +146,78 @@ impl ShapePlan {
         if let Some(error) = refused {
             return Err(Rejected { error, raw });
         }
-        for &(map, at) in &self.required {
-            let present = at.is_some_and(|p| {
-                !matches!(verdicts[p], Verdict::New(Value::Null))
-                    && raw.iter().nth(p).is_some_and(|(_, v)| !v.is_null())
-            });
-            if !present {
-                if let Some(error) = n.mapper.required_error(map) {
-                    return Err(Rejected { error, raw });
-                }
-            }
-        }
-        let finish = |map: Option<usize>, v: Value| match map {
-            Some(i) => n.mapper.finish(i, v),
-            None => v,
+        let absent = |p: usize| {
+            matches!(verdicts[p], Verdict::New(Value::Null))
+                || raw.iter().nth(p).is_none_or(|(_, v)| v.is_null())
         };
+        if let Some(error) = self.missing_required(n, absent) {
+            return Err(Rejected { error, raw });
+        }
+        let mut values = self.empty_values();
+        for ((_, json), (verdict, targets)) in
+            raw.into_iter().zip(verdicts.drain(..).zip(&self.targets))
+        {
+            self.place(n, &mut values, targets, verdict.apply(json));
+        }
+        Ok(Row::of_shape(self.names.clone(), values))
+    }
+
+    /// `normalize` on a borrowed raw row, which stays the caller's (the pipeline keeps every raw row for failed
+    /// records and parked children): one pass, the text a value keeps copied from the raw string. `absent` is
+    /// working memory a page reuses.
+    pub(super) fn normalize_ref(
+        &self,
+        n: &Normalizer,
+        raw: &RawRow,
+        absent: &mut Vec<bool>,
+    ) -> Result<Row, RowError> {
+        absent.clear();
+        let mut values = self.empty_values();
+        for (((k, v), &kind), targets) in raw.iter().zip(&self.kinds).zip(&self.targets) {
+            let verdict = coerce_verdict(kind, k, v, &n.opts)?;
+            absent.push(v.is_null() || matches!(verdict, Verdict::New(Value::Null)));
+            self.place(n, &mut values, targets, verdict.apply_ref(v));
+        }
+        if let Some(error) = self.missing_required(n, |p| absent[p]) {
+            return Err(error);
+        }
+        Ok(Row::of_shape(self.names.clone(), values))
+    }
+
+    /// The first required mapping (in the mapper's order) whose source is missing, NULL or blank, and has no
+    /// default: its error.
+    fn missing_required(&self, n: &Normalizer, absent: impl Fn(usize) -> bool) -> Option<RowError> {
+        self.required
+            .iter()
+            .filter(|(_, at)| at.is_none_or(&absent))
+            .find_map(|&(map, _)| n.mapper.required_error(map))
+    }
+
+    /// An output row's values before the raw fields fill theirs: NULL, and the defaults no raw field replaces.
+    #[inline(always)]
+    fn empty_values(&self) -> Vec<Value> {
         let mut values = Vec::with_capacity(self.names.len());
         values.resize_with(self.names.len(), || Value::Null);
         for (at, default) in &self.defaults {
             values[*at] = default.clone();
         }
-        for ((_, json), (verdict, targets)) in
-            raw.into_iter().zip(verdicts.drain(..).zip(&self.targets))
-        {
-            let value = verdict.apply(json);
-            let Some((last, rest)) = targets.split_last() else {
-                continue;
-            };
-            for t in rest {
-                values[t.at] = finish(t.map, value.clone());
-            }
-            values[last.at] = finish(last.map, value);
+        values
+    }
+
+    /// Puts a raw field's value in its places, through their mappings (a copy for all but the last).
+    // Always inlined: called per cell, out of line it costs ~0.35k instructions per row (callgrind).
+    #[inline(always)]
+    fn place(&self, n: &Normalizer, values: &mut [Value], targets: &[Target], value: Value) {
+        let finish = |map: Option<usize>, v: Value| match map {
+            Some(i) => n.mapper.finish(i, v),
+            None => v,
+        };
+        let Some((last, rest)) = targets.split_last() else {
+            return;
+        };
+        for t in rest {
+            values[t.at] = finish(t.map, value.clone());
         }
-        Ok(Row::of_shape(self.names.clone(), values))
+        values[last.at] = finish(last.map, value);
     }
 }

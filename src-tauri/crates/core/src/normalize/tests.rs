@@ -209,9 +209,14 @@ mod props {
                         .collect()
                 })
                 .collect();
-            let mut paged = n.page();
+            let (mut paged, mut borrowing) = (n.page(), n.page());
             for raw in page {
                 let want = n.normalize(raw.clone());
+                prop_assert_eq!(
+                    borrowing.normalize_ref(&raw),
+                    want.clone().map_err(|r| r.error),
+                    "{:?}", raw
+                );
                 prop_assert_eq!(paged.normalize(raw.clone()), want, "{:?}", raw);
             }
         }

@@ -211,11 +211,10 @@ impl Transformer {
         identifier: &mut PageIdentifier<'_>,
     ) -> Prepared {
         let rowversion = self.raw_rowversion(&raw);
-        let keep = raw.clone();
-        let outcome = match normalizer.normalize(raw) {
-            Err(rejected) => Err(self.refuse(&keep, rejected.error)),
+        let outcome = match normalizer.normalize_ref(&raw) {
+            Err(error) => Err(self.refuse(&raw, error)),
             Ok(row) => match identifier.identify(&row) {
-                Err(error) => Err(self.refuse(&keep, error)),
+                Err(error) => Err(self.refuse(&raw, error)),
                 Ok(id) => {
                     let parents = self.parents.iter().map(|p| p.link(&row)).collect();
                     Ok(Good { row, id, parents })
@@ -223,7 +222,7 @@ impl Transformer {
             },
         };
         Prepared {
-            raw: keep,
+            raw,
             rowversion,
             outcome,
         }
