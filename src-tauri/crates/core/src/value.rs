@@ -88,10 +88,16 @@ impl Serialize for Value {
 
 /// One row: field names to values, in a stable order (declared columns first, in `columns[]` order).
 /// A `Vec` rather than a map: rows have ~10-50 fields, and a linear scan over shared names beats hashing.
+/// The names are a `RowShape` the rows of one shape share (the normalizer makes one per page shape), so a row costs
+/// its values and one reference count, not a name per field; changing a shared row's names copies them first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Row {
-    fields: Vec<(FieldName, Value)>,
+    names: RowShape,
+    values: Vec<Value>,
 }
+
+/// The field names of rows of one shape, in order: shared by the rows that have them.
+pub type RowShape = Arc<Vec<FieldName>>;
 
 impl Row {
     pub fn new() -> Row {
@@ -100,62 +106,77 @@ impl Row {
 
     pub fn with_capacity(n: usize) -> Row {
         Row {
-            fields: Vec::with_capacity(n),
+            names: Arc::new(Vec::with_capacity(n)),
+            values: Vec::with_capacity(n),
         }
+    }
+
+    /// A row of the shape `names` with these values, one per name.
+    pub fn of_shape(names: RowShape, values: Vec<Value>) -> Row {
+        assert_eq!(names.len(), values.len(), "one value per field name");
+        Row { names, values }
     }
 
     /// Converts a raw APISmith row without normalizing it (keys in the map's order).
     pub fn from_json_map(map: serde_json::Map<String, serde_json::Value>) -> Row {
-        let mut row = Row::with_capacity(map.len());
-        for (k, v) in map {
-            row.fields.push((Arc::from(k), Value::from_json(v)));
-        }
-        row
+        map.into_iter()
+            .map(|(k, v)| (Arc::from(k), Value::from_json(v)))
+            .collect()
     }
 
     /// Appends a field without checking for an existing one of the same name (the caller knows it is new).
     pub fn push(&mut self, name: FieldName, value: Value) {
-        self.fields.push((name, value));
+        Arc::make_mut(&mut self.names).push(name);
+        self.values.push(value);
     }
 
     /// Sets a field, replacing an existing one of the same name in place.
     pub fn set(&mut self, name: &str, value: Value) {
-        match self.fields.iter_mut().find(|(n, _)| &**n == name) {
-            Some((_, v)) => *v = value,
-            None => self.fields.push((Arc::from(name), value)),
+        match self.position(name) {
+            Some(i) => self.values[i] = value,
+            None => self.push(Arc::from(name), value),
         }
     }
 
+    fn position(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| &**n == name)
+    }
+
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.fields
-            .iter()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, v)| v)
+        self.position(name).map(|i| &self.values[i])
     }
 
     pub fn remove(&mut self, name: &str) -> Option<Value> {
-        let i = self.fields.iter().position(|(n, _)| &**n == name)?;
-        Some(self.fields.remove(i).1)
+        let i = self.position(name)?;
+        Arc::make_mut(&mut self.names).remove(i);
+        Some(self.values.remove(i))
     }
 
     pub fn len(&self) -> usize {
-        self.fields.len()
+        self.values.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.values.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.fields.iter().map(|(n, v)| (&**n, v))
+        self.names.iter().map(|n| &**n).zip(&self.values)
     }
 
-    pub fn fields(&self) -> &[(FieldName, Value)] {
-        &self.fields
+    /// The field names, in order (shared with the other rows of this shape).
+    pub fn shape(&self) -> &RowShape {
+        &self.names
     }
 
-    pub fn into_fields(self) -> Vec<(FieldName, Value)> {
-        self.fields
+    /// The values, in the order of `shape()`.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    pub fn into_fields(self) -> impl Iterator<Item = (FieldName, Value)> {
+        let names = Arc::unwrap_or_clone(self.names);
+        names.into_iter().zip(self.values)
     }
 
     /// The row as JSON text (exact decimals), e.g. for a failed record's snapshot.
@@ -166,17 +187,19 @@ impl Row {
 
 impl FromIterator<(FieldName, Value)> for Row {
     fn from_iter<I: IntoIterator<Item = (FieldName, Value)>>(iter: I) -> Self {
+        let (names, values) = iter.into_iter().unzip();
         Row {
-            fields: iter.into_iter().collect(),
+            names: Arc::new(names),
+            values,
         }
     }
 }
 
 impl Serialize for Row {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.fields.len()))?;
-        for (k, v) in &self.fields {
-            m.serialize_entry(&**k, v)?;
+        let mut m = s.serialize_map(Some(self.len()))?;
+        for (k, v) in self.iter() {
+            m.serialize_entry(k, v)?;
         }
         m.end()
     }

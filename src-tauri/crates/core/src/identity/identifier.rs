@@ -5,17 +5,17 @@ use super::{
     bk_hash_of, data_hash_of, data_text_with, esc_into, escape_count, key_text, push_int,
     trim_space, BkHash, DataHash, Escaping, Exclusions, IdentityError,
 };
-use crate::value::{FieldName, Row, RowError, Value};
+use crate::value::{Row, RowError, RowShape, Value};
 use std::sync::Arc;
 
-/// What identity gives each row.
+/// What identity gives each row. Its `erp_ref_str` is not among them: only rows that are sent, fail or repeat a
+/// key need it, a small part of most pages, so it is written for those (`Identifier::ref_str`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     pub bk_hash: BkHash,
     pub data_hash: DataHash,
     /// `erp_rowversion`: the rowversion field's value as text, trimmed.
     pub rowversion: Option<String>,
-    pub ref_str: String,
 }
 
 /// Identity for one entity.
@@ -38,40 +38,37 @@ pub struct Identifier {
 /// (`escape_count`, the separator included).
 #[derive(Debug, Default)]
 struct DataPlan {
-    names: Vec<FieldName>,
+    names: RowShape,
     order: Vec<(usize, String, usize)>,
 }
 
 impl DataPlan {
     fn new(row: &Row, rowversion_field: Option<&str>, exclusions: &Exclusions) -> DataPlan {
-        let fields = row.fields();
-        let mut order: Vec<(usize, String, usize)> = (0..fields.len())
+        let names = row.shape();
+        let mut order: Vec<(usize, String, usize)> = (0..names.len())
             .filter(|&i| {
-                let n = &*fields[i].0;
+                let n = &*names[i];
                 Some(n) != rowversion_field && !exclusions.excludes(n)
             })
             .map(|i| {
-                let mut p = String::with_capacity(fields[i].0.len() + 2);
+                let mut p = String::with_capacity(names[i].len() + 2);
                 p.push('|');
-                esc_into(&mut p, &fields[i].0);
+                esc_into(&mut p, &names[i]);
                 p.push('=');
                 let escapes = escape_count(p.as_bytes());
                 (i, p, escapes)
             })
             .collect();
-        order.sort_by(|a, b| fields[a.0].0.cmp(&fields[b.0].0));
+        order.sort_by(|a, b| names[a.0].cmp(&names[b.0]));
         DataPlan {
-            names: fields.iter().map(|(n, _)| n.clone()).collect(),
+            names: names.clone(),
             order,
         }
     }
 
+    /// Rows the normalizer made for one page shape share their names: one pointer comparison.
     fn fits(&self, row: &Row) -> bool {
-        let f = row.fields();
-        f.len() == self.names.len()
-            && f.iter()
-                .zip(&self.names)
-                .all(|((a, _), b)| Arc::ptr_eq(a, b) || a == b)
+        Arc::ptr_eq(row.shape(), &self.names) || **row.shape() == *self.names
     }
 
     fn canonical(&self, row: &Row) -> String {
@@ -84,11 +81,11 @@ impl DataPlan {
     /// text escaped or not; returns how many escaped characters the form holds besides the values' own (names and
     /// separators). Written `Verbatim`, the form is the canonical one exactly when `escape_count` finds only those.
     fn canonical_into(&self, row: &Row, out: &mut String, escaping: Escaping) -> usize {
-        let fields = row.fields();
+        let values = row.values();
         let start = out.len();
         let mut escapes = 0;
         for (i, prefix, prefix_escapes) in &self.order {
-            let v = &fields[*i].1;
+            let v = &values[*i];
             if v.is_null() {
                 continue;
             }
@@ -111,18 +108,15 @@ impl DataPlan {
 struct KeyPlan {
     /// Per business key, in canonical order (`Identifier::keys`).
     keys: Vec<Option<usize>>,
-    /// Per business key, in declared order (`erp_ref_str`).
-    declared: Vec<Option<usize>>,
     rowversion: Option<usize>,
 }
 
 impl KeyPlan {
     fn new(id: &Identifier, row: &Row) -> KeyPlan {
         // The first field of that name, as `Row::get` finds it.
-        let at = |f: &str| row.fields().iter().position(|(n, _)| &**n == f);
+        let at = |f: &str| row.shape().iter().position(|n| &**n == f);
         KeyPlan {
             keys: id.keys.iter().map(|(f, _)| at(f)).collect(),
-            declared: id.declared.iter().map(|f| at(f)).collect(),
             rowversion: id.rowversion_field.as_deref().and_then(at),
         }
     }
@@ -225,8 +219,8 @@ impl Identifier {
         (plan, keys): &(DataPlan, KeyPlan),
         buf: &mut String,
     ) -> Result<Identity, RowError> {
-        let fields = row.fields();
-        let value = |at: Option<usize>| at.map(|i| &fields[i].1);
+        let values = row.values();
+        let value = |at: Option<usize>| at.map(|i| &values[i]);
         // Both forms are written without escaping and counted once: values almost never hold `\\ | =`, and when
         // one does the form is written again, escaped.
         let bk_form = |buf: &mut String, escaping| {
@@ -245,12 +239,10 @@ impl Identifier {
             buf.clear();
             plan.canonical_into(row, buf, Escaping::Escaped);
         }
-        let declared = self.declared.iter().zip(&keys.declared);
         Ok(Identity {
             bk_hash,
             data_hash: data_hash_of(buf),
             rowversion: rowversion_text(value(keys.rowversion)),
-            ref_str: ref_str_of(declared.map(|(f, &at)| (f.as_str(), value(at)))),
         })
     }
 
@@ -412,7 +404,6 @@ mod tests {
                     bk_hash: bk_hash_of(&bk),
                     data_hash: data_hash_of(&data_canonical(r, Some("RV"), &Exclusions::Default)),
                     rowversion: erp_rowversion(r, Some("RV")),
-                    ref_str: erp_ref_str(r, &keys),
                 });
             assert_eq!(got, want, "{r:?}");
         }
@@ -452,7 +443,6 @@ mod tests {
                     bk_hash: bk_hash_of(&bk),
                     data_hash: data_hash_of(&data_canonical(&r, rv, &Exclusions::Default)),
                     rowversion: erp_rowversion(&r, rv),
-                    ref_str: erp_ref_str(&r, &keys),
                 });
             proptest::prop_assert_eq!(id.identify_page(std::slice::from_ref(&r)).remove(0), want);
         }

@@ -94,6 +94,14 @@ impl Verdict {
         }
     }
 
+    /// Applies the verdict to a raw value the caller keeps: the text it keeps is copied.
+    pub(crate) fn apply_ref(self, raw: &Json) -> Value {
+        match self.into_coerced(raw) {
+            Coerced::Keep => Value::from_json(raw.clone()),
+            Coerced::New(v) => v,
+        }
+    }
+
     /// The public form: a slice becomes a new (copied) text value.
     fn into_coerced(self, raw: &Json) -> Coerced {
         match (self, raw) {

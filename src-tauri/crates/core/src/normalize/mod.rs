@@ -9,6 +9,7 @@ pub mod layer2_strings;
 pub mod layer3_numbers;
 pub mod layer4_dates;
 pub mod layer5_mapping;
+mod plan;
 
 pub use config::{
     ColumnDef, ColumnKind, DateOrder, DecimalSeparator, FieldMapping, NormalizeOptions,
@@ -22,6 +23,7 @@ pub use layer5_mapping::Mapper;
 
 use crate::value::{FieldName, RawRow, Row, RowError, Value};
 use layer1_types::{coerce_verdict, Verdict};
+use plan::ShapePlan;
 use serde_json::Value as Json;
 use std::sync::Arc;
 
@@ -255,11 +257,15 @@ impl Normalizer {
         self.mapper.map_row(row)
     }
 
-    /// A normalizer for the rows of one page, keeping its working memory between rows.
+    /// A normalizer for the rows of one page, keeping its working memory and column plan between rows.
     pub fn page(&self) -> PageNormalizer<'_> {
         PageNormalizer {
             normalizer: self,
             scratch: Scratch::default(),
+            plan: None,
+            misses: 0,
+            verdicts: Vec::new(),
+            absent: Vec::new(),
         }
     }
 
@@ -270,16 +276,56 @@ impl Normalizer {
     }
 }
 
-/// `Normalizer::normalize` over the rows of one page: the working vectors and the page's field plan (which raw
-/// position is which column) are kept from row to row instead of being rebuilt for each.
+/// `Normalizer::normalize` over the rows of one page. The page's rows share one shape (the same field names in the
+/// same order): its column plan (`ShapePlan`) is made from the first row and converts every row of that shape. A
+/// row of another shape takes the general path; when two rows in a row miss the plan, the page has changed shape
+/// and the plan is made again, so rows alternating between shapes cost no more than the general path.
 pub struct PageNormalizer<'a> {
     normalizer: &'a Normalizer,
     scratch: Scratch,
+    plan: Option<ShapePlan>,
+    /// Rows in a row that did not fit `plan`.
+    misses: u8,
+    verdicts: Vec<Verdict>,
+    absent: Vec<bool>,
 }
 
 impl PageNormalizer<'_> {
     pub fn normalize(&mut self, raw: RawRow) -> Result<Row, Rejected> {
-        self.normalizer.normalize_with(raw, &mut self.scratch)
+        let n = self.normalizer;
+        match (self.fit_plan(&raw), &self.plan) {
+            (true, Some(plan)) => plan.normalize(n, raw, &mut self.verdicts),
+            _ => n.normalize_with(raw, &mut self.scratch),
+        }
+    }
+
+    /// `normalize` on a raw row the caller keeps (the pipeline keeps each for failed records and parked children):
+    /// no copy of the row, only of the text its values keep. Same rows and errors as `normalize`.
+    pub fn normalize_ref(&mut self, raw: &RawRow) -> Result<Row, RowError> {
+        let n = self.normalizer;
+        match (self.fit_plan(raw), &self.plan) {
+            (true, Some(plan)) => plan.normalize_ref(n, raw, &mut self.absent),
+            _ => n
+                .normalize_with(raw.clone(), &mut self.scratch)
+                .map_err(|r| r.error),
+        }
+    }
+
+    /// Makes `plan` fit `raw` if need be; `false` when `raw` takes the general path.
+    #[inline]
+    fn fit_plan(&mut self, raw: &RawRow) -> bool {
+        match &self.plan {
+            Some(plan) if plan.fits(raw) => self.misses = 0,
+            Some(_) if self.misses == 0 => {
+                self.misses = 1;
+                return false;
+            }
+            _ => {
+                self.misses = 0;
+                self.plan = Some(ShapePlan::new(self.normalizer, raw));
+            }
+        }
+        true
     }
 }
 

@@ -156,6 +156,71 @@ mod props {
             }
         }
 
+        /// The page path (one column plan per shape, `ShapePlan`) against the general path (`normalize`, which
+        /// decides every field of every row by name): the same rows and the same refusals, with declared, undeclared
+        /// and missing fields, mappings with transformations, defaults and required fields, and pages whose rows
+        /// change shape.
+        #[test]
+        fn the_page_column_plan_gives_what_the_general_path_gives(
+            types in prop::collection::vec(0..TYPES.len(), 4),
+            maps in prop::collection::vec(
+                (0..5usize, 0..3usize, 0..3usize, 0..3usize, any::<bool>()),
+                0..4,
+            ),
+            shapes in prop::collection::vec(prop::sample::subsequence((0..6usize).collect::<Vec<_>>(), 0..=6).prop_shuffle(), 1..3),
+            rows in prop::collection::vec(
+                (0..2usize, prop::collection::vec(prop_oneof![
+                    json_value(),
+                    Just(json!("  a  b ")),
+                    Just(json!("12,5")),
+                    Just(json!(" 1,234.50 ")),
+                    Just(json!("15/01/2025")),
+                    Just(json!("0xAB")),
+                    Just(json!("Y")),
+                    Just(json!("  ")),
+                    Just(json!(7)),
+                    Just(json!(2.5)),
+                ], 6)),
+                1..8,
+            ),
+        ) {
+            const NAMES: [&str; 6] = ["A", "B", "C", "D", "X", "Y"];
+            let columns: Vec<(&str, Option<&str>)> =
+                NAMES[..4].iter().zip(&types).map(|(n, &t)| (*n, TYPES[t])).collect();
+            let mappings: Vec<FieldMapping> = maps
+                .iter()
+                .map(|&(src, dst, tr, default, required)| FieldMapping {
+                    source_field: ["A", "B", "C", "X", "Y"][src].into(),
+                    target_field: ["t1", "t2", "A"][dst].into(),
+                    transformation: [None, Some("uppercase"), Some("trim")][tr].map(Into::into),
+                    default_value: [None, Some(json!("dflt")), Some(json!(5))][default].clone(),
+                    is_required: required,
+                })
+                .collect();
+            let n = Normalizer::new(&cols(&columns), &mappings, Default::default()).unwrap();
+            // Rows of one page share their names, as `RawPage` makes them.
+            let names: Vec<FieldName> = NAMES.iter().map(|&k| Arc::from(k)).collect();
+            let page: Vec<RawRow> = rows
+                .iter()
+                .map(|(shape, values)| {
+                    shapes[shape % shapes.len()]
+                        .iter()
+                        .map(|&f| (names[f].clone(), values[f].clone()))
+                        .collect()
+                })
+                .collect();
+            let (mut paged, mut borrowing) = (n.page(), n.page());
+            for raw in page {
+                let want = n.normalize(raw.clone());
+                prop_assert_eq!(
+                    borrowing.normalize_ref(&raw),
+                    want.clone().map_err(|r| r.error),
+                    "{:?}", raw
+                );
+                prop_assert_eq!(paged.normalize(raw.clone()), want, "{:?}", raw);
+            }
+        }
+
         #[test]
         fn string_cleanup_is_idempotent(s in "\\PC{0,20}|[ \\t\\r\\n\\x00-\\x1f\\u{85}\\u{a0}\\u{3000}a-c]{0,20}") {
             if let Some(once) = layer2_strings::clean_owned(s) {

@@ -114,6 +114,7 @@ fn record_of(
     good: &super::transform::Good,
     has_parents: bool,
     plans: &[super::transform::ParentPlan],
+    ref_str: &str,
 ) -> Outgoing {
     let key = good.id.bk_hash.to_string();
     let data = good.id.data_hash.to_string();
@@ -122,7 +123,7 @@ fn record_of(
         erp_key_hash: &key,
         erp_data_hash: &data,
         erp_rowversion: good.id.rowversion.as_deref(),
-        erp_ref_str: &good.id.ref_str,
+        erp_ref_str: ref_str,
         parent_refs: has_parents.then(|| {
             plans
                 .iter()
@@ -322,7 +323,7 @@ pub async fn decide_page(
         // beats one already loaded on an earlier page counts as its update. A key this run read before it was
         // resumed is read again at the resume point (a tie) or because it changed since: not a duplicate.
         if d.op == Op::Duplicate || (d.repeat_in_run && !reread) {
-            res.duplicates.push(g.id.ref_str.clone());
+            res.duplicates.push(ctx.transformer.ref_str(g));
         }
         match d.op {
             Op::Duplicate => {
@@ -348,7 +349,8 @@ pub async fn decide_page(
                         .filter(|(b, _)| !parents.has(p.parent_id, *b))
                         .map(|(b, r)| (p, *b, r.clone()))
                 });
-                let record = record_of(g, !plans.is_empty(), plans);
+                let ref_str = ctx.transformer.ref_str(g);
+                let record = record_of(g, !plans.is_empty(), plans, &ref_str);
                 if let Some((p, pbk, pref)) = missing {
                     res.ends[i] = RowEnd::Parked;
                     res.counters.pending += 1;
@@ -428,7 +430,7 @@ pub async fn send_page(
             error: RowError::new(Stage::Load, why.field.as_deref(), why.value, why.message),
             normalized: None,
             mapped: Some(g.row.to_json_string()),
-            key: Key::Known(g.id.bk_hash, g.id.ref_str.clone()),
+            key: Key::Known(g.id.bk_hash, ctx.transformer.ref_str(g)),
         };
         res.counters.failed += 1;
         res.seen.push(g.id.bk_hash);

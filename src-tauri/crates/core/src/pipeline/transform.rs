@@ -190,6 +190,11 @@ impl Transformer {
         }
     }
 
+    /// `erp_ref_str` of a good row, for the rows that need it (sent, failed or repeating a key).
+    pub fn ref_str(&self, good: &Good) -> String {
+        self.identifier.ref_str(&good.row)
+    }
+
     /// Layers 1-5, identity and parent links for one raw row.
     pub fn prepare(&self, raw: RawRow) -> Prepared {
         self.prepare_with(
@@ -206,11 +211,10 @@ impl Transformer {
         identifier: &mut PageIdentifier<'_>,
     ) -> Prepared {
         let rowversion = self.raw_rowversion(&raw);
-        let keep = raw.clone();
-        let outcome = match normalizer.normalize(raw) {
-            Err(rejected) => Err(self.refuse(&keep, rejected.error)),
+        let outcome = match normalizer.normalize_ref(&raw) {
+            Err(error) => Err(self.refuse(&raw, error)),
             Ok(row) => match identifier.identify(&row) {
-                Err(error) => Err(self.refuse(&keep, error)),
+                Err(error) => Err(self.refuse(&raw, error)),
                 Ok(id) => {
                     let parents = self.parents.iter().map(|p| p.link(&row)).collect();
                     Ok(Good { row, id, parents })
@@ -218,7 +222,7 @@ impl Transformer {
             },
         };
         Prepared {
-            raw: keep,
+            raw,
             rowversion,
             outcome,
         }
