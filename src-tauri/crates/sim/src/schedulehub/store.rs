@@ -11,13 +11,14 @@
 //! hash indexes use FxHash (the keys are hashes already) and keep a key's single uid inline (`SmallVec`): a key
 //! held by one record costs no allocation of its own.
 
+use crate::rng::SeqRng;
+use rustc_hash::FxHashMap;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
-use std::borrow::Cow;
-use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -46,6 +47,40 @@ pub struct Hub {
     entities: BTreeMap<String, EntityStore>,
     /// Records per `erp_key_hash` across all entities: the parent check's lookup.
     hash_count: FxHashMap<u128, u64>,
+    uids: UidClock,
+}
+
+/// The uids of new records: UUID v7 (RFC 9562 §6.2, "monotonic random"): the Unix millisecond, then 74 bits that
+/// start at a random value in each new millisecond and count up within it, so uids are unique and ordered by issue
+/// even within one millisecond. The random starts come from a generator seeded once from the OS (by `now_v7`)
+/// instead of a `getrandom` system call per record.
+#[derive(Debug, Default)]
+struct UidClock {
+    last_ms: u64,
+    tail: u128,
+    rng: Option<SeqRng>,
+}
+
+impl UidClock {
+    fn next(&mut self) -> u128 {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        if ms > self.last_ms {
+            let rng = self
+                .rng
+                .get_or_insert_with(|| SeqRng::new(uuid::Uuid::now_v7().as_u128() as u64));
+            self.last_ms = ms;
+            // 73 random bits: the top one of the 74 stays clear, room to count up within the millisecond.
+            let r = ((rng.next_u64() as u128) << 64) | rng.next_u64() as u128;
+            self.tail = r & ((1 << 73) - 1);
+        } else {
+            // The same millisecond (or the clock stepped back): count up from the last uid.
+            self.tail += 1;
+        }
+        let (rand_a, rand_b) = (self.tail >> 62, self.tail & ((1 << 62) - 1));
+        ((self.last_ms as u128) << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
+    }
 }
 
 fn is_hex(s: &str, len: usize) -> bool {
@@ -117,7 +152,11 @@ impl<'a> Facts<'a> {
     /// Reads the facts straight from a record's JSON text.
     pub fn read(text: &'a str) -> Facts<'a> {
         let mut de = serde_json::Deserializer::from_str(text);
-        de.deserialize_any(FactsVisitor).unwrap_or_default()
+        // A NUL can only come from a `\u0000` escape (JSON text holds no raw control characters): one search of the
+        // whole text spares the search of each value in nearly every record.
+        let may_hold_nul = memchr::memmem::find(text.as_bytes(), b"\\u0000").is_some();
+        de.deserialize_any(FactsVisitor { may_hold_nul })
+            .unwrap_or_default()
     }
 
     /// The same facts of a parsed record (updates merge into a parsed record).
@@ -189,7 +228,9 @@ fn string_of(raw: &RawValue) -> Option<Cow<'_, str>> {
     serde_json::from_str::<String>(t).ok().map(Cow::Owned)
 }
 
-struct FactsVisitor;
+struct FactsVisitor {
+    may_hold_nul: bool,
+}
 
 impl<'de> Visitor<'de> for FactsVisitor {
     type Value = Facts<'de>;
@@ -206,7 +247,7 @@ impl<'de> Visitor<'de> for FactsVisitor {
         while let Some(Key(k)) = m.next_key::<Key<'de>>()? {
             let v: &'de RawValue = m.next_value()?;
             // A NUL can only come from a `\u0000` escape: JSON text holds no raw control characters.
-            if v.get().starts_with('"') && v.get().contains("\\u0000") {
+            if self.may_hold_nul && v.get().starts_with('"') && v.get().contains("\\u0000") {
                 let nul = string_of(v).is_some_and(|s| s.contains('\0'));
                 if nul && f.nul_field.as_ref().is_none_or(|n| k < *n) {
                     f.nul_field = Some(k.clone());
@@ -295,7 +336,9 @@ fn stamped(uid: u128, created: &str, updated: &str, body: &str) -> Box<str> {
         ","
     };
     let mut buf = uuid::Uuid::encode_buffer();
-    let uid = uuid::Uuid::from_u128(uid).hyphenated().encode_lower(&mut buf);
+    let uid = uuid::Uuid::from_u128(uid)
+        .hyphenated()
+        .encode_lower(&mut buf);
     // Sized exactly, so the text is boxed without a reallocation.
     let len = UID.len()
         + uid.len()
@@ -307,7 +350,9 @@ fn stamped(uid: u128, created: &str, updated: &str, body: &str) -> Box<str> {
         + sep.len()
         + rest.len();
     let mut s = String::with_capacity(len);
-    for part in [UID, uid, CREATED, created, UPDATED, updated, "\"", sep, rest] {
+    for part in [
+        UID, uid, CREATED, created, UPDATED, updated, "\"", sep, rest,
+    ] {
         s.push_str(part);
     }
     s.into_boxed_str()
@@ -379,7 +424,8 @@ impl Hub {
     /// The entity's store, created on first use (without allocating its name on every call).
     fn store_mut(&mut self, entity: &str) -> &mut EntityStore {
         if !self.entities.contains_key(entity) {
-            self.entities.insert(entity.to_owned(), EntityStore::default());
+            self.entities
+                .insert(entity.to_owned(), EntityStore::default());
         }
         self.entities.get_mut(entity).expect("inserted above")
     }
@@ -415,7 +461,7 @@ impl Hub {
         key: u128,
         now: &str,
     ) -> (u128, &str) {
-        let uid = uuid::Uuid::now_v7().as_u128();
+        let uid = self.uids.next();
         let json = if facts.reserved {
             // The record names fields ScheduleHub sets itself: they are replaced, not repeated.
             let mut rec = parse_record(raw.get());
@@ -608,6 +654,33 @@ mod tests {
             hub.check(&Facts::read(raw(&ok).get()), true).unwrap_err(),
             "value rejected by ScheduleHub (injected fault)"
         );
+    }
+
+    #[test]
+    fn uids_are_version_7_unique_and_in_issue_order() {
+        let mut clock = UidClock::default();
+        let uids: Vec<u128> = (0..10_000).map(|_| clock.next()).collect();
+        for pair in uids.windows(2) {
+            assert!(pair[0] < pair[1], "{:x} then {:x}", pair[0], pair[1]);
+        }
+        let before_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        for u in [uids[0], uids[9_999]] {
+            let id = uuid::Uuid::from_u128(u);
+            assert_eq!(id.get_version_num(), 7);
+            assert_eq!(id.get_variant(), uuid::Variant::RFC4122);
+            let (secs, nanos) = id.get_timestamp().unwrap().to_unix();
+            let ms = secs * 1000 + u64::from(nanos) / 1_000_000;
+            assert!(
+                ms <= before_ms && ms + 60_000 > before_ms,
+                "{ms} vs {before_ms}"
+            );
+        }
+        // The text form parses back to the same uid (what `get`, updates and deletes look up).
+        let text = uid_text(uids[5]);
+        assert_eq!(uid_of(&text), Some(uids[5]));
     }
 
     #[test]
