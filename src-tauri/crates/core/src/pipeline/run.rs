@@ -665,7 +665,7 @@ async fn drive(
                 result,
             });
             // The page's rows are freed on a blocking thread, off the load stage's path: tens of thousands of
-            // allocations, made on other threads (fetch, CPU stages), which cost about a tenth of the loop's time.
+            // allocations made on other threads (fetch, CPU stages); freeing them here was 6% of the process's CPU.
             let prepared = f.prepared;
             tokio::task::spawn_blocking(move || drop(prepared));
             // The page that reaches the budget is checkpointed (below); stopping here leaves nothing half done.
