@@ -90,12 +90,18 @@ fn detail_of(body: &[u8]) -> String {
     }
 }
 
-/// Parses a JSON body, naming the call when it is not what the contract says.
+/// Parses a JSON body, naming the call when it is not what the contract says. The body is checked as UTF-8 once,
+/// as a whole, and parsed as text: parsing bytes checks every string separately (a page has tens of thousands). A
+/// body that is not UTF-8 is parsed as bytes, for the parser's error with its position.
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(
     call: &str,
     body: &[u8],
 ) -> Result<T, HttpError> {
-    serde_json::from_slice(body).map_err(|e| HttpError::Malformed {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
+    .map_err(|e| HttpError::Malformed {
         call: call.to_owned(),
         message: e.to_string(),
     })

@@ -664,6 +664,10 @@ async fn drive(
                 total: f.total,
                 result,
             });
+            // The page's rows are freed on a blocking thread, off the load stage's path: tens of thousands of
+            // allocations made on other threads (fetch, CPU stages); freeing them here was 6% of the process's CPU.
+            let prepared = f.prepared;
+            tokio::task::spawn_blocking(move || drop(prepared));
             // The page that reaches the budget is checkpointed (below); stopping here leaves nothing half done.
             if rec.row_budget.is_some_and(|b| read_so_far >= b + reread) && !last_page {
                 return Ok(Ending::BudgetReached);

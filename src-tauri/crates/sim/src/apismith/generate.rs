@@ -289,18 +289,30 @@ fn date_value(seed: u64, idx: u64, from_year: u64, style: u64) -> Value {
     }
 }
 
-/// A TIMESTAMP(6) in ISO forms with and without fraction or offset.
+/// A TIMESTAMP(6) in ISO forms with and without fraction or offset. Written from the date's parts with one
+/// `format!` (chrono's `format` parses its pattern on every call: a large share of a page's generation time).
 fn timestamp_value(idx: u64, version: u32, style: u64) -> Value {
+    use chrono::{Datelike, Timelike};
     let secs = 1_600_000_000 + idx * 37 + version as u64 * 86_400;
     let t = chrono::DateTime::from_timestamp(secs as i64, 0)
         .unwrap_or_default()
         .naive_utc();
     let micros = style % 1_000_000;
+    let (y, mo, d, h, mi, s) = (
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+    );
     match style % 5 {
-        0 => json!(t.format("%Y-%m-%dT%H:%M:%S").to_string() + &format!(".{micros:06}")),
-        1 => json!(t.format("%Y-%m-%d %H:%M:%S").to_string()),
-        2 => json!(t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-        3 => json!(t.format("%Y-%m-%dT%H:%M:%S+03:30").to_string()),
+        0 => json!(format!(
+            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{micros:06}"
+        )),
+        1 => json!(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")),
+        2 => json!(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")),
+        3 => json!(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}+03:30")),
         _ => Value::Null,
     }
 }
@@ -364,6 +376,31 @@ mod tests {
             );
         }
         assert_eq!(gen(0.0).bad_kind(Kind::Items, 5), None);
+    }
+
+    #[test]
+    fn timestamps_are_the_text_chrono_formats() {
+        for idx in (0..3_000_000u64).step_by(7_919) {
+            for version in [0u32, 1, 3] {
+                for style in [0u64, 1, 2, 3, 4, 123_455, 999_999, 1_000_003] {
+                    let secs = 1_600_000_000 + idx * 37 + version as u64 * 86_400;
+                    let t = chrono::DateTime::from_timestamp(secs as i64, 0)
+                        .unwrap()
+                        .naive_utc();
+                    let micros = style % 1_000_000;
+                    let expected = match style % 5 {
+                        0 => json!(
+                            t.format("%Y-%m-%dT%H:%M:%S").to_string() + &format!(".{micros:06}")
+                        ),
+                        1 => json!(t.format("%Y-%m-%d %H:%M:%S").to_string()),
+                        2 => json!(t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+                        3 => json!(t.format("%Y-%m-%dT%H:%M:%S+03:30").to_string()),
+                        _ => Value::Null,
+                    };
+                    assert_eq!(timestamp_value(idx, version, style), expected);
+                }
+            }
+        }
     }
 
     #[test]

@@ -138,7 +138,7 @@ async fn batch_insert(
         Err(r) => return r,
     };
     // Each record's facts are read from its text before the store is locked.
-    let facts: Vec<Facts> = b.records.iter().map(|r| Facts::read(r)).collect();
+    let facts: Vec<Facts> = b.records.iter().map(|r| Facts::read(r.get())).collect();
     // Injected refusals are decided for the whole batch first (the same seeded sequence, one lock), then the batch
     // is applied in order under one lock of the store, so a parent earlier in the batch satisfies its children.
     let rejected: Vec<bool> = {
@@ -274,14 +274,14 @@ async fn single_insert(
         Ok(r) => r,
         Err(r) => return r,
     };
-    let facts = Facts::read(raw);
+    let facts = Facts::read(raw.get());
     let rejected = s.rejected(facts.key_hash());
     let now = store::now();
     let mut hub = s.lock();
     match hub.check(&facts, rejected) {
         Ok(key) => {
             let (_, stored) = hub.insert(&entity, raw, &facts, key, &now);
-            json_text(StatusCode::CREATED, stored.get().to_owned())
+            json_text(StatusCode::CREATED, stored.to_owned())
         }
         Err(e) => detail(StatusCode::UNPROCESSABLE_ENTITY, e),
     }

@@ -6,30 +6,39 @@
 //! record as it was sent), beside the indexes the contract's calls need: by uid and by `erp_key_hash` (both as
 //! numbers: a uid is a UUID, a stored hash is 32 hex digits). A batch insert reads each record's facts for the checks
 //! from its text (`Facts::read`) without building a JSON tree; updates, the `/_sim/` dumps and the state report parse
-//! the stored text again when they need the fields.
+//! the stored text again when they need the fields. The stored text is built from a record the request's parser has
+//! already checked, so it is kept as plain text (`Box<str>`), not parsed a third time to become a `RawValue`. The
+//! hash indexes use FxHash (the keys are hashes already) and keep a key's single uid inline (`SmallVec`): a key
+//! held by one record costs no allocation of its own.
 
+use crate::rng::SeqRng;
+use rustc_hash::FxHashMap;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+use smallvec::SmallVec;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 pub type Record = Map<String, Value>;
 
-/// One stored record: its key hash and the JSON text it is answered with.
+/// One stored record: its key hash and the JSON text it is answered with (a JSON object's text).
 #[derive(Debug)]
 struct Stored {
     key: u128,
-    json: Box<RawValue>,
+    json: Box<str>,
 }
+
+/// The uids of the records holding one key hash: nearly always one, kept inline.
+type Uids = SmallVec<[u128; 1]>;
 
 #[derive(Debug, Default)]
 struct EntityStore {
     /// By uid (a UUID v7 as a number orders like its text).
     records: BTreeMap<u128, Stored>,
-    by_hash: HashMap<u128, Vec<u128>>,
+    by_hash: FxHashMap<u128, Uids>,
 }
 
 #[derive(Debug, Default)]
@@ -37,7 +46,41 @@ pub struct Hub {
     known: BTreeSet<String>,
     entities: BTreeMap<String, EntityStore>,
     /// Records per `erp_key_hash` across all entities: the parent check's lookup.
-    hash_count: HashMap<u128, u64>,
+    hash_count: FxHashMap<u128, u64>,
+    uids: UidClock,
+}
+
+/// The uids of new records: UUID v7 (RFC 9562 §6.2, "monotonic random"): the Unix millisecond, then 74 bits that
+/// start at a random value in each new millisecond and count up within it, so uids are unique and ordered by issue
+/// even within one millisecond. The random starts come from a generator seeded once from the OS (by `now_v7`)
+/// instead of a `getrandom` system call per record.
+#[derive(Debug, Default)]
+struct UidClock {
+    last_ms: u64,
+    tail: u128,
+    rng: Option<SeqRng>,
+}
+
+impl UidClock {
+    fn next(&mut self) -> u128 {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        if ms > self.last_ms {
+            let rng = self
+                .rng
+                .get_or_insert_with(|| SeqRng::new(uuid::Uuid::now_v7().as_u128() as u64));
+            self.last_ms = ms;
+            // 73 random bits: the top one of the 74 stays clear, room to count up within the millisecond.
+            let r = ((rng.next_u64() as u128) << 64) | rng.next_u64() as u128;
+            self.tail = r & ((1 << 73) - 1);
+        } else {
+            // The same millisecond (or the clock stepped back): count up from the last uid.
+            self.tail += 1;
+        }
+        let (rand_a, rand_b) = (self.tail >> 62, self.tail & ((1 << 62) - 1));
+        ((self.last_ms as u128) << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
+    }
 }
 
 fn is_hex(s: &str, len: usize) -> bool {
@@ -107,9 +150,13 @@ impl<'a> Facts<'a> {
     }
 
     /// Reads the facts straight from a record's JSON text.
-    pub fn read(raw: &'a RawValue) -> Facts<'a> {
-        let mut de = serde_json::Deserializer::from_str(raw.get());
-        de.deserialize_any(FactsVisitor).unwrap_or_default()
+    pub fn read(text: &'a str) -> Facts<'a> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        // A NUL can only come from a `\u0000` escape (JSON text holds no raw control characters): one search of the
+        // whole text spares the search of each value in nearly every record.
+        let may_hold_nul = memchr::memmem::find(text.as_bytes(), b"\\u0000").is_some();
+        de.deserialize_any(FactsVisitor { may_hold_nul })
+            .unwrap_or_default()
     }
 
     /// The same facts of a parsed record (updates merge into a parsed record).
@@ -181,7 +228,9 @@ fn string_of(raw: &RawValue) -> Option<Cow<'_, str>> {
     serde_json::from_str::<String>(t).ok().map(Cow::Owned)
 }
 
-struct FactsVisitor;
+struct FactsVisitor {
+    may_hold_nul: bool,
+}
 
 impl<'de> Visitor<'de> for FactsVisitor {
     type Value = Facts<'de>;
@@ -198,7 +247,7 @@ impl<'de> Visitor<'de> for FactsVisitor {
         while let Some(Key(k)) = m.next_key::<Key<'de>>()? {
             let v: &'de RawValue = m.next_value()?;
             // A NUL can only come from a `\u0000` escape: JSON text holds no raw control characters.
-            if v.get().starts_with('"') && v.get().contains("\\u0000") {
+            if self.may_hold_nul && v.get().starts_with('"') && v.get().contains("\\u0000") {
                 let nul = string_of(v).is_some_and(|s| s.contains('\0'));
                 if nul && f.nul_field.as_ref().is_none_or(|n| k < *n) {
                     f.nul_field = Some(k.clone());
@@ -274,29 +323,43 @@ impl Ord for Key<'_> {
     }
 }
 
-/// The record's text with `uid` and the timestamps in front of its own fields (`body` is an object's text).
-fn stamped(uid: u128, created: &str, updated: &str, body: &str) -> Box<RawValue> {
+/// The record's text with `uid` and the timestamps in front of its own fields (`body` is an object's text, already
+/// checked by the request's parser: the result is JSON by construction and is not parsed again).
+fn stamped(uid: u128, created: &str, updated: &str, body: &str) -> Box<str> {
+    const UID: &str = "{\"uid\":\"";
+    const CREATED: &str = "\",\"created_at\":\"";
+    const UPDATED: &str = "\",\"updated_at\":\"";
     let rest = body.trim_start().strip_prefix('{').unwrap_or("}");
     let sep = if rest.trim_start().starts_with('}') {
         ""
     } else {
         ","
     };
-    let mut s = String::with_capacity(body.len() + 110);
-    s.push_str("{\"uid\":\"");
-    s.push_str(&uid_text(uid));
-    s.push_str("\",\"created_at\":\"");
-    s.push_str(created);
-    s.push_str("\",\"updated_at\":\"");
-    s.push_str(updated);
-    s.push('"');
-    s.push_str(sep);
-    s.push_str(rest);
-    RawValue::from_string(s).expect("a stamped record is JSON")
+    let mut buf = uuid::Uuid::encode_buffer();
+    let uid = uuid::Uuid::from_u128(uid)
+        .hyphenated()
+        .encode_lower(&mut buf);
+    // Sized exactly, so the text is boxed without a reallocation.
+    let len = UID.len()
+        + uid.len()
+        + CREATED.len()
+        + created.len()
+        + UPDATED.len()
+        + updated.len()
+        + 1
+        + sep.len()
+        + rest.len();
+    let mut s = String::with_capacity(len);
+    for part in [
+        UID, uid, CREATED, created, UPDATED, updated, "\"", sep, rest,
+    ] {
+        s.push_str(part);
+    }
+    s.into_boxed_str()
 }
 
-fn parse_record(json: &RawValue) -> Record {
-    serde_json::from_str(json.get()).expect("stored records are JSON objects")
+fn parse_record(json: &str) -> Record {
+    serde_json::from_str(json).expect("stored records are JSON objects")
 }
 
 impl Hub {
@@ -358,8 +421,17 @@ impl Hub {
         Ok(key)
     }
 
+    /// The entity's store, created on first use (without allocating its name on every call).
+    fn store_mut(&mut self, entity: &str) -> &mut EntityStore {
+        if !self.entities.contains_key(entity) {
+            self.entities
+                .insert(entity.to_owned(), EntityStore::default());
+        }
+        self.entities.get_mut(entity).expect("inserted above")
+    }
+
     fn index(&mut self, entity: &str, uid: u128, key: u128, add: bool) {
-        let store = self.entities.entry(entity.to_owned()).or_default();
+        let store = self.store_mut(entity);
         if add {
             store.by_hash.entry(key).or_default().push(uid);
             *self.hash_count.entry(key).or_default() += 1;
@@ -388,11 +460,11 @@ impl Hub {
         facts: &Facts<'_>,
         key: u128,
         now: &str,
-    ) -> (u128, &RawValue) {
-        let uid = uuid::Uuid::now_v7().as_u128();
+    ) -> (u128, &str) {
+        let uid = self.uids.next();
         let json = if facts.reserved {
             // The record names fields ScheduleHub sets itself: they are replaced, not repeated.
-            let mut rec = parse_record(raw);
+            let mut rec = parse_record(raw.get());
             for k in ["uid", "created_at", "updated_at"] {
                 rec.remove(k);
             }
@@ -401,7 +473,7 @@ impl Hub {
             stamped(uid, now, now, raw.get())
         };
         self.index(entity, uid, key, true);
-        let records = &mut self.entities.entry(entity.to_owned()).or_default().records;
+        let records = &mut self.store_mut(entity).records;
         let stored = records.entry(uid).or_insert(Stored { key, json });
         (uid, &stored.json)
     }
@@ -425,8 +497,7 @@ impl Hub {
             }
         }
         rec.insert("updated_at".into(), Value::String(now()));
-        let json = RawValue::from_string(Value::Object(rec.clone()).to_string())
-            .expect("a record is JSON");
+        let json = Value::Object(rec.clone()).to_string().into_boxed_str();
         self.index(entity, id, old_key, false);
         self.index(entity, id, key, true);
         self.entities
@@ -467,7 +538,7 @@ impl Hub {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(s.json.get());
+                out.push_str(&s.json);
             }
         }
         out.push(']');
@@ -528,7 +599,7 @@ mod tests {
     /// The check read from the text answers as the check of the parsed record, in the same order.
     fn both(hub: &Hub, v: &Value) -> Result<u128, String> {
         let text = raw(v);
-        let from_text = hub.check(&Facts::read(&text), false);
+        let from_text = hub.check(&Facts::read(text.get()), false);
         assert_eq!(from_text, hub.check(&Facts::of_value(v), false), "{v}");
         from_text
     }
@@ -575,14 +646,41 @@ mod tests {
         let site =
             json!({"erp_key_hash": "ffffffffffffffffffffffffffffffff", "erp_data_hash": DATA});
         let text = raw(&site);
-        let facts = Facts::read(&text);
+        let facts = Facts::read(text.get());
         let key = hub.check(&facts, false).unwrap();
         hub.insert("items", &text, &facts, key, &now());
         assert!(both(&hub, &parent).is_ok());
         assert_eq!(
-            hub.check(&Facts::read(&raw(&ok)), true).unwrap_err(),
+            hub.check(&Facts::read(raw(&ok).get()), true).unwrap_err(),
             "value rejected by ScheduleHub (injected fault)"
         );
+    }
+
+    #[test]
+    fn uids_are_version_7_unique_and_in_issue_order() {
+        let mut clock = UidClock::default();
+        let uids: Vec<u128> = (0..10_000).map(|_| clock.next()).collect();
+        for pair in uids.windows(2) {
+            assert!(pair[0] < pair[1], "{:x} then {:x}", pair[0], pair[1]);
+        }
+        let before_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        for u in [uids[0], uids[9_999]] {
+            let id = uuid::Uuid::from_u128(u);
+            assert_eq!(id.get_version_num(), 7);
+            assert_eq!(id.get_variant(), uuid::Variant::RFC4122);
+            let (secs, nanos) = id.get_timestamp().unwrap().to_unix();
+            let ms = secs * 1000 + u64::from(nanos) / 1_000_000;
+            assert!(
+                ms <= before_ms && ms + 60_000 > before_ms,
+                "{ms} vs {before_ms}"
+            );
+        }
+        // The text form parses back to the same uid (what `get`, updates and deletes look up).
+        let text = uid_text(uids[5]);
+        assert_eq!(uid_of(&text), Some(uids[5]));
     }
 
     #[test]
@@ -592,7 +690,7 @@ mod tests {
         let rec =
             json!({"erp_key_hash": KEY, "erp_data_hash": DATA, "uid": "mine", "NAME": "é \"q\""});
         let text = raw(&rec);
-        let facts = Facts::read(&text);
+        let facts = Facts::read(text.get());
         let key = hub.check(&facts, false).unwrap();
         let (uid, _) = hub.insert("items", &text, &facts, key, "2026-01-01T00:00:00.000000Z");
         let uid = uid_text(uid);
