@@ -364,10 +364,16 @@ async fn a_crash_between_the_last_page_and_the_fold_loses_nothing_and_duplicates
         let mut dying = cli(&db, &["sync", entity, "--json"]);
         dying.env("SYNCFLOW_TEST_ABORT_BEFORE_FOLD", "1");
         let out = output(dying).await;
-        assert!(!out.status.success(), "the run of {entity} died before its fold");
+        assert!(
+            !out.status.success(),
+            "the run of {entity} died before its fold"
+        );
     }
     let (sites, sites_keys, sites_tail) = index_state(&db, "sites");
-    assert!(sites > 0 && sites_keys == 0 && sites_tail == sites, "{sites} {sites_keys} {sites_tail}");
+    assert!(
+        sites > 0 && sites_keys == 0 && sites_tail == sites,
+        "{sites} {sites_keys} {sites_tail}"
+    );
     assert_eq!(
         index_state(&db, "inventory_items"),
         (items as i64, 0, items as i64),
@@ -390,7 +396,11 @@ async fn a_crash_between_the_last_page_and_the_fold_loses_nothing_and_duplicates
         summaries(&out)
     );
     assert_eq!(items_state(&sim), (items, 0, items as usize));
-    assert_eq!(index_state(&db, "inventory_items"), (items as i64, items as i64, 0), "folded");
+    assert_eq!(
+        index_state(&db, "inventory_items"),
+        (items as i64, items as i64, 0),
+        "folded"
+    );
     let out = output(cli(&db, &["sync", "inventory_items", "--full", "--json"])).await;
     let s = &summaries(&out)[0];
     assert_eq!(
@@ -403,5 +413,8 @@ async fn a_crash_between_the_last_page_and_the_fold_loses_nothing_and_duplicates
         (items, 0, items as usize),
         "no duplicate, nothing lost"
     );
-    assert_eq!(index_state(&db, "inventory_items"), (items as i64, items as i64, 0));
+    assert_eq!(
+        index_state(&db, "inventory_items"),
+        (items as i64, items as i64, 0)
+    );
 }

@@ -7,8 +7,19 @@
 //! checkpoint transaction with the records themselves. A row whose stored record is unchanged costs one set bit,
 //! not a rewrite of the record: a page of skipped rows dirties the few chunks its (mostly consecutive) ids fall in.
 //!
-//! Key map (`map_keys`): a full run holds the entity's keys and record ids in memory, and its lookups and upserts read
-//! known records by id instead of through the key index; the map is only a shortcut, checked on every record read.
+//! Keys (V10): the key -> record id map is its own table, `record_keys` (WITHOUT ROWID, keyed by entity and BK hash),
+//! holding an entity's keys up to its watermark (`record_index_entities.keys_to`). A page's new records are only
+//! appended to `record_index` (ids grow, so they land on its last leaves); the records above the watermark are the
+//! entity's unfolded tail, whose keys every reader finds through this process's tail map (`Tail`: a cache of the
+//! table, refreshed from it on each use). At the end of a run the tail is folded into `record_keys` in key order
+//! (`fold`). A BK hash is random by design: inserting each new key into a key index at its commit dirtied a random
+//! leaf per record; the fold writes each leaf once per run, and an initial load's key table is built sequentially.
+//! Uniqueness of (entity, key): every upsert looks its keys up (key table and tail) inside its transaction, and the
+//! fold's primary key refuses a second record for a key with an error (never a silent drop).
+//!
+//! Key map (`map_keys`): a full run holds the entity's folded keys and record ids in memory, and its lookups and
+//! upserts read known records by id instead of through the key table; the map is only a shortcut, checked on every
+//! record read.
 
 use super::{now_text, StoreError};
 use crate::identity::{BkHash, DataHash};
@@ -308,7 +319,8 @@ fn lookup_ids(
 ///    map is never trusted: each record read must carry the key it was looked up for, else the key goes on. While
 ///    the entity's watermark is the one the map was built at, `record_keys` holds nothing the map lacks and step 2
 ///    is skipped;
-/// 2. `record_keys`, the folded keys (one descent of the key table and one of the record table each);
+/// 2. `record_keys`, the folded keys (one descent of the key table and one of the record table each; skipped for
+///    an entity never folded);
 /// 3. the entity's unfolded tail (records above its watermark), through the process's tail map, refreshed first
 ///    from the table (see `Tail`); its hits are read by id and checked like the key map's.
 fn each_stored(
@@ -343,7 +355,9 @@ fn each_stored(
     if keys.is_empty() {
         return Ok(());
     }
-    if !folded_known {
+    // Only a fold (or the upgrade to V10) puts keys in `record_keys`, and it moves the watermark above 0: an entity
+    // never folded (its initial load) has none there.
+    if !folded_known && keys_to > 0 {
         keys = probe_keys(conn, no, &keys, &mut f)?;
         if keys.is_empty() {
             return Ok(());
@@ -599,6 +613,8 @@ pub fn fold(conn: &Connection, entity: EntityId) -> Result<u64, StoreError> {
     let Some(last) = last else {
         return Ok(0);
     };
+    // The tail map is of no use once the watermark moves: its memory goes before the sort's is taken.
+    drop_tail(conn, no);
     let folded = conn
         .prepare_cached(
             "INSERT INTO record_keys (entity_no, bk_hash, id)
@@ -637,7 +653,6 @@ pub fn fold(conn: &Connection, entity: EntityId) -> Result<u64, StoreError> {
     if let Some(tx) = tx {
         tx.commit()?;
     }
-    drop_tail(conn, no);
     Ok(folded)
 }
 
@@ -887,7 +902,7 @@ pub fn upsert(
         insert.raw_bind_parameter(1, no)?;
         insert.raw_bind_parameter(6, &run_text)?;
         insert.raw_bind_parameter(7, &now)?;
-        // In key order, so consecutive inserts touch neighbouring pages of the key index.
+        // Appended to the table (and the entity's tail): no key index to keep, the fold sorts them at the run's end.
         let mut new: Vec<&IndexUpsert<'_>> = wanted
             .values()
             .filter(|w| !found.contains_key(&w.bk_hash))
