@@ -517,10 +517,11 @@ impl Tail {
             ids: new.iter().map(|n| n.1).collect(),
             keys_to,
         });
-        // Merged while the newer run is at least half the older's size: O(log n) runs, each record moved
-        // O(log n) times.
+        // Merged while the newer run is at least half the older's size, up to runs of `TAIL_RUN` records: O(log n)
+        // small runs, each record moved O(log n) times, and a merge never copies more than `TAIL_RUN` records at once
+        // (an initial load's tail holds up to a million: 24 MB, not twice that while the last merge runs).
         while let [.., older, newer] = &self.runs[..] {
-            if older.len() > 2 * newer.len() {
+            if older.len() > 2 * newer.len() || older.len() + newer.len() > TAIL_RUN {
                 break;
             }
             let newer = self.runs.pop().expect("two runs");
@@ -546,6 +547,10 @@ impl Tail {
         hits
     }
 }
+
+/// The largest run of a tail map a merge makes (6 MB): a page's lookup searches each run once, so a million-record
+/// tail costs about eight searches a key.
+const TAIL_RUN: usize = 1 << 18;
 
 /// The tail maps of this process, by database file and entity number.
 type Tails = HashMap<(String, i64), Arc<Mutex<Tail>>>;
