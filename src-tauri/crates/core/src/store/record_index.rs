@@ -603,7 +603,21 @@ pub fn fold(conn: &Connection, entity: EntityId) -> Result<u64, StoreError> {
     let Some(no) = entity_no(conn, entity)? else {
         return Ok(0);
     };
-    let tx = if conn.is_autocommit() {
+    let own = conn.is_autocommit();
+    if own {
+        // The sort of a large fold (a million keys, about 40 MB) spills to a temporary file instead of staying in
+        // the process's memory; the setting can only change outside a transaction, and goes back after it.
+        conn.pragma_update(None, "temp_store", "FILE")?;
+    }
+    let folded = fold_in(conn, entity, no, own);
+    if own {
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+    }
+    folded
+}
+
+fn fold_in(conn: &Connection, entity: EntityId, no: i64, own: bool) -> Result<u64, StoreError> {
+    let tx = if own {
         Some(Transaction::new_unchecked(
             conn,
             rusqlite::TransactionBehavior::Immediate,
