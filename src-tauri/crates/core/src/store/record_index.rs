@@ -814,7 +814,7 @@ impl Drop for KeyMapGuard {
 /// Builds the entity's key map (its tail folded first, then one scan of its part of `record_keys`, a few hundred ms
 /// for a million records)
 /// for the lookups and upserts of every connection to this database file until the guard is dropped. For a run
-/// that reads the whole source: its pages find their records by id instead of through the key index. `None` when
+/// that reads the whole source: its pages find their records by id instead of through the key table. `None` when
 /// the entity has no records yet (an initial load: nothing to map) or the database is not a file.
 pub fn map_keys(conn: &Connection, entity: EntityId) -> Result<Option<KeyMapGuard>, StoreError> {
     let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
@@ -1397,7 +1397,7 @@ mod tests {
     }
 
     /// A full run's key map finds the records it knows by id; keys recorded after it was built (by the run itself)
-    /// are still found through the key index, and a page looks up exactly as it does without a map.
+    /// are still found (in the tail), and a page looks up exactly as it does without a map.
     #[test]
     fn a_key_map_answers_as_the_key_index_does_for_records_old_and_new() {
         let f = fixture();
@@ -1441,7 +1441,7 @@ mod tests {
     }
 
     /// A key map is never trusted: an entry pointing at another record's id, or at an id no record has, is caught
-    /// by the key the record carries and looked up through the key index.
+    /// by the key the record carries and looked up through the key table.
     #[test]
     fn a_wrong_key_map_costs_a_lookup_not_a_wrong_record() {
         let f = fixture();
