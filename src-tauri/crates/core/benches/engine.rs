@@ -4,8 +4,9 @@
 //! Measured: normalization (layers 1-5), identity, the delta decision, and the record-index lookup + upsert of a page
 //! on a real SQLite file (WAL, synchronous=FULL) whose index holds 200,000 records (`record_index*`) or 1,000,000
 //! (`record_index_1m*`, what a whole-pipeline run of the 1M-row catalogue sees); each case once as an incremental run
-//! looks a page up (through the key index) and once as a full run does (`*_keymap`: with the entity's key map, whose
-//! build, once per run, is `key_map_build`). Targets, on one core:
+//! looks a page up (through the key table) and once as a full run does (`*_keymap`: with the entity's key map, whose
+//! build, once per run, is `key_map_build`). New records go to the entity's unfolded tail; the fold of a run's new
+//! records into the key table, once per run, is `fold_50k_new_after_10_pages`. Targets, on one core:
 //! >= 1,000,000 rows/s for the CPU stages; lookup + upsert of a 10,000-row page < 20 ms.
 //!
 //! The CPU stages are timed in the benchmark thread's CPU time, not wall time: "on one core" is the cost that
@@ -295,6 +296,14 @@ fn indexed_file(n: &Normalizer, id: &Identifier, uids: &[String], pages: usize) 
             known.push(ids);
         }
     }
+    // As the run that recorded them left them: folded into the key table (an initial load's fold: timed once).
+    let (wall, cpu) = (std::time::Instant::now(), thread_cpu_ns());
+    let folded = record_index::fold(&db.conn().unwrap(), entity).unwrap();
+    eprintln!(
+        "fold of an initial load's {folded} records into an empty key table: {:.0} ms wall, {:.0} ms CPU",
+        wall.elapsed().as_secs_f64() * 1e3,
+        (thread_cpu_ns() - cpu) as f64 / 1e6
+    );
     IndexedFile {
         _dir: dir,
         db,
@@ -435,6 +444,32 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
             )
         });
         if mapped {
+            // The fold of a run's new records into the key table, once at its end: here after 10 half-new pages
+            // (50,000 new records, recorded as above, untimed). Its share per page is a tenth of this.
+            g.bench_function("fold_50k_new_after_10_pages", |b| {
+                let (db, entity) = (&file().db, file().entity);
+                b.iter_batched(
+                    || {
+                        for _ in 0..10 {
+                            fresh += 1;
+                            let ids: Vec<Identity> = identities(&n, &id, raw_page(fresh))
+                                .into_iter()
+                                .take(PAGE / 2)
+                                .collect();
+                            let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
+                            let ups = upserts(&ids, &uids);
+                            let run = RunId::new();
+                            db.write(|tx| {
+                                let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                                record_page(tx, entity, run, &found, &ups)
+                            })
+                            .unwrap();
+                        }
+                    },
+                    |()| record_index::fold(&db.conn().unwrap(), entity).unwrap(),
+                    BatchSize::PerIteration,
+                )
+            });
             g.bench_function("key_map_build", |b| {
                 let conn = file().db.conn().unwrap();
                 b.iter(|| {

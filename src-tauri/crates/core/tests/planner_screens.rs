@@ -254,6 +254,7 @@ async fn removing_connections_deletes_their_entities_and_all_their_state() {
     for table in [
         "runs",
         "record_index",
+        "record_keys",
         "record_index_entities",
         "record_seen",
         "failed_records",
@@ -277,6 +278,7 @@ async fn removing_connections_deletes_their_entities_and_all_their_state() {
         "runs",
         "run_samples",
         "record_index",
+        "record_keys",
         "record_index_entities",
         "record_seen",
         "failed_records",
@@ -350,7 +352,7 @@ async fn removing_an_entity_deletes_its_state_and_leaves_the_others_alone() {
         h.count("SELECT COUNT(*) FROM entities WHERE name = 'inventory_items'"),
         0
     );
-    for table in ["record_index", "record_seen"] {
+    for table in ["record_index", "record_keys", "record_seen"] {
         assert_eq!(
             h.count(&format!(
                 "SELECT COUNT(*) FROM {table} WHERE entity_no NOT IN (SELECT no FROM record_index_entities)"

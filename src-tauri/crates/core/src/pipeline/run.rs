@@ -338,6 +338,21 @@ enum Ending {
 /// data hash and rowversion it holds (as seen by no run, so the page that sent them decides them again as unchanged),
 /// the rest is forgotten and decided afresh. A found record whose data hash cannot be read is recorded with an empty
 /// one: the page then updates it by uid, which never duplicates.
+/// Folds the records this run added into the key table (`record_index::fold`): one sorted insert for the run, in
+/// place of a random key-index leaf per new record at each page's commit. Until it lands (a crash, a cancel before
+/// it) readers find those records in the entity's tail, and the next run folds them first.
+async fn fold_tail(ctx: &RunContext) -> Result<(), RunError> {
+    // Test hook (`pipeline_cli`): die between the last checkpoint and the fold, as a crash there would.
+    if std::env::var_os("SYNCFLOW_TEST_ABORT_BEFORE_FOLD").is_some() {
+        std::process::abort();
+    }
+    let (db, entity) = (ctx.db.clone(), ctx.entity.id);
+    tokio::task::spawn_blocking(move || record_index::fold(&*db.conn()?, entity))
+        .await
+        .map_err(|e| RunError::Internal(e.to_string()))??;
+    Ok(())
+}
+
 async fn reconcile_in_flight(
     ctx: &RunContext,
     cancel: &CancellationToken,
@@ -455,15 +470,22 @@ async fn drive(
     reconcile_in_flight(ctx, cancel).await?;
     let declared = declared_columns(ctx, cancel).await?;
     let (mut query, full) = query_for(ctx, rec);
-    // A full run reads every record of the entity: its pages find their records by id through an in-memory key map
-    // (record_index::map_keys), built once, instead of through the key index; the map is dropped with the run.
-    let _key_map = if full {
+    // A tail an earlier run left unfolded (it ended before its fold) is folded first, so the key map below holds
+    // every key. A full run reads every record of the entity: its pages find their records by id through an
+    // in-memory key map (record_index::map_keys), built once, instead of through the key table; the map is dropped
+    // with the run.
+    let _key_map = {
         let db = ctx.db.clone();
-        tokio::task::spawn_blocking(move || record_index::map_keys(&*db.conn()?, entity))
-            .await
-            .map_err(|e| RunError::Internal(e.to_string()))??
-    } else {
-        None
+        tokio::task::spawn_blocking(move || {
+            let conn = db.conn()?;
+            record_index::fold(&conn, entity)?;
+            match full {
+                true => record_index::map_keys(&conn, entity),
+                false => Ok(None),
+            }
+        })
+        .await
+        .map_err(|e| RunError::Internal(e.to_string()))??
     };
     let stored: StoredCursor = rec
         .cursor
@@ -691,6 +713,7 @@ async fn drive(
     drop(prep_rx);
     let _ = fetcher.await;
     let _ = transformer_task.await;
+    fold_tail(ctx).await?;
     match outcome {
         Ending::Complete { .. } if full && cursor.done => {
             let t = Instant::now();

@@ -7,8 +7,19 @@
 //! checkpoint transaction with the records themselves. A row whose stored record is unchanged costs one set bit,
 //! not a rewrite of the record: a page of skipped rows dirties the few chunks its (mostly consecutive) ids fall in.
 //!
-//! Key map (`map_keys`): a full run holds the entity's keys and record ids in memory, and its lookups and upserts read
-//! known records by id instead of through the key index; the map is only a shortcut, checked on every record read.
+//! Keys (V10): the key -> record id map is its own table, `record_keys` (WITHOUT ROWID, keyed by entity and BK hash),
+//! holding an entity's keys up to its watermark (`record_index_entities.keys_to`). A page's new records are only
+//! appended to `record_index` (ids grow, so they land on its last leaves); the records above the watermark are the
+//! entity's unfolded tail, whose keys every reader finds through this process's tail map (`Tail`: a cache of the
+//! table, refreshed from it on each use). At the end of a run the tail is folded into `record_keys` in key order
+//! (`fold`). A BK hash is random by design: inserting each new key into a key index at its commit dirtied a random
+//! leaf per record; the fold writes each leaf once per run, and an initial load's key table is built sequentially.
+//! Uniqueness of (entity, key): every upsert looks its keys up (key table and tail) inside its transaction, and the
+//! fold's primary key refuses a second record for a key with an error (never a silent drop).
+//!
+//! Key map (`map_keys`): a full run holds the entity's folded keys and record ids in memory, and its lookups and
+//! upserts read known records by id instead of through the key table; the map is only a shortcut, checked on every
+//! record read.
 
 use super::{now_text, StoreError};
 use crate::identity::{BkHash, DataHash};
@@ -106,20 +117,6 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, IndexedRecord)> {
 /// The stored form of a BK hash: its 16 big-endian bytes, which sort like the number (and its hex text).
 fn bk_bytes(bk: &BkHash) -> [u8; 16] {
     bk.0.to_be_bytes()
-}
-
-/// A page's BK hashes as one `rarray` parameter: one statement per page, whatever its size. Sorted and without
-/// repeats, so the probes walk the key index in order (neighbouring keys share its pages).
-fn bk_array(bks: &[BkHash]) -> Array {
-    let mut sorted = bks.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    Rc::new(
-        sorted
-            .iter()
-            .map(|b| SqlValue::Blob(bk_bytes(b).to_vec()))
-            .collect(),
-    )
 }
 
 /// The entity's number in the record index, if it has records.
@@ -316,11 +313,16 @@ fn lookup_ids(
     Ok(out)
 }
 
-/// The stored records of `bks`, each handed to `f` as a row of `COLUMNS`. With a key map for the entity (a full
-/// run holds one, see `map_keys`) the keys it knows are read by record id, in id order: one descent of the table
-/// each, on the neighbouring leaves a page's records were first written to, instead of a random descent of the key
-/// index and then one of the table. The rest, and any the map has wrong (it is never trusted: each record read is
-/// checked against the key), go through the key index.
+/// The stored records of `bks`, each handed to `f` as a row of `COLUMNS`, from the three places a key can be:
+/// 1. the full run's key map (`map_keys`), when the run holds one: the keys it knows are read by record id, in id
+///    order (one descent of the table each, on the neighbouring leaves a page's records were first written to). The
+///    map is never trusted: each record read must carry the key it was looked up for, else the key goes on. While
+///    the entity's watermark is the one the map was built at, `record_keys` holds nothing the map lacks and step 2
+///    is skipped;
+/// 2. `record_keys`, the folded keys (one descent of the key table and one of the record table each; skipped for
+///    an entity never folded);
+/// 3. the entity's unfolded tail (records above its watermark), through the process's tail map, refreshed first
+///    from the table (see `Tail`); its hits are read by id and checked like the key map's.
 fn each_stored(
     conn: &Connection,
     no: i64,
@@ -330,77 +332,385 @@ fn each_stored(
     let mut keys = bks.to_vec();
     keys.sort_unstable();
     keys.dedup();
-    let mut misses = Vec::new();
-    match key_map(conn, no) {
-        Some(map) => {
-            let mut hits = map.find(&keys, &mut misses);
-            hits.sort_unstable();
-            let mut ids: Vec<i64> = hits.iter().map(|h| h.0).collect();
-            ids.dedup();
-            let mut by_id = conn.prepare_cached(&format!(
-                "SELECT {COLUMNS}
-                 FROM rarray(?2) AS page CROSS JOIN record_index AS r ON r.id = page.value
-                 WHERE r.entity_no = ?1"
-            ))?;
-            let list: Array = Rc::new(ids.into_iter().map(SqlValue::Integer).collect());
-            let mut rows = by_id.query(params![no, list])?;
-            let mut next = hits.iter().peekable();
-            while let Some(row) = rows.next()? {
-                let id: i64 = row.get(0)?;
-                let bk = BkHash(u128::from_be_bytes(hash_bytes(row, 1)?));
-                while let Some(&&(want_id, want_bk)) = next.peek() {
-                    if want_id > id {
-                        break;
-                    }
-                    next.next();
-                    if want_id == id && want_bk == bk {
-                        f(row)?;
-                    } else {
-                        misses.push(want_bk);
-                    }
-                }
-            }
-            misses.extend(next.map(|h| h.1));
-            if misses.is_empty() {
-                return Ok(());
-            }
-            misses.sort_unstable();
+    let keys_to = keys_to(conn, no)?;
+    let mut folded_known = false;
+    if let Some(map) = key_map(conn, no) {
+        let (mut absent, mut wrong) = (Vec::new(), Vec::new());
+        let hits = map.find(&keys, &mut absent);
+        read_by_id(conn, no, hits, &mut f, &mut wrong)?;
+        if map.keys_to == keys_to {
+            // Only the keys the map has wrong can be in `record_keys`; the absent ones are in the tail or nowhere.
+            wrong.sort_unstable();
+            let lacking = probe_keys(conn, no, &wrong, &mut f)?;
+            absent.extend(lacking);
+            absent.sort_unstable();
+            keys = absent;
+            folded_known = true;
+        } else {
+            absent.extend(wrong);
+            absent.sort_unstable();
+            keys = absent;
         }
-        None => misses = keys,
     }
-    // A join driven by the array (CROSS JOIN keeps it the outer loop), not `IN rarray(..)`, for which SQLite
-    // would first copy the list into a temporary index.
+    if keys.is_empty() {
+        return Ok(());
+    }
+    // Only a fold (or the upgrade to V10) puts keys in `record_keys`, and it moves the watermark above 0: an entity
+    // never folded (its initial load) has none there.
+    if !folded_known && keys_to > 0 {
+        keys = probe_keys(conn, no, &keys, &mut f)?;
+        if keys.is_empty() {
+            return Ok(());
+        }
+    }
+    let mut misses = Vec::new();
+    let hits = with_tail(conn, no, keys_to, |tail| Ok(tail.find(&keys, &mut misses)))?;
+    // A tail entry whose record this connection does not see (an older snapshot than the map's) is not stored here.
+    read_by_id(conn, no, hits, &mut f, &mut Vec::new())
+}
+
+/// Reads the records of `hits` (id, key) by id, in id order, handing each that carries its key to `f`; the keys
+/// whose record is missing or carries another key go to `wrong`.
+fn read_by_id(
+    conn: &Connection,
+    no: i64,
+    mut hits: Vec<(i64, BkHash)>,
+    f: &mut impl FnMut(&rusqlite::Row<'_>) -> Result<(), StoreError>,
+    wrong: &mut Vec<BkHash>,
+) -> Result<(), StoreError> {
+    if hits.is_empty() {
+        return Ok(());
+    }
+    hits.sort_unstable();
+    let mut ids: Vec<i64> = hits.iter().map(|h| h.0).collect();
+    ids.dedup();
+    let mut by_id = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}
+         FROM rarray(?2) AS page CROSS JOIN record_index AS r ON r.id = page.value
+         WHERE r.entity_no = ?1"
+    ))?;
+    let list: Array = Rc::new(ids.into_iter().map(SqlValue::Integer).collect());
+    let mut rows = by_id.query(params![no, list])?;
+    let mut next = hits.iter().peekable();
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let bk = BkHash(u128::from_be_bytes(hash_bytes(row, 1)?));
+        while let Some(&&(want_id, want_bk)) = next.peek() {
+            if want_id > id {
+                break;
+            }
+            next.next();
+            if want_id == id && want_bk == bk {
+                f(row)?;
+            } else {
+                wrong.push(want_bk);
+            }
+        }
+    }
+    wrong.extend(next.map(|h| h.1));
+    Ok(())
+}
+
+/// Hands the records `record_keys` holds for `keys` (sorted, without repeats) to `f`; returns the keys it lacks,
+/// sorted. A join driven by the array (CROSS JOIN keeps it the outer loop, so rows come in key order), not
+/// `IN rarray(..)`, for which SQLite would first copy the list into a temporary index.
+fn probe_keys(
+    conn: &Connection,
+    no: i64,
+    keys: &[BkHash],
+    f: &mut impl FnMut(&rusqlite::Row<'_>) -> Result<(), StoreError>,
+) -> Result<Vec<BkHash>, StoreError> {
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLUMNS}
-         FROM rarray(?2) AS page CROSS JOIN record_index AS r ON r.entity_no = ?1 AND r.bk_hash = page.value"
+         FROM rarray(?2) AS page
+         CROSS JOIN record_keys AS k ON k.entity_no = ?1 AND k.bk_hash = page.value
+         CROSS JOIN record_index AS r ON r.id = k.id"
     ))?;
     let list: Array = Rc::new(
-        misses
-            .iter()
+        keys.iter()
             .map(|b| SqlValue::Blob(bk_bytes(b).to_vec()))
             .collect(),
     );
     let mut rows = st.query(params![no, list])?;
+    let mut lacking = Vec::new();
+    let mut next = keys.iter().peekable();
     while let Some(row) = rows.next()? {
+        let bk = BkHash(u128::from_be_bytes(hash_bytes(row, 1)?));
+        while let Some(&&want) = next.peek() {
+            if want >= bk {
+                break;
+            }
+            lacking.push(want);
+            next.next();
+        }
+        if next.peek() == Some(&&bk) {
+            next.next();
+        }
         f(row)?;
     }
-    Ok(())
+    lacking.extend(next);
+    Ok(lacking)
+}
+
+/// The entity's watermark: its records up to this id have their keys in `record_keys`, the others are its tail.
+fn keys_to(conn: &Connection, no: i64) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT keys_to FROM record_index_entities WHERE no = ?1")?
+        .query_row([no], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// An entity's unfolded tail in memory: the keys and ids of its records above the watermark, as a few sorted runs
+/// (one per refresh, merged as they grow: 24 bytes a record). Only a cache of the table: every use first refreshes
+/// it from `record_index` (the records above the last one it holds, an id range on `record_index_entity`), and it
+/// is rebuilt from the watermark when the watermark moved (a fold) or the last record it holds is no longer there
+/// with its key (a rolled-back transaction, a removed entity). Since ids are given as the highest one plus one,
+/// while that record exists every record added after the refresh has a higher id: the refresh cannot miss one.
+struct Tail {
+    keys_to: i64,
+    /// The id and key of the last record of the entity the map holds.
+    last: Option<(i64, u128)>,
+    runs: Vec<KeyMap>,
+}
+
+impl Tail {
+    fn new(keys_to: i64) -> Tail {
+        Tail {
+            keys_to,
+            last: None,
+            runs: Vec::new(),
+        }
+    }
+
+    fn refresh(&mut self, conn: &Connection, no: i64, keys_to: i64) -> Result<(), StoreError> {
+        if self.keys_to != keys_to {
+            *self = Tail::new(keys_to);
+        }
+        if let Some((id, key)) = self.last {
+            let stored: Option<[u8; 16]> = conn
+                .prepare_cached(
+                    "SELECT bk_hash FROM record_index WHERE id = ?1 AND entity_no = ?2",
+                )?
+                .query_row(params![id, no], |r| hash_bytes(r, 0))
+                .optional()?;
+            if stored.map(u128::from_be_bytes) != Some(key) {
+                *self = Tail::new(keys_to);
+            }
+        }
+        let from = self.last.map_or(keys_to, |l| l.0);
+        let mut st = conn.prepare_cached(
+            "SELECT id, bk_hash FROM record_index WHERE entity_no = ?1 AND id > ?2 ORDER BY id",
+        )?;
+        let mut rows = st.query(params![no, from])?;
+        let mut new: Vec<(u128, i64)> = Vec::new();
+        while let Some(r) = rows.next()? {
+            new.push((u128::from_be_bytes(hash_bytes(r, 1)?), r.get(0)?));
+        }
+        let Some(&(key, id)) = new.last() else {
+            return Ok(());
+        };
+        self.last = Some((id, key));
+        new.sort_unstable();
+        self.runs.push(KeyMap {
+            keys: new.iter().map(|n| n.0).collect(),
+            ids: new.iter().map(|n| n.1).collect(),
+            keys_to,
+        });
+        // Merged while the newer run is at least half the older's size, up to runs of `TAIL_RUN` records: O(log n)
+        // small runs, each record moved O(log n) times, and a merge never copies more than `TAIL_RUN` records at once
+        // (an initial load's tail holds up to a million: 24 MB, not twice that while the last merge runs).
+        while let [.., older, newer] = &self.runs[..] {
+            if older.len() > 2 * newer.len() || older.len() + newer.len() > TAIL_RUN {
+                break;
+            }
+            let newer = self.runs.pop().expect("two runs");
+            let older = self.runs.pop().expect("two runs");
+            self.runs.push(KeyMap::merge(&older, &newer));
+        }
+        Ok(())
+    }
+
+    /// The record ids of `keys` (sorted, without repeats) the tail holds, as (id, key); the others go to `misses`.
+    fn find(&self, keys: &[BkHash], misses: &mut Vec<BkHash>) -> Vec<(i64, BkHash)> {
+        let mut hits = Vec::new();
+        let mut rest = keys.to_vec();
+        for run in &self.runs {
+            if rest.is_empty() {
+                break;
+            }
+            let mut lacking = Vec::new();
+            hits.extend(run.find(&rest, &mut lacking));
+            rest = lacking;
+        }
+        misses.extend(rest);
+        hits
+    }
+}
+
+/// The largest run of a tail map a merge makes (6 MB): a page's lookup searches each run once, so a million-record
+/// tail costs about eight searches a key.
+const TAIL_RUN: usize = 1 << 18;
+
+/// The tail maps of this process, by database file and entity number.
+type Tails = HashMap<(String, i64), Arc<Mutex<Tail>>>;
+static TAILS: LazyLock<Mutex<Tails>> = LazyLock::new(Mutex::default);
+
+fn tails() -> std::sync::MutexGuard<'static, Tails> {
+    TAILS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs `f` on the entity's tail map, refreshed from `conn` first. A database that is not a file gets a tail built
+/// for the call.
+fn with_tail<T>(
+    conn: &Connection,
+    no: i64,
+    keys_to: i64,
+    f: impl FnOnce(&Tail) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
+        let mut tail = Tail::new(keys_to);
+        tail.refresh(conn, no, keys_to)?;
+        return f(&tail);
+    };
+    let shared = tails()
+        .entry((path.to_owned(), no))
+        .or_insert_with(|| Arc::new(Mutex::new(Tail::new(keys_to))))
+        .clone();
+    let mut tail = shared.lock().unwrap_or_else(|e| e.into_inner());
+    if let Err(e) = tail.refresh(conn, no, keys_to) {
+        // Half refreshed is not known to be whole: start again next time.
+        *tail = Tail::new(keys_to);
+        return Err(e);
+    }
+    f(&tail)
+}
+
+/// Forgets this process's tail map of the entity (after a fold, whose watermark would reset it anyway: the memory
+/// goes now).
+fn drop_tail(conn: &Connection, no: i64) {
+    if let Some(path) = conn.path().filter(|p| !p.is_empty()) {
+        tails().remove(&(path.to_owned(), no));
+    }
+}
+
+/// Folds the entity's tail into `record_keys`: its keys are inserted in key order (each leaf of the key table
+/// written once, an empty table built sequentially) and the watermark moves to its last record, in one transaction
+/// (the caller's, or an immediate one of its own on a connection outside any). A key `record_keys` holds already is
+/// an error naming the entity and the key, never dropped: the record index would hold two records for one key.
+/// Returns the number of keys folded; with no tail it writes nothing.
+pub fn fold(conn: &Connection, entity: EntityId) -> Result<u64, StoreError> {
+    let Some(no) = entity_no(conn, entity)? else {
+        return Ok(0);
+    };
+    let own = conn.is_autocommit();
+    if own {
+        // The sort of a large fold (a million keys, about 40 MB) spills to a temporary file instead of staying in
+        // the process's memory; the setting can only change outside a transaction, and goes back after it.
+        conn.pragma_update(None, "temp_store", "FILE")?;
+    }
+    let folded = fold_in(conn, entity, no, own);
+    if own {
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+    }
+    folded
+}
+
+fn fold_in(conn: &Connection, entity: EntityId, no: i64, own: bool) -> Result<u64, StoreError> {
+    let tx = if own {
+        Some(Transaction::new_unchecked(
+            conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?)
+    } else {
+        None
+    };
+    let keys_to = keys_to(conn, no)?;
+    let last: Option<i64> = conn
+        .prepare_cached("SELECT MAX(id) FROM record_index WHERE entity_no = ?1 AND id > ?2")?
+        .query_row(params![no, keys_to], |r| r.get(0))?;
+    let Some(last) = last else {
+        return Ok(0);
+    };
+    // The tail map is of no use once the watermark moves: its memory goes before the sort's is taken.
+    drop_tail(conn, no);
+    let folded = conn
+        .prepare_cached(
+            "INSERT INTO record_keys (entity_no, bk_hash, id)
+             SELECT entity_no, bk_hash, id FROM record_index WHERE entity_no = ?1 AND id > ?2 AND id <= ?3
+             ORDER BY bk_hash",
+        )?
+        .execute(params![no, keys_to, last]);
+    let folded = match folded {
+        Ok(n) => n as u64,
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            let dup: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT r.bk_hash FROM record_index AS r
+                     WHERE r.entity_no = ?1 AND r.id > ?2 AND r.id <= ?3
+                       AND (EXISTS (SELECT 1 FROM record_keys AS k WHERE k.entity_no = ?1 AND k.bk_hash = r.bk_hash)
+                            OR EXISTS (SELECT 1 FROM record_index AS o
+                                       WHERE o.entity_no = ?1 AND o.id > ?2 AND o.id < r.id AND o.bk_hash = r.bk_hash))
+                     LIMIT 1",
+                    params![no, keys_to, last],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            return Err(StoreError::Invalid(format!(
+                "the record index of entity {entity} holds two records for the business key {}: not folded",
+                dup.and_then(|d| <[u8; 16]>::try_from(d).ok())
+                    .map(|d| BkHash(u128::from_be_bytes(d)).to_string())
+                    .unwrap_or_else(|| "?".into())
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    conn.prepare_cached("UPDATE record_index_entities SET keys_to = ?2 WHERE no = ?1")?
+        .execute(params![no, last])?;
+    if let Some(tx) = tx {
+        tx.commit()?;
+    }
+    Ok(folded)
+}
+
+/// Records of the entity above its watermark (for tests and diagnostics).
+pub fn tail_len(conn: &Connection, entity: EntityId) -> Result<u64, StoreError> {
+    let Some(no) = entity_no(conn, entity)? else {
+        return Ok(0);
+    };
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM record_index WHERE entity_no = ?1 AND id > ?2",
+        params![no, keys_to(conn, no)?],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
 }
 
 /// An entity's business keys and their record ids, in key order, held in memory for a full run (which reads the
 /// entity's every record): 24 bytes a record, 24 MB for a million. Only a shortcut to the record id: a key it
-/// lacks (written since it was built, by this run or anyone else) is looked up in the key index, and a record read
-/// through it must carry the key it was looked up for, so a stale map costs time, never a wrong answer.
+/// lacks (folded since it was built, or in the entity's tail) is looked up in `record_keys` and the tail, and a
+/// record read through it must carry the key it was looked up for, so a stale map costs time, never a wrong answer.
+/// (The same sorted arrays hold the runs of a tail map.)
 pub struct KeyMap {
     keys: Vec<u128>,
     ids: Vec<i64>,
+    /// The entity's watermark when the map was built from `record_keys`.
+    keys_to: i64,
 }
 
 impl KeyMap {
     fn load(conn: &Connection, no: i64) -> Result<KeyMap, StoreError> {
-        // Covered by the key index: it is read in key order and the table is not touched.
+        // The key table's own order: read sequentially, the record table is not touched. One transaction, so the
+        // watermark is the one the keys were read at.
+        let tx = conn
+            .is_autocommit()
+            .then(|| conn.unchecked_transaction())
+            .transpose()?;
+        let keys_to = keys_to(conn, no)?;
         let mut st = conn.prepare_cached(
-            "SELECT bk_hash, id FROM record_index WHERE entity_no = ?1 ORDER BY bk_hash",
+            "SELECT bk_hash, id FROM record_keys WHERE entity_no = ?1 ORDER BY bk_hash",
         )?;
         let mut rows = st.query([no])?;
         let (mut keys, mut ids) = (Vec::new(), Vec::new());
@@ -408,9 +718,34 @@ impl KeyMap {
             keys.push(u128::from_be_bytes(hash_bytes(r, 0)?));
             ids.push(r.get(1)?);
         }
+        drop(rows);
+        drop(tx);
         keys.shrink_to_fit();
         ids.shrink_to_fit();
-        Ok(KeyMap { keys, ids })
+        Ok(KeyMap { keys, ids, keys_to })
+    }
+
+    /// One map of two (a tail's runs): their entries in key order.
+    fn merge(a: &KeyMap, b: &KeyMap) -> KeyMap {
+        let n = a.len() + b.len();
+        let (mut keys, mut ids) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            if j == b.len() || (i < a.len() && a.keys[i] <= b.keys[j]) {
+                keys.push(a.keys[i]);
+                ids.push(a.ids[i]);
+                i += 1;
+            } else {
+                keys.push(b.keys[j]);
+                ids.push(b.ids[j]);
+                j += 1;
+            }
+        }
+        KeyMap {
+            keys,
+            ids,
+            keys_to: a.keys_to,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -476,9 +811,10 @@ impl Drop for KeyMapGuard {
     }
 }
 
-/// Builds the entity's key map (one scan of its part of the key index, a few hundred ms for a million records)
+/// Builds the entity's key map (its tail folded first, then one scan of its part of `record_keys`, a few hundred ms
+/// for a million records)
 /// for the lookups and upserts of every connection to this database file until the guard is dropped. For a run
-/// that reads the whole source: its pages find their records by id instead of through the key index. `None` when
+/// that reads the whole source: its pages find their records by id instead of through the key table. `None` when
 /// the entity has no records yet (an initial load: nothing to map) or the database is not a file.
 pub fn map_keys(conn: &Connection, entity: EntityId) -> Result<Option<KeyMapGuard>, StoreError> {
     let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
@@ -487,6 +823,7 @@ pub fn map_keys(conn: &Connection, entity: EntityId) -> Result<Option<KeyMapGuar
     let Some(no) = entity_no(conn, entity)? else {
         return Ok(None);
     };
+    fold(conn, entity)?;
     let map = KeyMap::load(conn, no)?;
     if map.is_empty() {
         return Ok(None);
@@ -584,7 +921,7 @@ pub fn upsert(
         insert.raw_bind_parameter(1, no)?;
         insert.raw_bind_parameter(6, &run_text)?;
         insert.raw_bind_parameter(7, &now)?;
-        // In key order, so consecutive inserts touch neighbouring pages of the key index.
+        // Appended to the table (and the entity's tail): no key index to keep, the fold sorts them at the run's end.
         let mut new: Vec<&IndexUpsert<'_>> = wanted
             .values()
             .filter(|w| !found.contains_key(&w.bk_hash))
@@ -614,13 +951,11 @@ pub fn touch_seen(
     let Some(no) = entity_no(tx, entity)? else {
         return Ok(0);
     };
-    let mut ids: Vec<i64> = tx
-        .prepare_cached(
-            "SELECT r.id FROM rarray(?2) AS page
-             CROSS JOIN record_index AS r ON r.entity_no = ?1 AND r.bk_hash = page.value",
-        )?
-        .query_map(params![no, bk_array(bks)], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let mut ids = Vec::with_capacity(bks.len());
+    each_stored(tx, no, bks, |r| {
+        ids.push(r.get(0)?);
+        Ok(())
+    })?;
     let n = ids.len();
     mark_seen(tx, no, run, &mut ids)?;
     Ok(n)
@@ -733,7 +1068,8 @@ pub fn count_unseen(conn: &Connection, entity: EntityId, run: RunId) -> Result<u
 }
 
 /// One batch of active records `run` has not seen, after `after` in BK order (keyset paging, so the scan streams
-/// and never holds the entity in memory; the run's seen marks, a bit per record, are held while it reads).
+/// and never holds the entity in memory; the run's seen marks, a bit per record, are held while it reads). An
+/// unfolded tail is folded first (a write: `conn` must be able to take the write lock).
 pub fn unseen_batch(
     conn: &Connection,
     entity: EntityId,
@@ -744,11 +1080,15 @@ pub fn unseen_batch(
     let Some(no) = entity_no(conn, entity)? else {
         return Ok(Vec::new());
     };
+    // Key order is `record_keys`' order: a tail (a run that ended before its fold) is folded first.
+    if tail_len(conn, entity)? > 0 {
+        fold(conn, entity)?;
+    }
     let seen = SeenBits::load(conn, no, run, None)?;
     let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM record_index AS r
-         WHERE r.entity_no = ?1 AND r.state = 'active' AND r.bk_hash > ?2
-         ORDER BY r.bk_hash"
+        "SELECT {COLUMNS} FROM record_keys AS k CROSS JOIN record_index AS r ON r.id = k.id
+         WHERE k.entity_no = ?1 AND k.bk_hash > ?2 AND r.state = 'active'
+         ORDER BY k.bk_hash"
     ))?;
     // An empty blob sorts before every 16-byte key: the first batch starts at the beginning.
     let after = after.map(|b| bk_bytes(&b).to_vec()).unwrap_or_default();
@@ -775,12 +1115,30 @@ pub fn mark_deleted(
     let Some(no) = entity_no(tx, entity)? else {
         return Ok(0);
     };
+    let mut active = Vec::with_capacity(bks.len());
+    each_stored(tx, no, bks, |r| {
+        if is_active(r, 5)? {
+            active.push(r.get(0)?);
+        }
+        Ok(())
+    })?;
     let mut ids: Vec<i64> = tx
         .prepare_cached(
-            "UPDATE record_index SET state = 'deleted', updated_at = ?3
-             WHERE entity_no = ?1 AND state = 'active' AND bk_hash IN rarray(?2) RETURNING id",
+            "UPDATE record_index SET state = 'deleted', updated_at = ?2
+             WHERE id IN rarray(?1) AND state = 'active' RETURNING id",
         )?
-        .query_map(params![no, bk_array(bks), now_text()], |r| r.get(0))?
+        .query_map(
+            params![
+                Rc::new(
+                    active
+                        .into_iter()
+                        .map(SqlValue::Integer)
+                        .collect::<Vec<_>>()
+                ) as Array,
+                now_text()
+            ],
+            |r| r.get(0),
+        )?
         .collect::<Result<_, _>>()?;
     let n = ids.len();
     mark_seen(tx, no, run, &mut ids)?;
@@ -1039,7 +1397,7 @@ mod tests {
     }
 
     /// A full run's key map finds the records it knows by id; keys recorded after it was built (by the run itself)
-    /// are still found through the key index, and a page looks up exactly as it does without a map.
+    /// are still found (in the tail), and a page looks up exactly as it does without a map.
     #[test]
     fn a_key_map_answers_as_the_key_index_does_for_records_old_and_new() {
         let f = fixture();
@@ -1083,7 +1441,7 @@ mod tests {
     }
 
     /// A key map is never trusted: an entry pointing at another record's id, or at an id no record has, is caught
-    /// by the key the record carries and looked up through the key index.
+    /// by the key the record carries and looked up through the key table.
     #[test]
     fn a_wrong_key_map_costs_a_lookup_not_a_wrong_record() {
         let f = fixture();
@@ -1107,6 +1465,7 @@ mod tests {
             map: Arc::new(KeyMap {
                 keys: vec![10, 20, 30],
                 ids: vec![id_of(20), 9_999, id_of(10)],
+                keys_to: guard.map.keys_to,
             }),
         };
         key_maps().insert(wrong.key.clone(), wrong.map.clone());
@@ -1139,6 +1498,130 @@ mod tests {
         );
         drop(wrong);
         assert!(key_map(&conn, no).is_none());
+    }
+
+    fn key(i: u128) -> u128 {
+        i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
+    }
+
+    /// New records go to the entity's tail, not to `record_keys`; every reader by key finds them there, page after
+    /// page (the tail map grows a run per page and merges them), a known key is updated in place, never recorded
+    /// twice, and after the fold the same lookups answer the same from `record_keys`.
+    #[test]
+    fn new_records_are_found_in_the_tail_before_and_after_the_fold() {
+        let f = fixture();
+        let run = RunId::new();
+        for page in 0..7u128 {
+            let rows: Vec<IndexUpsert<'_>> = (page * 1_000..(page + 1) * 1_000)
+                .map(|i| row(key(i), 1, Some("uid")))
+                .collect();
+            f.upsert(run, &rows);
+        }
+        assert_eq!(
+            f.count("SELECT COUNT(*) FROM record_keys"),
+            0,
+            "nothing folded yet"
+        );
+        let conn = f.db.conn().unwrap();
+        assert_eq!(tail_len(&conn, f.entity).unwrap(), 7_000);
+        let page: Vec<BkHash> = (6_500..7_500u128).map(|i| BkHash(key(i))).collect();
+        let before = looked_up(&f, run, &page);
+        assert_eq!(before.len(), 500, "keys 6,500 to 6,999 are in the tail");
+        assert!(before.iter().all(|r| r.seen_by == Some(run)));
+        // Known keys changed, unknown ones new: 500 updated in place, 500 appended.
+        let again: Vec<IndexUpsert<'_>> =
+            (6_500..7_500u128).map(|i| row(key(i), 2, None)).collect();
+        f.upsert(run, &again);
+        assert_eq!(count_active(&conn, f.entity).unwrap(), 7_500);
+        let run2 = RunId::new();
+        f.db.write(|tx| touch_seen(tx, f.entity, run2, &page))
+            .unwrap();
+        assert_eq!(count_unseen(&conn, f.entity, run2).unwrap(), 6_500);
+
+        assert_eq!(fold(&conn, f.entity).unwrap(), 7_500);
+        assert_eq!(tail_len(&conn, f.entity).unwrap(), 0);
+        assert_eq!(fold(&conn, f.entity).unwrap(), 0, "nothing left to fold");
+        let after = looked_up(&f, run, &page);
+        assert_eq!(after.len(), 1_000);
+        assert!(after.iter().all(|r| r.data_hash == DataHash([2; 32])));
+        assert_eq!(f.unseen(run2).len(), 6_500);
+        let gone: Vec<BkHash> = (0..100u128).map(|i| BkHash(key(i))).collect();
+        assert_eq!(
+            f.db.write(|tx| mark_deleted(tx, f.entity, run2, &gone))
+                .unwrap(),
+            100
+        );
+        assert_eq!(count_active(&conn, f.entity).unwrap(), 7_400);
+    }
+
+    /// The tail map is a cache, never a source of truth: records another connection (another process) appends
+    /// behind its back are read on the next lookup, and after a transaction it had read rolls back, the records that
+    /// reuse those ids are found and the rolled-back ones are not.
+    #[test]
+    fn the_tail_map_follows_other_writers_and_rollbacks() {
+        let f = fixture();
+        let run = RunId::new();
+        f.upsert(run, &[row(1, 1, Some("a")), row(2, 1, Some("b"))]);
+        let conn = f.db.conn().unwrap();
+        assert_eq!(
+            looked_up(&f, run, &[BkHash(1), BkHash(2), BkHash(3)]).len(),
+            2
+        );
+        // Another writer, straight into the table.
+        let other = rusqlite::Connection::open(f.db.path()).unwrap();
+        other
+            .execute(
+                "INSERT INTO record_index (entity_no, bk_hash, data_hash, state, first_seen_run, updated_at)
+                 SELECT entity_no, ?1, data_hash, 'active', first_seen_run, updated_at FROM record_index LIMIT 1",
+                [&bk_bytes(&BkHash(3))[..]],
+            )
+            .unwrap();
+        assert_eq!(
+            get(&conn, f.entity, BkHash(3)).unwrap().unwrap().bk_hash,
+            BkHash(3)
+        );
+        // A transaction appends 4 and 5 and reads them (the tail map takes them in), then rolls back.
+        {
+            let mut c = f.db.conn().unwrap();
+            let tx = c.transaction().unwrap();
+            upsert(
+                &tx,
+                f.entity,
+                run,
+                &[row(4, 1, Some("d")), row(5, 1, Some("e"))],
+            )
+            .unwrap();
+            assert_eq!(
+                lookup(&tx, f.entity, &[BkHash(4), BkHash(5)])
+                    .unwrap()
+                    .len(),
+                2
+            );
+        }
+        // Their ids go to 6 and 7 now.
+        f.upsert(run, &[row(6, 1, Some("f")), row(7, 1, Some("g"))]);
+        let keys: Vec<BkHash> = (1..=7).map(BkHash).collect();
+        let found: Vec<u128> = looked_up(&f, run, &keys)
+            .iter()
+            .map(|r| r.bk_hash.0)
+            .collect();
+        assert_eq!(found, [1, 2, 3, 6, 7]);
+        // A second record for a key, written behind the index's back, is an error at the fold, not a drop.
+        other
+            .execute(
+                "INSERT INTO record_index (entity_no, bk_hash, data_hash, state, first_seen_run, updated_at)
+                 SELECT entity_no, bk_hash, data_hash, 'active', first_seen_run, updated_at FROM record_index
+                 WHERE bk_hash = ?1",
+                [&bk_bytes(&BkHash(6))[..]],
+            )
+            .unwrap();
+        let err = fold(&conn, f.entity).unwrap_err().to_string();
+        assert!(err.contains(&BkHash(6).to_string()), "{err}");
+        assert_eq!(
+            f.count("SELECT COUNT(*) FROM record_keys"),
+            0,
+            "nothing folded"
+        );
     }
 
     impl Fixture {
