@@ -334,16 +334,13 @@ enum Ending {
     BudgetReached,
 }
 
-/// Inserts a crash or timeout left in flight: those ScheduleHub did apply are recorded in the index with the uid,
-/// data hash and rowversion it holds (as seen by no run, so the page that sent them decides them again as unchanged),
-/// the rest is forgotten and decided afresh. A found record whose data hash cannot be read is recorded with an empty
-/// one: the page then updates it by uid, which never duplicates.
 /// Folds the records this run added into the key table (`record_index::fold`): one sorted insert for the run, in
 /// place of a random key-index leaf per new record at each page's commit. Until it lands (a crash, a cancel before
 /// it) readers find those records in the entity's tail, and the next run folds them first.
 async fn fold_tail(ctx: &RunContext) -> Result<(), RunError> {
-    // Test hook (`pipeline_cli`): die between the last checkpoint and the fold, as a crash there would.
-    if std::env::var_os("SYNCFLOW_TEST_ABORT_BEFORE_FOLD").is_some() {
+    // Test hook (`pipeline_cli`, debug builds only): die between the last checkpoint and the fold, as a crash there
+    // would. A release build never reads it.
+    if cfg!(debug_assertions) && std::env::var_os("SYNCFLOW_TEST_ABORT_BEFORE_FOLD").is_some() {
         std::process::abort();
     }
     let (db, entity) = (ctx.db.clone(), ctx.entity.id);
@@ -353,6 +350,10 @@ async fn fold_tail(ctx: &RunContext) -> Result<(), RunError> {
     Ok(())
 }
 
+/// Inserts a crash or timeout left in flight: those ScheduleHub did apply are recorded in the index with the uid,
+/// data hash and rowversion it holds (as seen by no run, so the page that sent them decides them again as unchanged),
+/// the rest is forgotten and decided afresh. A found record whose data hash cannot be read is recorded with an empty
+/// one: the page then updates it by uid, which never duplicates.
 async fn reconcile_in_flight(
     ctx: &RunContext,
     cancel: &CancellationToken,

@@ -186,7 +186,7 @@ impl PgServer {
             .spawn()
             .expect("postgres starts");
         let mut server = PgServer { port, child, dir };
-        server.wait_ready();
+        server.wait_ready(&bin);
         server
     }
 
@@ -194,7 +194,9 @@ impl PgServer {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
-    fn wait_ready(&mut self) {
+    /// Until the server takes logins: it accepts TCP a moment before it stops answering "the database system is
+    /// starting up", so `pg_isready` (exit 0 only once connections are accepted) decides, not a bare connect.
+    fn wait_ready(&mut self, bin: &std::path::Path) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -203,7 +205,20 @@ impl PgServer {
                     self.log()
                 );
             }
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            let ready = Command::new(bin.join("pg_isready"))
+                .args([
+                    "-q",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &self.port.to_string(),
+                    "-d",
+                    DB,
+                ])
+                .args(["-U", USER])
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
                 return;
             }
             assert!(
