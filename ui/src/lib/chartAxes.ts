@@ -24,3 +24,13 @@ export function useChartAxes() {
     tooltip: { contentStyle: { borderRadius: 8, fontSize: 12 } },
   };
 }
+
+/** Round steps for a time axis, in seconds: tenths for a short run, minutes and hours for long ones. */
+const STEPS = [0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
+
+/** Evenly spaced round ticks from 0 that cover `max` seconds, at most six of them. */
+export function timeTicks(max: number): number[] {
+  const step = STEPS.find((s) => max / s <= 5) ?? Math.ceil(max / 5 / 3600) * 3600;
+  const count = Math.max(1, Math.ceil(max / step - 1e-9));
+  return Array.from({ length: count + 1 }, (_, i) => Math.round(i * step * 100) / 100);
+}
