@@ -471,18 +471,17 @@ async fn drive(
     reconcile_in_flight(ctx, cancel).await?;
     let declared = declared_columns(ctx, cancel).await?;
     let (mut query, full) = query_for(ctx, rec);
-    // A tail an earlier run left unfolded (it ended before its fold) is folded first, so the key map below holds
-    // every key. A full run reads every record of the entity: its pages find their records by id through an
+    // A tail an earlier run left unfolded (it ended before its fold) is folded first (by map_keys for a full run,
+    // so its key map holds every key). A full run reads every record of the entity: its pages find their records by id through an
     // in-memory key map (record_index::map_keys), built once, instead of through the key table; the map is dropped
     // with the run.
     let _key_map = {
         let db = ctx.db.clone();
         tokio::task::spawn_blocking(move || {
             let conn = db.conn()?;
-            record_index::fold(&conn, entity)?;
             match full {
                 true => record_index::map_keys(&conn, entity),
-                false => Ok(None),
+                false => record_index::fold(&conn, entity).map(|_| None),
             }
         })
         .await

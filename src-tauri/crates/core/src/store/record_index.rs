@@ -811,19 +811,18 @@ impl Drop for KeyMapGuard {
     }
 }
 
-/// Builds the entity's key map (its tail folded first, then one scan of its part of `record_keys`, a few hundred ms
-/// for a million records)
-/// for the lookups and upserts of every connection to this database file until the guard is dropped. For a run
-/// that reads the whole source: its pages find their records by id instead of through the key table. `None` when
-/// the entity has no records yet (an initial load: nothing to map) or the database is not a file.
+/// Folds the entity's tail, then builds its key map (one scan of its part of `record_keys`, a few hundred ms for a
+/// million records) for the lookups and upserts of every connection to this database file until the guard is
+/// dropped. For a run that reads the whole source: its pages find their records by id instead of through the key
+/// table. `None` when the entity has no records yet (an initial load: nothing to map) or the database is not a file.
 pub fn map_keys(conn: &Connection, entity: EntityId) -> Result<Option<KeyMapGuard>, StoreError> {
+    fold(conn, entity)?;
     let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
     let Some(no) = entity_no(conn, entity)? else {
         return Ok(None);
     };
-    fold(conn, entity)?;
     let map = KeyMap::load(conn, no)?;
     if map.is_empty() {
         return Ok(None);
