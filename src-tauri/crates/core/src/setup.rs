@@ -229,11 +229,9 @@ impl SyncFlow {
         }
         connections::check_name(to)?;
         let (_, def) = connections::get_by_name(&self.db, from)?;
+        // Checked before the keychain is touched: the new name's entry may hold that connection's credential.
         if connections::get_by_name(&self.db, to).is_ok() {
-            return Err(StoreError::InUse(format!(
-                "name: a connection named '{to}' already exists: choose another name"
-            ))
-            .into());
+            return Err(connections::name_taken(to).into());
         }
         let old_key = default_credential_key(from);
         let key = def.credential_key.as_deref().unwrap_or(&old_key);

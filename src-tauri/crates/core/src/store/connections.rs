@@ -151,6 +151,13 @@ pub fn delete(db: &Db, name: &str) -> Result<ConnectionDef, StoreError> {
     Ok(def)
 }
 
+/// The refusal of a rename to a name another connection has.
+pub fn name_taken(name: &str) -> StoreError {
+    StoreError::InUse(format!(
+        "name: a connection named '{name}' already exists: choose another name"
+    ))
+}
+
 /// Renames the connection `from` to `to`, and sets its keychain entry's name to `credential_key` (`None`: unchanged).
 /// Entities refer to connections by id, so they follow. Refused, with nothing changed, when `to` is not a valid name
 /// or another connection has it.
@@ -168,9 +175,7 @@ pub fn rename(
             |r| r.get(0),
         )?;
         if taken {
-            return Err(StoreError::InUse(format!(
-                "name: a connection named '{to}' already exists: choose another name"
-            )));
+            return Err(name_taken(to));
         }
         let changed = tx.execute(
             "UPDATE connections SET name = ?2, credential_key = COALESCE(?3, credential_key), updated_at = ?4
