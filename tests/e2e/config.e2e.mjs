@@ -4,7 +4,7 @@
 // Persian (demo.e2e.mjs).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
+import { chooseLanguage, chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
 
 let driver;
 before(async () => {
@@ -59,7 +59,7 @@ test("configuration screens: connection with Test, refusals, discovery, right to
   const browser = await launchApp(driver);
   try {
     await openScreen(browser, "settings");
-    await chooseSetting(browser, "settings-language", "en");
+    await chooseLanguage(browser, "en");
     await startDemoAndSync(browser);
 
     // A second APISmith connection (the demo's simulator under another name): wrong password, then the right one.
@@ -167,7 +167,7 @@ test("configuration screens: connection with Test, refusals, discovery, right to
 
     // The same screens right to left.
     await openScreen(browser, "settings");
-    await chooseSetting(browser, "settings-language", "fa");
+    await chooseLanguage(browser, "fa");
     await openScreen(browser, "mappings");
     await browser.$('[data-testid="mapping-editor"]').waitForDisplayed({ timeout: 15_000 });
     assert.equal(await browser.execute(() => document.documentElement.dir), "rtl");
@@ -178,7 +178,7 @@ test("configuration screens: connection with Test, refusals, discovery, right to
     await screenshot(browser, "config-08-connection-editor-fa");
     await browser.keys("Escape");
     await openScreen(browser, "settings");
-    await chooseSetting(browser, "settings-language", "en");
+    await chooseLanguage(browser, "en");
   } catch (e) {
     await screenshot(browser, "config-failure").catch(() => {});
     throw e;

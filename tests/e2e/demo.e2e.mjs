@@ -4,7 +4,7 @@
 // that makes some of them fail, retry, see them resolved and the rest's outcome. Screenshots of every step go to target/e2e-screenshots/demo-<lang>-NN-<step>.png.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
+import { chooseLanguage, chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
 import { fixMapping } from "./steps/fixMapping.mjs";
 
 const rowCount = (browser, testId) =>
@@ -23,11 +23,7 @@ async function journey(lang) {
   const browser = await launchApp(driver);
   try {
     await openScreen(browser, "settings");
-    await chooseSetting(browser, "settings-language", lang);
-    await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === lang, {
-      timeout: 10_000,
-      timeoutMsg: `the app did not switch to ${lang}`,
-    });
+    await chooseLanguage(browser, lang);
     const dir = await browser.execute(() => document.documentElement.dir);
     assert.equal(dir, lang === "fa" ? "rtl" : "ltr", "Persian lays out right to left");
 

@@ -121,17 +121,43 @@ export async function screenshot(browser, name) {
   return file;
 }
 
+/** Opens a screen from the navigation. A click that lands while the page re-renders can miss; it is clicked again
+ * (three tries of 5 s) before the screen counts as not opening. */
 export async function openScreen(browser, name) {
-  await browser.$(`[data-testid="nav-${name}"]`).click();
+  const nav = browser.$(`[data-testid="nav-${name}"]`);
   const page = browser.$(`[data-testid="page-${name}"]`);
-  await page.waitForDisplayed({ timeout: 15_000 });
-  return page;
+  for (let attempt = 1; ; attempt++) {
+    await nav.click();
+    try {
+      await page.waitForDisplayed({ timeout: 5_000 });
+      return page;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
 }
 
 export async function chooseSetting(browser, testId, value) {
   const select = browser.$(`[data-testid="${testId}"]`);
   await select.waitForDisplayed({ timeout: 10_000 });
   await select.selectByAttribute("value", value);
+}
+
+/** Chooses the app's language and waits until <html lang> and <html dir> follow it. The switch goes through the
+ * settings store and a refetch, and the layout flips sides when the direction changes: a click on the navigation
+ * before the flip lands where the element was, not where it is. */
+export async function chooseLanguage(browser, lang) {
+  await chooseSetting(browser, "settings-language", lang);
+  const dir = ["fa", "ar"].includes(lang) ? "rtl" : "ltr";
+  await browser.waitUntil(
+    async () => {
+      const [l, d] = await browser.execute(() => [document.documentElement.lang, document.documentElement.dir]);
+      return l === lang && d === dir;
+    },
+    { timeout: 10_000, timeoutMsg: `the app did not switch to ${lang} (${dir})` },
+  );
+  // Two animation frames, so the flipped layout has been laid out before the next click.
+  await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
 }
 
 /** Clicks an element that may move while the page re-renders (run events refresh lists): scroll it into view and

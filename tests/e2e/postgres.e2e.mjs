@@ -8,7 +8,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import net from "node:net";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
+import { chooseLanguage, chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
 
 const PASSWORD = "pg-e2e-password";
 
@@ -141,7 +141,7 @@ test("a PostgreSQL target: connection with Test, an entity into a table, a sync 
   const browser = await launchApp(driver);
   try {
     await openScreen(browser, "settings");
-    await chooseSetting(browser, "settings-language", "en");
+    await chooseLanguage(browser, "en");
     await openScreen(browser, "dashboard");
     await click(browser, '[data-testid="demo-start"]');
     await browser.$('[data-testid="demo-banner"]').waitForDisplayed({ timeout: 30_000 });

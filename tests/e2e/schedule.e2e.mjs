@@ -4,7 +4,7 @@
 // idle → running → idle/attention with the last run's summary, and the night's result is notified.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
+import { chooseLanguage, chooseSetting, click, launchApp, openScreen, screenshot, startDriver } from "./harness.mjs";
 
 /** Seconds from now to the next 18:58:30 UTC: the app starts 90 s before its window opens (room for a slow launch,
  * the demo's start and two schedule edits, which take about 20 s on a loaded machine). */
@@ -56,7 +56,7 @@ test("the scheduler starts tonight's runs when the app's clock reaches the windo
   const browser = await launchApp(driver);
   try {
     await openScreen(browser, "settings");
-    await chooseSetting(browser, "settings-language", "en");
+    await chooseLanguage(browser, "en");
     await openScreen(browser, "dashboard");
     await click(browser, '[data-testid="demo-start"]');
     await browser.$('[data-testid="demo-banner"]').waitForDisplayed({ timeout: 30_000 });

@@ -59,7 +59,8 @@ export function ConnectionEditor({ name, onClose }: { name: string | null; onClo
         <ConnectionForm initial={EMPTY} detail={null} onClose={onClose} />
       ) : detail.isPending ? (
         <LoadingState rows={6} />
-      ) : detail.isError || !detail.data ? (
+      ) : !detail.data ? (
+        // Only when there is nothing to edit: a failed background refresh keeps the form (and its save's callback).
         <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />
       ) : (
         <ConnectionForm initial={toInput(detail.data)} detail={detail.data} onClose={onClose} />

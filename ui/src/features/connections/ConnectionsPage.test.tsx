@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { ConnectionInput } from "@/bindings";
 import { fail } from "@/dev/mockBackend";
+import { connectionDetail } from "@/dev/configFixtures";
 import { connections } from "@/dev/fixtures";
 import { renderApp } from "@/test/renderApp";
 
@@ -142,6 +143,34 @@ describe("Connections", () => {
     await waitFor(() => expect(screen.queryByTestId("connection-editor")).not.toBeInTheDocument());
     const sent = backend.calls.find((c) => c.cmd === "connections_save")?.args.input as ConnectionInput;
     expect(sent).toMatchObject({ name: "ERP Izmir", renamedFrom: old, isNew: false, secret: null });
+  });
+
+  it("closes the editor after a rename, though the old name is gone (its refetch would fail, 'not found')", async () => {
+    const user = userEvent.setup();
+    const renamed = new Set<string>();
+    const { backend } = await renderApp("/connections", {
+      connections_save: (a) => {
+        const input = a.input as ConnectionInput;
+        if (input.renamedFrom) renamed.add(input.renamedFrom);
+        return null;
+      },
+      connections_get: (a) => {
+        const name = a.name as string;
+        if (renamed.has(name)) fail("not_found", `no connection named '${name}'`);
+        return connectionDetail(name);
+      },
+    });
+    const cards = await screen.findAllByTestId("connection-card");
+    await user.click(within(cards[0]!).getByTestId("connection-edit"));
+    const editor = await screen.findByTestId("connection-editor");
+    fireEvent.change(within(editor).getByTestId("connection-name"), { target: { value: "ERP Izmir" } });
+    await user.click(within(editor).getByTestId("connection-save"));
+    await waitFor(() => expect(screen.queryByTestId("connection-editor")).not.toBeInTheDocument());
+    expect(renamed.size, "the save was a rename").toBe(1);
+    const [old] = [...renamed];
+    const asked = backend.calls.filter((c) => c.cmd === "connections_get" && c.args.name === old);
+    expect(asked, "the old name's settings are not asked for again after the rename").toHaveLength(1);
+    expect(screen.queryByText(/no connection named/)).not.toBeInTheDocument();
   });
 
   it("tests a connection and shows reachability, the sign-in result and the latency", async () => {

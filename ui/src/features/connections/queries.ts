@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { commands, type ConnectionInput } from "@/bindings";
+import { invalidateAllBut } from "@/lib/invalidateAllBut";
 import { unwrap } from "@/lib/result";
 
 export const connectionKeys = {
@@ -34,11 +35,13 @@ export function useSaveConnection() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (input: ConnectionInput) => unwrap(commands.connectionsSave(input)),
-    // A rename shows wherever entities, runs and schedules name the connection: refresh everything then.
-    onSuccess: (_, input) =>
-      input.renamedFrom
-        ? queryClient.invalidateQueries()
-        : queryClient.invalidateQueries({ queryKey: connectionKeys.all }),
+    // A rename shows wherever entities, runs and schedules name the connection: refresh everything then, except the
+    // old name's settings, which are gone.
+    onSuccess: (_, input) => {
+      const old = input.renamedFrom;
+      if (!old) return queryClient.invalidateQueries({ queryKey: connectionKeys.all });
+      return invalidateAllBut(queryClient, connectionKeys.detail(old));
+    },
   });
 }
 

@@ -167,6 +167,10 @@ describe("Entities", () => {
       "work_orders",
     ]);
     expect(backend.calls.filter((c) => c.cmd === "entities_save")).toHaveLength(0);
+    expect(
+      backend.calls.filter((c) => c.cmd === "entities_get" && c.args.entity === "work_orders"),
+      "a removed entity's definition is not asked for again (it would answer 'not found' under the closing editor)",
+    ).toHaveLength(1);
   });
 
   it("shows a stored drift report of another shape as it is, rather than hiding it", async () => {

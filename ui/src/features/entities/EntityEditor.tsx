@@ -19,7 +19,7 @@ export function EntityEditor({ entity, onClose }: { entity: string; onClose: () 
     <Drawer title={t("entities.editTitle", { name: entity })} onClose={onClose} testId="entity-editor">
       {detail.isPending ? (
         <LoadingState rows={6} />
-      ) : detail.isError || !detail.data ? (
+      ) : !detail.data ? (
         <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />
       ) : (
         <EntityForm detail={detail.data} onClose={onClose} />

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { commands, type EntityDef } from "@/bindings";
+import { invalidateAllBut } from "@/lib/invalidateAllBut";
 import { unwrap } from "@/lib/result";
 
 export const entityKeys = {
@@ -45,12 +46,13 @@ export function useSaveEntity() {
   });
 }
 
-/** Removes an entity with its runs, failed records and record index: every cached view may hold some of them. */
+/** Removes an entity with its runs, failed records and record index: every cached view may hold some of them, except
+ * its own definition, which is gone. */
 export function useDeleteEntity() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (entity: string) => unwrap(commands.entitiesDelete(entity)),
-    onSuccess: () => queryClient.invalidateQueries(),
+    onSuccess: (_, entity) => invalidateAllBut(queryClient, entityKeys.detail(entity)),
   });
 }
 

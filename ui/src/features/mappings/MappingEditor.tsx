@@ -52,7 +52,7 @@ const toMappings = (rows: Row[]): FieldMapping[] =>
 export function MappingEditor({ entity }: { entity: string }) {
   const detail = useEntity(entity);
   if (detail.isPending) return <LoadingState rows={5} />;
-  if (detail.isError || !detail.data) return <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />;
+  if (!detail.data) return <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />;
   return <MappingForm key={detail.data.id} detail={detail.data} />;
 }
 
