@@ -31,9 +31,14 @@ fn parse_line(line: &str) -> Option<LogLine> {
         .and_then(|m| m.as_str())
         .unwrap_or_default()
         .to_string();
-    // Structured fields (method, path, status, …) matter to a reader: append them as key=value.
+    // Structured fields (method, path, status, …) matter to a reader: append them as key=value. Events of
+    // libraries that log through the `log` crate (refinery, …) arrive bridged with `log.file`, `log.line`,
+    // `log.module_path` and `log.target`: where in a dependency's source the line was written, not for a reader.
     if let Some(obj) = fields.and_then(|f| f.as_object()) {
-        for (k, val) in obj.iter().filter(|(k, _)| *k != "message") {
+        for (k, val) in obj
+            .iter()
+            .filter(|(k, _)| *k != "message" && !k.starts_with("log."))
+        {
             let text = val
                 .as_str()
                 .map(str::to_string)
@@ -47,6 +52,8 @@ fn parse_line(line: &str) -> Option<LogLine> {
         target: v
             .get("target")
             .and_then(|t| t.as_str())
+            .filter(|t| !t.is_empty() && *t != "log")
+            .or_else(|| fields?.get("log.target")?.as_str())
             .unwrap_or_default()
             .to_string(),
         message,
@@ -125,6 +132,30 @@ mod tests {
         );
         let last_one = recent(dir.path(), LogLevel::Debug, 1).unwrap();
         assert_eq!(last_one[0].timestamp, "4", "the limit keeps the newest");
+    }
+
+    #[test]
+    fn lines_bridged_from_the_log_crate_keep_their_message_not_their_source_location() {
+        let dir = tempfile::tempdir().unwrap();
+        let bridged = |target: &str| {
+            format!(
+                r#"{{"timestamp":"1","level":"INFO","target":"{target}","fields":{{"message":"applying migration: V1__initial_schema","log.target":"refinery_core::traits::sync","log.module_path":"refinery_core::traits::sync","log.file":"/root/.cargo/registry/src/refinery-core-0.10.1/src/traits/sync.rs","log.line":91}}}}"#
+            )
+        };
+        std::fs::write(
+            dir.path().join("syncflow.log.2026-11-22"),
+            [bridged("refinery_core::traits::sync"), bridged("log")].join("\n"),
+        )
+        .unwrap();
+        let lines = recent(dir.path(), LogLevel::Debug, 10).unwrap();
+        assert_eq!(lines.len(), 2);
+        for line in &lines {
+            assert_eq!(line.message, "applying migration: V1__initial_schema");
+            assert_eq!(
+                line.target, "refinery_core::traits::sync",
+                "a bridged line without a target of its own takes log.target"
+            );
+        }
     }
 
     #[test]
