@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration as format } from "./format";
+import { durationSeconds, formatDuration as format, runSeconds } from "./format";
 
 // Intl puts a no-break space between a number and its unit.
 const formatDuration = (seconds: number, language: string) => format(seconds, language).replace(/\s/gu, " ");
@@ -19,5 +19,16 @@ describe("formatDuration", () => {
 
   it("uses the language's digits", () => {
     expect(formatDuration(0.6, "fa")).toMatch(/۰٫۶/);
+  });
+});
+
+describe("runSeconds", () => {
+  it("keeps tenths of a second for short runs and whole seconds for long ones", () => {
+    expect(runSeconds(300)).toBe(0.3);
+    expect(runSeconds(2_449)).toBe(2.4);
+    expect(runSeconds(12_600)).toBe(13);
+    expect(runSeconds(-5), "a clock that stepped back is not a negative length").toBe(0);
+    expect(durationSeconds("2026-11-22T22:30:00.000Z", "2026-11-22T22:30:00.345Z")).toBe(0.3);
+    expect(formatDuration(runSeconds(345), "en")).toBe("0.3 secs");
   });
 });

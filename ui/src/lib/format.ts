@@ -47,7 +47,14 @@ export function durationSeconds(start: string, end: string | null): number | nul
   const a = toDate(start);
   const b = toDate(end);
   if (!a || !b) return null;
-  return Math.max(0, Math.round((b.getTime() - a.getTime()) / 1000));
+  return runSeconds(b.getTime() - a.getTime());
+}
+
+/** A run's length for display: tenths of a second under ten seconds (a 300 ms run is "0.3 secs", not "0 secs"),
+ * whole seconds above. */
+export function runSeconds(ms: number): number {
+  const seconds = Math.max(0, ms) / 1000;
+  return seconds < 10 ? Math.round(seconds * 10) / 10 : Math.round(seconds);
 }
 
 /** "1 hr 5 mins", "42 secs"; a fraction of a second is kept under a minute ("0.6 secs"). */

@@ -8,7 +8,7 @@ import { Card, CardTitle } from "@/components/Field";
 import { Page } from "@/components/Page";
 import { EmptyState, LoadingState, QueryView } from "@/components/States";
 import { Pill, StatusBadge } from "@/components/StatusBadge";
-import { formatDateTime, formatDuration, formatNumber } from "@/lib/format";
+import { formatDateTime, formatDuration, formatNumber, runSeconds } from "@/lib/format";
 import { useCancelRun, useRunDetail, useRunSamples } from "./queries";
 
 // recharts loads with the page that draws a chart, not with the app.
@@ -45,7 +45,7 @@ function Details({ detail }: { detail: RunDetail }) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const run = detail.run;
-  const seconds = Math.round(detail.durationMs / 1000);
+  const seconds = runSeconds(detail.durationMs);
   const rate = detail.report?.rowsPerSec ?? (seconds > 0 ? run.fetched / seconds : 0);
   const errors = (detail.report?.errors ?? []).map(errorText);
   return (
