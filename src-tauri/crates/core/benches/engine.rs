@@ -492,6 +492,62 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
         }
     }
     g.finish();
+    if name.ends_with("_cpu") && std::env::var_os("ENGINE_FOLD_CYCLE").is_some() {
+        fold_cycle(name, file(), &n, &id, &uids, &mut fresh);
+    }
+}
+
+/// `ENGINE_FOLD_CYCLE=1`: what half-new pages cost with the fold's share, as runs see it. From a just-folded index,
+/// full runs of 10 half-new pages each (the key map built at the run's start, as `map_keys` does, which also folds
+/// a due tail), each ending as a run does (`fold_if_due`), until the run whose fold lands: one whole fold cycle.
+/// Thread CPU time, printed per page: the pages themselves, the folds' share, the key map builds' share.
+fn fold_cycle(
+    name: &str,
+    file: &IndexedFile,
+    n: &Normalizer,
+    id: &Identifier,
+    uids: &[String],
+    fresh: &mut usize,
+) {
+    let (db, entity) = (&file.db, file.entity);
+    let conn = db.conn().unwrap();
+    record_index::fold(&conn, entity).unwrap();
+    let (mut pages, mut runs, mut page_ns, mut fold_ns, mut map_ns, mut folded) = (0, 0, 0, 0, 0, 0);
+    while folded == 0 {
+        runs += 1;
+        let t = thread_cpu_ns();
+        let map = record_index::map_keys(&conn, entity).unwrap();
+        map_ns += thread_cpu_ns() - t;
+        for _ in 0..10 {
+            let mut ids = file.known[pages % KNOWN_PAGES][..PAGE / 2].to_vec();
+            *fresh += 1;
+            ids.extend(identities(n, id, raw_page(*fresh)).into_iter().take(PAGE / 2));
+            let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
+            let ups = upserts(&ids, uids);
+            let run = RunId::new();
+            let t = thread_cpu_ns();
+            db.write(|tx| {
+                let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                record_page(tx, entity, run, &found, &ups)
+            })
+            .unwrap();
+            page_ns += thread_cpu_ns() - t;
+            pages += 1;
+        }
+        drop(map);
+        let t = thread_cpu_ns();
+        folded = record_index::fold_if_due(&conn, entity).unwrap();
+        fold_ns += thread_cpu_ns() - t;
+    }
+    let per = |ns: u64| ns as f64 / 1e6 / pages as f64;
+    eprintln!(
+        "{name}/fold_cycle: {runs} runs of 10 half-new pages, {folded} keys folded at the last: per page {:.1} ms \
+         (pages {:.1}, folds {:.1}, key map builds {:.1}) ms CPU",
+        per(page_ns + fold_ns + map_ns),
+        per(page_ns),
+        per(fold_ns),
+        per(map_ns)
+    );
 }
 
 criterion_group! {
