@@ -513,6 +513,9 @@ fn fold_cycle(
     let conn = db.conn().unwrap();
     record_index::fold(&conn, entity).unwrap();
     let (mut pages, mut runs, mut page_ns, mut fold_ns, mut map_ns, mut folded) = (0, 0, 0, 0, 0, 0);
+    let mut first_lookups = Vec::new();
+    // The last page's keys: half known (in the key table), half in the tail.
+    let mut last_page = Vec::new();
     while folded == 0 {
         runs += 1;
         let t = thread_cpu_ns();
@@ -533,8 +536,15 @@ fn fold_cycle(
             .unwrap();
             page_ns += thread_cpu_ns() - t;
             pages += 1;
+            last_page = bks;
         }
         drop(map);
+        // What the first lookup of a fresh process (no tail map) pays for the tail as it stands.
+        let tail = record_index::tail_len(&conn, entity).unwrap();
+        record_index::forget_tail(&conn, entity).unwrap();
+        let t = thread_cpu_ns();
+        record_index::lookup_for_run(&conn, entity, RunId::new(), &last_page).unwrap();
+        first_lookups.push((tail, thread_cpu_ns() - t));
         let t = thread_cpu_ns();
         folded = record_index::fold_if_due(&conn, entity).unwrap();
         fold_ns += thread_cpu_ns() - t;
@@ -547,6 +557,14 @@ fn fold_cycle(
         per(page_ns),
         per(fold_ns),
         per(map_ns)
+    );
+    let firsts: Vec<String> = first_lookups
+        .iter()
+        .map(|(tail, ns)| format!("{tail}: {:.1}", *ns as f64 / 1e6))
+        .collect();
+    eprintln!(
+        "{name}/fold_cycle: a fresh process's first lookup of a page (half in the tail), by tail length (ms CPU): {}",
+        firsts.join(", ")
     );
 }
 
