@@ -701,9 +701,7 @@ pub fn fold_if_due(conn: &Connection, entity: EntityId) -> Result<u64, StoreErro
         .prepare_cached(
             "SELECT COUNT(*) FROM (SELECT 1 FROM record_keys WHERE entity_no = ?1 LIMIT ?2)",
         )?
-        .query_row(params![no, limit.saturating_add(1) as i64], |r| {
-            r.get(0)
-        })?;
+        .query_row(params![no, limit.saturating_add(1) as i64], |r| r.get(0))?;
     if keys as u64 <= limit {
         fold(conn, entity)
     } else {
