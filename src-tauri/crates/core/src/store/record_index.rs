@@ -675,13 +675,13 @@ fn fold_in(conn: &Connection, entity: EntityId, no: i64, own: bool) -> Result<u6
     Ok(folded)
 }
 
-/// How large a tail must be, against the entity's key table, before the end (or start) of a run folds it: a
-/// quarter. A fold rewrites about every leaf of the key table it touches, and a tail of a few thousand keys
-/// touches thousands of leaves: folding 50,000 keys into a table of a million cost about 250 ms, 5 µs a key, of
-/// which about 4 µs was the table's leaves (≈ 0.2 µs per key already there). Waiting until the tail is a quarter
-/// of the table bounds that part at ≈ 0.8 µs per new key (measured: a due fold costs 2–3 µs a key in all, its own
-/// sort and inserts included). An entity with no folded keys (its initial load) always folds. The price: a tail of up to a quarter of the table stays between runs, and a process's first lookup
-/// reads it from the table (an id range, sequential).
+/// How large a tail must be, against the entity's key table, before the end (or start) of a run folds it: a quarter. A
+/// fold rewrites about every leaf of the key table it touches, and a tail of a few thousand keys touches thousands of
+/// leaves: folding 50,000 keys into a table of a million cost about 250 ms, 5 µs a key, of which about 4 µs was the
+/// table's leaves (≈ 0.2 µs per key already there). Waiting until the tail is a quarter of the table bounds that part
+/// at ≈ 0.8 µs per new key (measured: a due fold costs 2–3 µs a key in all, its own sort and inserts included). An
+/// entity with no folded keys (its initial load) always folds. The price: a tail of up to a quarter of the table stays
+/// between runs, and a process's first lookup reads it from the table (an id range, sequential).
 const FOLD_SHARE: u64 = 4;
 
 /// Folds the entity's tail when it is due (`FOLD_SHARE`): what a run does at its start and its end. Returns the
