@@ -5,8 +5,9 @@
 //! on a real SQLite file (WAL, synchronous=FULL) whose index holds 200,000 records (`record_index*`) or 1,000,000
 //! (`record_index_1m*`, what a whole-pipeline run of the 1M-row catalogue sees); each case once as an incremental run
 //! looks a page up (through the key table) and once as a full run does (`*_keymap`: with the entity's key map, whose
-//! build, once per run, is `key_map_build`). New records go to the entity's unfolded tail; the fold of a run's new
-//! records into the key table, once per run, is `fold_50k_new_after_10_pages`. Targets, on one core:
+//! build, once per run, is `key_map_build`). New records go to the entity's unfolded tail; one fold of 50,000 new
+//! records into the key table is `fold_50k_new_after_10_pages`, and `ENGINE_FOLD_CYCLE=1` prints what half-new pages
+//! cost over a whole cycle of runs that fold only when the tail is due (`fold_if_due`). Targets, on one core:
 //! >= 1,000,000 rows/s for the CPU stages; lookup + upsert of a 10,000-row page < 20 ms.
 //!
 //! The CPU stages are timed in the benchmark thread's CPU time, not wall time: "on one core" is the cost that
@@ -345,13 +346,20 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
     // the entity's key map built (its build is timed on its own: `key_map_build`, once per run).
     for mapped in [false, true] {
         let suffix = if mapped { "_keymap" } else { "" };
-        let _map = mapped.then(|| {
-            let conn = file().db.conn().unwrap();
-            record_index::map_keys(&conn, file().entity)
-                .unwrap()
-                .expect("the index has records")
-        });
+        // Built when the first case that uses it runs, so a filter that runs none of them builds no file.
+        let map = OnceCell::new();
+        let with_map = || {
+            if mapped {
+                map.get_or_init(|| {
+                    let conn = file().db.conn().unwrap();
+                    record_index::map_keys(&conn, file().entity)
+                        .unwrap()
+                        .expect("the index has records")
+                });
+            }
+        };
         g.bench_function(format!("lookup_10k_known{suffix}"), |b| {
+            with_map();
             let (db, entity) = (&file().db, file().entity);
             let conn = db.conn().unwrap();
             b.iter_batched(
@@ -366,6 +374,7 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
         });
         // An incremental night: every row of the page is known and unchanged (skipped): only seen marks are written.
         g.bench_function(format!("lookup_and_upsert_10k_known{suffix}"), |b| {
+            with_map();
             let (db, entity) = (&file().db, file().entity);
             b.iter_batched(
                 &mut known_page,
@@ -388,6 +397,7 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
         g.bench_function(
             format!("lookup_and_upsert_10k_known_tenth_changed{suffix}"),
             |b| {
+                with_map();
                 let (db, entity) = (&file().db, file().entity);
                 b.iter_batched(
                     || {
@@ -417,6 +427,7 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
         );
         // A page of which half is new: new keys land at random places in the key index, the expensive case.
         g.bench_function(format!("lookup_and_upsert_10k_half_new{suffix}"), |b| {
+            with_map();
             let (db, entity) = (&file().db, file().entity);
             b.iter_batched(
                 || {
@@ -447,6 +458,7 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
             // The fold of a run's new records into the key table, once at its end: here after 10 half-new pages
             // (50,000 new records, recorded as above, untimed). Its share per page is a tenth of this.
             g.bench_function("fold_50k_new_after_10_pages", |b| {
+                with_map();
                 let (db, entity) = (&file().db, file().entity);
                 b.iter_batched(
                     || {
@@ -481,6 +493,85 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
         }
     }
     g.finish();
+    if name.ends_with("_cpu") && std::env::var_os("ENGINE_FOLD_CYCLE").is_some() {
+        fold_cycle(name, file(), &n, &id, &uids, &mut fresh);
+    }
+}
+
+/// `ENGINE_FOLD_CYCLE=1`: what half-new pages cost with the fold's share, as runs see it. From a just-folded index,
+/// full runs of 10 half-new pages each (the key map built at the run's start, as `map_keys` does, which also folds
+/// a due tail), each ending as a run does (`fold_if_due`), until the run whose fold lands: one whole fold cycle.
+/// Thread CPU time, printed per page: the pages themselves, the folds' share, the key map builds' share.
+fn fold_cycle(
+    name: &str,
+    file: &IndexedFile,
+    n: &Normalizer,
+    id: &Identifier,
+    uids: &[String],
+    fresh: &mut usize,
+) {
+    let (db, entity) = (&file.db, file.entity);
+    let conn = db.conn().unwrap();
+    record_index::fold(&conn, entity).unwrap();
+    let (mut pages, mut runs, mut page_ns, mut fold_ns, mut map_ns, mut folded) =
+        (0, 0, 0, 0, 0, 0);
+    let mut first_lookups = Vec::new();
+    // The last page's keys: half known (in the key table), half in the tail.
+    let mut last_page = Vec::new();
+    while folded == 0 {
+        runs += 1;
+        let t = thread_cpu_ns();
+        let map = record_index::map_keys(&conn, entity).unwrap();
+        map_ns += thread_cpu_ns() - t;
+        for _ in 0..10 {
+            let mut ids = file.known[pages % KNOWN_PAGES][..PAGE / 2].to_vec();
+            *fresh += 1;
+            ids.extend(
+                identities(n, id, raw_page(*fresh))
+                    .into_iter()
+                    .take(PAGE / 2),
+            );
+            let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
+            let ups = upserts(&ids, uids);
+            let run = RunId::new();
+            let t = thread_cpu_ns();
+            db.write(|tx| {
+                let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                record_page(tx, entity, run, &found, &ups)
+            })
+            .unwrap();
+            page_ns += thread_cpu_ns() - t;
+            pages += 1;
+            last_page = bks;
+        }
+        drop(map);
+        // What the first lookup of a fresh process (no tail map) pays for the tail as it stands.
+        let tail = record_index::tail_len(&conn, entity).unwrap();
+        record_index::forget_tail(&conn, entity).unwrap();
+        let t = thread_cpu_ns();
+        record_index::lookup_for_run(&conn, entity, RunId::new(), &last_page).unwrap();
+        first_lookups.push((tail, thread_cpu_ns() - t));
+        let t = thread_cpu_ns();
+        folded = record_index::fold_if_due(&conn, entity).unwrap();
+        fold_ns += thread_cpu_ns() - t;
+    }
+    let per = |ns: u64| ns as f64 / 1e6 / pages as f64;
+    eprintln!(
+        "{name}/fold_cycle: {runs} runs of 10 half-new pages, {folded} keys folded at the last: per page {:.1} ms \
+         (pages {:.1}, folds {:.1}, key map builds {:.1}) ms CPU",
+        per(page_ns + fold_ns + map_ns),
+        per(page_ns),
+        per(fold_ns),
+        per(map_ns)
+    );
+    let firsts: Vec<String> = first_lookups
+        .iter()
+        .map(|(tail, ns)| format!("{tail}: {:.1}", *ns as f64 / 1e6))
+        .collect();
+    eprintln!(
+        "{name}/fold_cycle: a fresh process's first lookup of a page (half in the tail), by tail length (ms CPU): {}",
+        firsts.join(", ")
+    );
 }
 
 criterion_group! {

@@ -334,9 +334,10 @@ enum Ending {
     BudgetReached,
 }
 
-/// Folds the records this run added into the key table (`record_index::fold`): one sorted insert for the run, in
-/// place of a random key-index leaf per new record at each page's commit. Until it lands (a crash, a cancel before
-/// it) readers find those records in the entity's tail, and the next run folds them first.
+/// Folds the records this run added into the key table when the tail is due (`record_index::fold_if_due`: a
+/// quarter of the key table, or any tail of an entity never folded, i.e. an initial load): one sorted insert, in
+/// place of a random key-index leaf per new record at each page's commit. Until it lands (not due yet, a crash, a
+/// cancel before it) readers find those records in the entity's tail.
 async fn fold_tail(ctx: &RunContext) -> Result<(), RunError> {
     // Test hook (`pipeline_cli`, debug builds only): die between the last checkpoint and the fold, as a crash there
     // would. A release build never reads it.
@@ -344,7 +345,7 @@ async fn fold_tail(ctx: &RunContext) -> Result<(), RunError> {
         std::process::abort();
     }
     let (db, entity) = (ctx.db.clone(), ctx.entity.id);
-    tokio::task::spawn_blocking(move || record_index::fold(&*db.conn()?, entity))
+    tokio::task::spawn_blocking(move || record_index::fold_if_due(&*db.conn()?, entity))
         .await
         .map_err(|e| RunError::Internal(e.to_string()))??;
     Ok(())
@@ -471,17 +472,17 @@ async fn drive(
     reconcile_in_flight(ctx, cancel).await?;
     let declared = declared_columns(ctx, cancel).await?;
     let (mut query, full) = query_for(ctx, rec);
-    // A tail an earlier run left unfolded (it ended before its fold) is folded first (by map_keys for a full run,
-    // so its key map holds every key). A full run reads every record of the entity: its pages find their records by id through an
-    // in-memory key map (record_index::map_keys), built once, instead of through the key table; the map is dropped
-    // with the run.
+    // A tail an earlier run left unfolded (it ended before its fold) is folded first if it is due (by map_keys for
+    // a full run). A full run reads every record of the entity: its pages find their records by id through an
+    // in-memory key map (record_index::map_keys), built once, instead of through the key table (and the keys of a
+    // tail not yet due through the tail map); the map is dropped with the run.
     let _key_map = {
         let db = ctx.db.clone();
         tokio::task::spawn_blocking(move || {
             let conn = db.conn()?;
             match full {
                 true => record_index::map_keys(&conn, entity),
-                false => record_index::fold(&conn, entity).map(|_| None),
+                false => record_index::fold_if_due(&conn, entity).map(|_| None),
             }
         })
         .await
