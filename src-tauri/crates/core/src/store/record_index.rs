@@ -971,85 +971,33 @@ pub fn upsert(
         }
     }
     if found.len() < wanted.len() {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO record_index
+               (entity_no, bk_hash, data_hash, rowversion, target_uid, state, first_seen_run, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7)",
+        )?;
+        let run_text = run.to_string();
+        // The per-row parameters that never change are bound once; each row rebinds only its own four.
+        insert.raw_bind_parameter(1, no)?;
+        insert.raw_bind_parameter(6, &run_text)?;
+        insert.raw_bind_parameter(7, &now)?;
         // Appended to the table (and the entity's tail): no key index to keep, the fold sorts them when it is due.
         let mut new: Vec<&IndexUpsert<'_>> = wanted
             .values()
             .filter(|w| !found.contains_key(&w.bk_hash))
             .collect();
         new.sort_unstable_by_key(|w| w.bk_hash);
-        insert_new(tx, no, &run.to_string(), &now, &new, &mut seen)?;
+        for w in new {
+            insert.raw_bind_parameter(2, &bk_bytes(&w.bk_hash)[..])?;
+            insert.raw_bind_parameter(3, &w.data_hash.0[..])?;
+            insert.raw_bind_parameter(4, w.rowversion)?;
+            insert.raw_bind_parameter(5, w.target_uid)?;
+            insert.raw_execute()?;
+            seen.push(tx.last_insert_rowid());
+        }
     }
     mark_seen(tx, no, run, &mut seen)?;
     Ok(rows.len())
-}
-
-/// Rows per multi-row `INSERT` of new records: one statement step for 64 rows instead of one each (the per-row
-/// parameters stay 4 × 64 = 256, well under SQLite's limit).
-const INSERT_ROWS: usize = 64;
-
-/// The SQL of an `INSERT` of `rows` new records: `?1` the entity number, `?2` the run, `?3` the time, then each
-/// row's key, data hash, rowversion and uid. Returns the ids given (in no particular order: only the set is used).
-fn insert_sql(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO record_index
-           (entity_no, bk_hash, data_hash, rowversion, target_uid, state, first_seen_run, updated_at) VALUES ",
-    );
-    for i in 0..rows {
-        let p = 4 + 4 * i;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "(?1, ?{}, ?{}, ?{}, ?{}, 'active', ?2, ?3)",
-            p,
-            p + 1,
-            p + 2,
-            p + 3
-        ));
-    }
-    sql.push_str(" RETURNING id");
-    sql
-}
-
-/// Appends the new records `new` and adds their ids to `seen`: full batches of `INSERT_ROWS` through one statement,
-/// the rest one by one.
-fn insert_new(
-    tx: &Transaction<'_>,
-    no: i64,
-    run: &str,
-    now: &str,
-    new: &[&IndexUpsert<'_>],
-    seen: &mut Vec<i64>,
-) -> Result<(), StoreError> {
-    static BATCH_SQL: LazyLock<String> = LazyLock::new(|| insert_sql(INSERT_ROWS));
-    static ONE_SQL: LazyLock<String> = LazyLock::new(|| insert_sql(1));
-    let mut insert = |sql: &str, batch: &[&IndexUpsert<'_>]| -> Result<(), StoreError> {
-        let mut st = tx.prepare_cached(sql)?;
-        // The parameters shared by every row are bound once per statement.
-        st.raw_bind_parameter(1, no)?;
-        st.raw_bind_parameter(2, run)?;
-        st.raw_bind_parameter(3, now)?;
-        for (i, w) in batch.iter().enumerate() {
-            let p = 4 + 4 * i;
-            st.raw_bind_parameter(p, &bk_bytes(&w.bk_hash)[..])?;
-            st.raw_bind_parameter(p + 1, &w.data_hash.0[..])?;
-            st.raw_bind_parameter(p + 2, w.rowversion)?;
-            st.raw_bind_parameter(p + 3, w.target_uid)?;
-        }
-        let mut ids = st.raw_query();
-        while let Some(r) = ids.next()? {
-            seen.push(r.get(0)?);
-        }
-        Ok(())
-    };
-    let mut batches = new.chunks_exact(INSERT_ROWS);
-    for batch in batches.by_ref() {
-        insert(&BATCH_SQL, batch)?;
-    }
-    for row in batches.remainder() {
-        insert(&ONE_SQL, std::slice::from_ref(row))?;
-    }
-    Ok(())
 }
 
 /// Marks stored records as seen by `run` without changing them: rows that failed to load or wait for a parent
