@@ -138,3 +138,47 @@ async fn full_sync_makes_schedulehub_equal_to_the_source_without_duplicates() {
         "no insert request for an unchanged source"
     );
 }
+
+/// A key that a page repeats from the page before it is decided against that page, whose checkpoint has not landed
+/// yet (its record-index read ran while that page's writes were being sent): the repeat never becomes a second
+/// record. Pages of 40 rows, so some duplicated keys are the first row of a page and their first occurrence the last
+/// row of the page before (the test checks there are such rows).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_repeated_at_the_start_of_the_next_page_lands_once() {
+    let (items, ratio, page) = (6_000, 0.05, 40);
+    let g = syncflow_sim::apismith::generate::Generator {
+        seed: SEED,
+        sites: 50,
+        work_areas: 500,
+        bad_row_ratio: ratio,
+    };
+    let at_page_start = (1..items)
+        .filter(|&idx| {
+            idx % page == 0
+                && g.bad_kind(syncflow_sim::apismith::catalog::Kind::Items, idx)
+                    == Some(syncflow_sim::apismith::generate::BadKind::DuplicateKey)
+        })
+        .count();
+    assert!(
+        at_page_start > 0,
+        "the data set must repeat a key across a page boundary"
+    );
+    let h = harness(items, ratio, &format!("page_size = {page}")).await;
+    let outcomes = h.sync_all().await;
+    let items_run = outcomes
+        .iter()
+        .find(|o| o.entity_name == "inventory_items")
+        .unwrap();
+    let c = items_run.report.counters;
+    assert_eq!(c.accounted(), c.fetched, "every row counted once: {c:?}");
+    assert_eq!(h.target_duplicates("inventory_items"), 0);
+    assert!(
+        h.target_keys("inventory_items") == h.expected_items(),
+        "the same business keys as the source"
+    );
+    assert_eq!(
+        h.target_count("inventory_items"),
+        h.local_active("inventory_items"),
+        "index and target agree"
+    );
+}
