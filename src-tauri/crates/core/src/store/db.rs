@@ -135,13 +135,13 @@ fn configure(conn: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // The record index of a large entity is tens of MB and every page of a run probes it at random: a page cache
-    // (allocated only as used) and memory-mapped reads keep those probes off read(2). 32 MiB (16 before session 7): the
-    // key table of a million records (≈ 28 MB) then mostly stays cached between an incremental run's pages (the 1M
-    // key-table lookup: ≈ 19 instead of ≈ 27 ms CPU a page; the 1M sync's peak RSS 270–281 MB instead of 241–252). Not
-    // more: the pool holds up to 8 connections and the whole app should stay within a few hundred MB. The mapped pages
-    // count in the process's resident memory, so the map stays at 64 MiB: beyond it reads go through the page cache and
-    // read(2), and a 1M-row sync peaks at about 200 MB less. Durability is unchanged.
-    conn.pragma_update(None, "cache_size", -32768)?;
+    // (allocated only as used) and memory-mapped reads keep those probes off read(2). 16 MiB, not more: the pool holds
+    // up to 8 connections and the whole app should stay within a few hundred MB. (32 MiB keeps the 1M key table
+    // cached, ≈ 19 instead of ≈ 27 ms CPU for a 1M key-table lookup page, but the 1M sync then peaked at 286–296 MB
+    // against the 300 MB target; session 7.) The mapped pages count in the process's resident memory, so the map stays
+    // at 64 MiB: beyond it reads go through the page cache and read(2), and a 1M-row sync peaks at about 200 MB less.
+    // Durability is unchanged.
+    conn.pragma_update(None, "cache_size", -16384)?;
     conn.pragma_update(None, "mmap_size", 64 * 1024 * 1024)?;
     // A page's checkpoint dirties thousands of record-index pages at random; copying the WAL back into the database
     // after every commit (the default, every 1000 pages) writes each of them twice per page of rows. Every 16384
