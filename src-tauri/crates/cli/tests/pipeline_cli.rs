@@ -24,6 +24,17 @@ async fn output(mut c: Command) -> Output {
         .unwrap()
 }
 
+/// Asserts that the command succeeded; a failure shows `what`, then the command's stdout and stderr.
+#[track_caller]
+fn succeeded(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}: {} {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn config(sim: &SimHandle) -> String {
     format!(
         r#"
@@ -74,11 +85,7 @@ async fn setup(items: u64) -> (SimHandle, tempfile::TempDir, std::path::PathBuf)
     std::fs::write(&cfg, config(&sim)).unwrap();
     for _ in 0..2 {
         let out = output(cli(&db, &["apply", cfg.to_str().unwrap()])).await;
-        assert!(
-            out.status.success(),
-            "apply (twice: idempotent): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeded(&out, "apply (twice: idempotent)");
     }
     (sim, dir, db)
 }
@@ -112,11 +119,7 @@ fn items_state(sim: &SimHandle) -> (u64, u64, usize) {
 async fn sync_json_prints_one_summary_per_run_and_help_is_everywhere() {
     let (sim, _dir, db) = setup(3_000).await;
     let out = output(cli(&db, &["sync", "--all", "--json"])).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out, "sync --all --json");
     let runs = summaries(&out);
     assert_eq!(runs.len(), 2, "sites and items");
     assert_eq!(runs[0]["entity"], "sites", "parents first");
@@ -185,11 +188,7 @@ async fn sync_json_prints_one_summary_per_run_and_help_is_everywhere() {
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(out, "a command with JSON output");
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
@@ -197,17 +196,9 @@ fn json(out: &Output) -> serde_json::Value {
 async fn connection_rename_keeps_the_entities_syncing_and_refuses_a_taken_name() {
     let (sim, _dir, db) = setup(500).await;
     let out = output(cli(&db, &["connection", "rename", "erp", "plant-erp"])).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out, "connection rename erp plant-erp");
     let out = output(cli(&db, &["sync", "--all", "--json"])).await;
-    assert!(
-        out.status.success(),
-        "the entities read from the renamed connection: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out, "the entities read from the renamed connection");
     assert_eq!(items_state(&sim), (500, 0, 500));
     let out = output(cli(&db, &["connection", "test", "erp"])).await;
     assert!(!out.status.success(), "the old name is gone");
@@ -219,11 +210,7 @@ async fn connection_rename_keeps_the_entities_syncing_and_refuses_a_taken_name()
         "{err}"
     );
     let out = output(cli(&db, &["connection", "test", "plant-erp"])).await;
-    assert!(
-        out.status.success(),
-        "the refused rename changed nothing: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out, "the refused rename changed nothing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -311,7 +298,7 @@ async fn sigkill_at_random_points_then_resume_loses_nothing_and_duplicates_nothi
     let items = 15_000;
     let (sim, _dir, db) = setup(items).await;
     let out = output(cli(&db, &["sync", "sites", "--json"])).await;
-    assert!(out.status.success());
+    succeeded(&out, "sites");
     // Slow writes keep requests in flight when the kill lands; a share are applied and answered 503.
     sim.set_schedulehub_faults(Faults {
         latency_ms: 15,
@@ -339,12 +326,7 @@ async fn sigkill_at_random_points_then_resume_loses_nothing_and_duplicates_nothi
         child.wait().unwrap();
     }
     let out = output(cli(&db, &["sync", "inventory_items", "--json"])).await;
-    assert!(
-        out.status.success(),
-        "the resuming run failed: {} {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out, "the resuming run");
     let (records, duplicates, distinct) = items_state(&sim);
     assert!(kills > 0, "at least one kill landed mid-run");
     assert_eq!(
@@ -416,12 +398,7 @@ async fn a_crash_between_the_last_page_and_the_fold_loses_nothing_and_duplicates
     assert_eq!(items_state(&sim), (items, 0, items as usize));
 
     let out = output(cli(&db, &["sync", "inventory_items", "--json"])).await;
-    assert!(
-        out.status.success(),
-        "the next run: {} {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out, "the next run");
     // It takes over the run that died (whose pages all landed, so its counters are that run's) and ends it.
     assert_eq!(
         summaries(&out)[0]["status"],
