@@ -691,7 +691,7 @@ pub fn fold_if_due(conn: &Connection, entity: EntityId) -> Result<u64, StoreErro
     let Some(no) = entity_no(conn, entity)? else {
         return Ok(0);
     };
-    let tail = tail_len(conn, entity)?;
+    let tail = tail_count(conn, no)?;
     if tail == 0 {
         return Ok(0);
     }
@@ -720,9 +720,14 @@ pub fn forget_tail(conn: &Connection, entity: EntityId) -> Result<(), StoreError
 
 /// Records of the entity above its watermark (for tests and diagnostics).
 pub fn tail_len(conn: &Connection, entity: EntityId) -> Result<u64, StoreError> {
-    let Some(no) = entity_no(conn, entity)? else {
-        return Ok(0);
-    };
+    match entity_no(conn, entity)? {
+        Some(no) => tail_count(conn, no),
+        None => Ok(0),
+    }
+}
+
+/// Records of entity number `no` above its watermark.
+fn tail_count(conn: &Connection, no: i64) -> Result<u64, StoreError> {
     let n: i64 = conn.query_row(
         "SELECT COUNT(*) FROM record_index WHERE entity_no = ?1 AND id > ?2",
         params![no, keys_to(conn, no)?],
