@@ -73,72 +73,6 @@ fn failed_from(raw: &RawRow, bad: &Bad, next_retry: Option<String>) -> NewFailed
     }
 }
 
-/// The record ScheduleHub gets for a good row: the mapped row's fields, then the identity fields and parent refs (a
-/// row field of the same name comes first, and a JSON reader keeps the last).
-struct RecordOut<'a> {
-    row: &'a crate::value::Row,
-    erp_key_hash: &'a str,
-    erp_data_hash: &'a str,
-    erp_rowversion: Option<&'a str>,
-    erp_ref_str: &'a str,
-    /// `{ref_name: parent erp_key_hash or null}`, for entities with parent references.
-    parent_refs: Option<Vec<(&'a str, Option<String>)>>,
-}
-
-impl serde::Serialize for RecordOut<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        struct Refs<'b>(&'b [(&'b str, Option<String>)]);
-        impl serde::Serialize for Refs<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
-            }
-        }
-        let mut m = s.serialize_map(None)?;
-        for (name, value) in self.row.iter() {
-            m.serialize_entry(name, value)?;
-        }
-        m.serialize_entry("erp_key_hash", self.erp_key_hash)?;
-        m.serialize_entry("erp_data_hash", self.erp_data_hash)?;
-        m.serialize_entry("erp_rowversion", &self.erp_rowversion)?;
-        m.serialize_entry("erp_ref_str", self.erp_ref_str)?;
-        if let Some(refs) = &self.parent_refs {
-            m.serialize_entry("parent_refs", &Refs(refs))?;
-        }
-        m.end()
-    }
-}
-
-/// The record sent for a good row, written as JSON text once (no `Record` tree).
-fn record_of(
-    good: &super::transform::Good,
-    has_parents: bool,
-    plans: &[super::transform::ParentPlan],
-    ref_str: &str,
-) -> Outgoing {
-    let key = good.id.bk_hash.to_string();
-    let data = good.id.data_hash.to_string();
-    let json = serde_json::value::to_raw_value(&RecordOut {
-        row: &good.row,
-        erp_key_hash: &key,
-        erp_data_hash: &data,
-        erp_rowversion: good.id.rowversion.as_deref(),
-        erp_ref_str: ref_str,
-        parent_refs: has_parents.then(|| {
-            plans
-                .iter()
-                .zip(&good.parents)
-                .map(|(p, l)| (p.ref_name.as_str(), l.as_ref().map(|(b, _)| b.to_string())))
-                .collect()
-        }),
-    })
-    .expect("a record serialises");
-    Outgoing {
-        erp_key_hash: key,
-        json,
-    }
-}
-
 /// The record-index rows of a page whose checkpoint is still being committed: `Some` for rows it upserts, `None`
 /// for keys it only marks seen (failed or parked rows). The next page's delta reads through it, so overlapping a
 /// checkpoint with the next page's load decides exactly as if the checkpoint had landed first.
@@ -206,7 +140,7 @@ impl Uncommitted {
 pub async fn load_page(
     ctx: &RunContext,
     run: RunId,
-    prepared: &[Prepared],
+    prepared: &mut [Prepared],
     parents: &mut ParentCache,
     uncommitted: &Uncommitted,
     now: chrono::DateTime<chrono::Utc>,
@@ -225,12 +159,13 @@ pub struct Decided {
 
 /// Delta and parent resolution for one page, and the durable note of the writes about to be sent: once this returns,
 /// a crash leaves a trail of them whatever happens next. `resumed_at` is the rowversion a resumed read picked up at
-/// (see `run::resume_filter`): keys this run saw at or below it were read in an earlier part of the run.
+/// (see `run::resume_filter`): keys this run saw at or below it were read in an earlier part of the run. The records
+/// the CPU stages built ahead are taken from `prepared`.
 #[allow(clippy::too_many_arguments)]
 pub async fn decide_page(
     ctx: &RunContext,
     run: RunId,
-    prepared: &[Prepared],
+    prepared: &mut [Prepared],
     parents: &mut ParentCache,
     uncommitted: &Uncommitted,
     resumed_at: Option<&str>,
@@ -318,6 +253,11 @@ pub async fn decide_page(
         .zip(&read_before_resume)
         .zip(&unchanged)
     {
+        let ahead = prepared[i]
+            .outcome
+            .as_mut()
+            .ok()
+            .and_then(|g| g.record.take());
         let g = prepared[i].outcome.as_ref().expect("good");
         // The same key twice in one run is listed in the summary (SPEC §5). Rows are counted once each: a key that
         // beats one already loaded on an earlier page counts as its update. A key this run read before it was
@@ -349,8 +289,7 @@ pub async fn decide_page(
                         .filter(|(b, _)| !parents.has(p.parent_id, *b))
                         .map(|(b, r)| (p, *b, r.clone()))
                 });
-                let ref_str = ctx.transformer.ref_str(g);
-                let record = record_of(g, !plans.is_empty(), plans, &ref_str);
+                let record = ahead.unwrap_or_else(|| ctx.transformer.record(g));
                 if let Some((p, pbk, pref)) = missing {
                     res.ends[i] = RowEnd::Parked;
                     res.counters.pending += 1;

@@ -6,6 +6,7 @@ use super::checkpoint::{self, Checkpoint, Origin};
 use super::context::RunContext;
 use super::load::{load_page, RowEnd, Uncommitted};
 use super::resolve::ParentCache;
+use super::transform::Records;
 use super::RunError;
 use crate::ids::{FailedRecordId, RunId};
 use crate::model::RunStatus;
@@ -73,13 +74,14 @@ pub async fn retry_records_with(
                 origin.push(*id);
             }
             let t = ctx.transformer.clone();
-            let prepared = tokio::task::spawn_blocking(move || t.prepare_page(raws))
-                .await
-                .map_err(|e| RunError::Internal(e.to_string()))?;
+            let mut prepared =
+                tokio::task::spawn_blocking(move || t.prepare_page(raws, Records::WhenSent))
+                    .await
+                    .map_err(|e| RunError::Internal(e.to_string()))?;
             let result = load_page(
                 ctx,
                 run,
-                &prepared,
+                &mut prepared,
                 &mut parents,
                 &Uncommitted::default(),
                 now,

@@ -8,6 +8,7 @@ use crate::identity::{
 };
 use crate::ids::EntityId;
 use crate::normalize::{FieldMapping, NormalizeOptions, Normalizer, PageNormalizer};
+use crate::sink::schedulehub::Outgoing;
 use crate::value::{RawRow, Row, RowError, Stage, Value};
 use serde_json::Value as Json;
 use std::sync::Arc;
@@ -81,6 +82,18 @@ pub struct Good {
     pub id: Identity,
     /// Per parent plan: the parent BK and its readable form, or `None` for no parent.
     pub parents: Vec<Option<(BkHash, String)>>,
+    /// The record ScheduleHub gets, when the CPU stage built it ahead (`Records::Ahead`); the load takes it.
+    pub record: Option<Outgoing>,
+}
+
+/// Whether the CPU stages also build each good row's outgoing record. Worth it for a run that sends most of its rows
+/// (an incremental read, an initial load): the JSON text is written on the CPU stages' thread, a page ahead, instead
+/// of on the load stage, which is the run's critical path. A run that skips most rows (a nightly full read) leaves
+/// it to the load, which builds only the records it sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Records {
+    Ahead,
+    WhenSent,
 }
 
 #[derive(Debug)]
@@ -195,12 +208,39 @@ impl Transformer {
         self.identifier.ref_str(&good.row)
     }
 
+    /// The record ScheduleHub gets for a good row: its mapped fields, the identity fields and, for an entity with
+    /// parent references, `parent_refs`; written as JSON text once (no `Record` tree).
+    pub fn record(&self, good: &Good) -> Outgoing {
+        let key = good.id.bk_hash.to_string();
+        let data = good.id.data_hash.to_string();
+        let json = serde_json::value::to_raw_value(&RecordOut {
+            row: &good.row,
+            erp_key_hash: &key,
+            erp_data_hash: &data,
+            erp_rowversion: good.id.rowversion.as_deref(),
+            erp_ref_str: &self.ref_str(good),
+            parent_refs: (!self.parents.is_empty()).then(|| {
+                self.parents
+                    .iter()
+                    .zip(&good.parents)
+                    .map(|(p, l)| (p.ref_name.as_str(), l.as_ref().map(|(b, _)| b.to_string())))
+                    .collect()
+            }),
+        })
+        .expect("a record serialises");
+        Outgoing {
+            erp_key_hash: key,
+            json,
+        }
+    }
+
     /// Layers 1-5, identity and parent links for one raw row.
     pub fn prepare(&self, raw: RawRow) -> Prepared {
         self.prepare_with(
             raw,
             &mut self.normalizer.page(),
             &mut self.identifier.page(),
+            Records::WhenSent,
         )
     }
 
@@ -209,6 +249,7 @@ impl Transformer {
         raw: RawRow,
         normalizer: &mut PageNormalizer<'_>,
         identifier: &mut PageIdentifier<'_>,
+        records: Records,
     ) -> Prepared {
         let rowversion = self.raw_rowversion(&raw);
         let outcome = match normalizer.normalize_ref(&raw) {
@@ -217,7 +258,16 @@ impl Transformer {
                 Err(error) => Err(self.refuse(&raw, error)),
                 Ok(id) => {
                     let parents = self.parents.iter().map(|p| p.link(&row)).collect();
-                    Ok(Good { row, id, parents })
+                    let mut good = Good {
+                        row,
+                        id,
+                        parents,
+                        record: None,
+                    };
+                    if records == Records::Ahead {
+                        good.record = Some(self.record(&good));
+                    }
+                    Ok(good)
                 }
             },
         };
@@ -229,11 +279,47 @@ impl Transformer {
     }
 
     /// `prepare` for each row of a page, with the page's working memory shared by its rows.
-    pub fn prepare_page(&self, rows: Vec<RawRow>) -> Vec<Prepared> {
+    pub fn prepare_page(&self, rows: Vec<RawRow>, records: Records) -> Vec<Prepared> {
         let (mut normalizer, mut identifier) = (self.normalizer.page(), self.identifier.page());
         rows.into_iter()
-            .map(|r| self.prepare_with(r, &mut normalizer, &mut identifier))
+            .map(|r| self.prepare_with(r, &mut normalizer, &mut identifier, records))
             .collect()
+    }
+}
+
+/// The record ScheduleHub gets for a good row: the mapped row's fields, then the identity fields and parent refs (a
+/// row field of the same name comes first, and a JSON reader keeps the last).
+struct RecordOut<'a> {
+    row: &'a Row,
+    erp_key_hash: &'a str,
+    erp_data_hash: &'a str,
+    erp_rowversion: Option<&'a str>,
+    erp_ref_str: &'a str,
+    /// `{ref_name: parent erp_key_hash or null}`, for entities with parent references.
+    parent_refs: Option<Vec<(&'a str, Option<String>)>>,
+}
+
+impl serde::Serialize for RecordOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Refs<'b>(&'b [(&'b str, Option<String>)]);
+        impl serde::Serialize for Refs<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        for (name, value) in self.row.iter() {
+            m.serialize_entry(name, value)?;
+        }
+        m.serialize_entry("erp_key_hash", self.erp_key_hash)?;
+        m.serialize_entry("erp_data_hash", self.erp_data_hash)?;
+        m.serialize_entry("erp_rowversion", &self.erp_rowversion)?;
+        m.serialize_entry("erp_ref_str", self.erp_ref_str)?;
+        if let Some(refs) = &self.parent_refs {
+            m.serialize_entry("parent_refs", &Refs(refs))?;
+        }
+        m.end()
     }
 }
 
@@ -258,5 +344,117 @@ pub fn model_stage(s: Stage) -> crate::model::Stage {
         Stage::Identity => crate::model::Stage::Identity,
         Stage::Resolve => crate::model::Stage::Resolve,
         Stage::Load => crate::model::Stage::Load,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Strategy;
+    use crate::normalize::ColumnDef;
+
+    fn transformer() -> Transformer {
+        let col = |name: &str, ty: &str| ColumnDef {
+            name: name.into(),
+            data_type: Some(ty.into()),
+            is_nullable: true,
+            is_business_key: name == "ITEM_ID",
+            is_row_version: name == "ROWVERSION",
+        };
+        let def = EntityDef {
+            name: "items".into(),
+            source_connection: "erp".into(),
+            slug: "items".into(),
+            target_connection: "plan".into(),
+            target_name: "items".into(),
+            business_keys: vec!["ITEM_ID".into()],
+            rowversion_field: Some("ROWVERSION".into()),
+            strategy: Strategy::Rowversion,
+            columns: vec![
+                col("ITEM_ID", "VARCHAR2(20)"),
+                col("SITE_ID", "VARCHAR2(20)"),
+                col("QTY", "NUMBER(10,2)"),
+                col("ROWVERSION", "NUMBER"),
+            ],
+            mappings: vec![FieldMapping {
+                source_field: "QTY".into(),
+                target_field: "quantity".into(),
+                transformation: None,
+                default_value: None,
+                is_required: false,
+            }],
+            parents: vec![],
+            enabled: true,
+            max_delete_ratio: 0.2,
+            page_size: 100,
+        };
+        let site = ParentPlan::new(
+            "site",
+            EntityId::new(),
+            "sites",
+            "sites",
+            &["SITE_ID".to_owned()],
+            &["SITE_ID".to_owned()],
+        )
+        .unwrap();
+        Transformer::new(&def, NormalizeOptions::default(), vec![site]).unwrap()
+    }
+
+    fn page() -> Vec<RawRow> {
+        [
+            r#"{"ITEM_ID": "A-1", "SITE_ID": "S1", "QTY": "12.50", "ROWVERSION": 7}"#,
+            r#"{"ITEM_ID": " B|2 ", "SITE_ID": null, "QTY": 3, "ROWVERSION": 8}"#,
+            r#"{"ITEM_ID": "C-3", "SITE_ID": "S2", "QTY": "abc", "ROWVERSION": 9}"#,
+        ]
+        .iter()
+        .map(|r| serde_json::from_str(r).unwrap())
+        .collect()
+    }
+
+    #[test]
+    fn a_record_built_ahead_is_the_record_the_load_would_build() {
+        let t = transformer();
+        let ahead = t.prepare_page(page(), Records::Ahead);
+        let later = t.prepare_page(page(), Records::WhenSent);
+        assert!(
+            ahead[2].outcome.is_err(),
+            "a row that fails normalization has no record"
+        );
+        let mut built = 0;
+        for (a, l) in ahead.iter().zip(&later) {
+            let (Ok(a), Ok(l)) = (&a.outcome, &l.outcome) else {
+                continue;
+            };
+            assert!(l.record.is_none(), "only built ahead when asked");
+            let a = a.record.as_ref().expect("built ahead");
+            let l = t.record(l);
+            assert_eq!(a.json.get(), l.json.get());
+            assert_eq!(a.erp_key_hash, l.erp_key_hash);
+            built += 1;
+        }
+        assert_eq!(built, 2);
+
+        let Ok(first) = &ahead[0].outcome else {
+            panic!("the first row is good")
+        };
+        let rec: serde_json::Value =
+            serde_json::from_str(first.record.as_ref().unwrap().json.get()).unwrap();
+        assert_eq!(rec["ITEM_ID"], "A-1");
+        assert_eq!(rec["quantity"], 12.5);
+        assert_eq!(rec["erp_key_hash"], first.id.bk_hash.to_string());
+        assert_eq!(rec["erp_data_hash"], first.id.data_hash.to_string());
+        assert_eq!(rec["erp_rowversion"], "7");
+        assert_eq!(rec["erp_ref_str"], "ITEM_ID=A-1");
+        let site = first.parents[0].as_ref().unwrap().0.to_string();
+        assert_eq!(rec["parent_refs"]["site"], site.as_str());
+        let Ok(second) = &ahead[1].outcome else {
+            panic!("the second row is good")
+        };
+        let rec: serde_json::Value =
+            serde_json::from_str(second.record.as_ref().unwrap().json.get()).unwrap();
+        assert!(
+            rec["parent_refs"]["site"].is_null(),
+            "no site, no parent: {rec}"
+        );
     }
 }
