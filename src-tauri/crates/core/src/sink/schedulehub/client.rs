@@ -95,51 +95,29 @@ impl ScheduleHubClient {
         records: &[R],
         cancel: &CancellationToken,
     ) -> Result<InsertOutcome, BatchError<InsertOutcome>> {
-        let mut done = InsertOutcome::default();
-        for (i, chunk) in records.chunks(MAX_BATCH).enumerate() {
-            let start = i * MAX_BATCH;
-            let call = format!(
-                "ScheduleHub S3 batch insert '{entity}' items {start}..{}",
-                start + chunk.len()
-            );
-            let result = async {
-                check_segment(&call, entity)?;
-                let body = self
-                    .post(
-                        cancel,
-                        &call,
-                        &format!("/api/v1/{entity}/batch/insert"),
-                        &object("records", chunk),
-                    )
-                    .await?;
-                parse::<RawInsert>(&call, &body)
-            }
-            .await;
-            match result {
-                Ok(raw) => {
-                    done.inserted.extend(raw.results);
-                    done.failures.extend(raw.failures.into_iter().map(|f| {
-                        InsertFailure {
-                            erp_key_hash: f
-                                .record
-                                .get("erp_key_hash")
-                                .and_then(Value::as_str)
-                                .map(str::to_owned),
-                            error: f.error,
-                            record: f.record,
-                        }
-                    }));
-                }
-                Err(error) => {
-                    return Err(BatchError {
-                        done,
-                        failed: start..start + chunk.len(),
-                        error,
-                    })
-                }
-            }
-        }
-        Ok(done)
+        self.chunked(
+            "S3 batch insert",
+            entity,
+            "insert",
+            "records",
+            records,
+            cancel,
+            |done: &mut InsertOutcome, raw: RawInsert| {
+                done.inserted.extend(raw.results);
+                done.failures.extend(raw.failures.into_iter().map(|f| {
+                    InsertFailure {
+                        erp_key_hash: f
+                            .record
+                            .get("erp_key_hash")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                        error: f.error,
+                        record: f.record,
+                    }
+                }));
+            },
+        )
+        .await
     }
 
     /// S4: `(uid, record)` pairs; unknown uids and refused values come back as failures.
@@ -189,7 +167,41 @@ impl ScheduleHubClient {
         items: &[T],
         cancel: &CancellationToken,
     ) -> Result<WriteOutcome, BatchError<WriteOutcome>> {
-        let mut done = WriteOutcome::default();
+        self.chunked(
+            name,
+            entity,
+            op,
+            key,
+            items,
+            cancel,
+            |done: &mut WriteOutcome, raw: RawWrite| {
+                done.success_count += raw.success_count;
+                done.failures.extend(raw.failures);
+            },
+        )
+        .await
+    }
+
+    /// Posts `items` to `/api/v1/{entity}/batch/{op}` as `{key: [...]}` in chunks of `MAX_BATCH`, adding each
+    /// chunk's answer to the outcome with `add`. A chunk that fails ends the call with what the earlier chunks did
+    /// and the range of items not known to be written.
+    #[allow(clippy::too_many_arguments)]
+    async fn chunked<T, A, O>(
+        &self,
+        name: &str,
+        entity: &str,
+        op: &str,
+        key: &str,
+        items: &[T],
+        cancel: &CancellationToken,
+        mut add: impl FnMut(&mut O, A),
+    ) -> Result<O, BatchError<O>>
+    where
+        T: serde::Serialize + Sync,
+        A: serde::de::DeserializeOwned,
+        O: Default,
+    {
+        let mut done = O::default();
         for (i, chunk) in items.chunks(MAX_BATCH).enumerate() {
             let start = i * MAX_BATCH;
             let call = format!(
@@ -206,14 +218,11 @@ impl ScheduleHubClient {
                         &object(key, chunk),
                     )
                     .await?;
-                parse::<RawWrite>(&call, &body)
+                parse::<A>(&call, &body)
             }
             .await;
             match result {
-                Ok(raw) => {
-                    done.success_count += raw.success_count;
-                    done.failures.extend(raw.failures);
-                }
+                Ok(answer) => add(&mut done, answer),
                 Err(error) => {
                     return Err(BatchError {
                         done,
