@@ -240,7 +240,7 @@ pub async fn decide_page(
             g.parents
                 .iter()
                 .enumerate()
-                .filter_map(|(p, l)| l.as_ref().map(|(b, _)| (p, *b)))
+                .filter_map(|(p, l)| l.map(|b| (p, b)))
         });
         parents.ensure(ctx, wanted.collect(), cancel).await?;
     }
@@ -285,9 +285,8 @@ pub async fn decide_page(
             }
             Op::Insert | Op::Update => {
                 let missing = plans.iter().zip(&g.parents).find_map(|(p, l)| {
-                    l.as_ref()
-                        .filter(|(b, _)| !parents.has(p.parent_id, *b))
-                        .map(|(b, r)| (p, *b, r.clone()))
+                    l.filter(|b| !parents.has(p.parent_id, *b))
+                        .map(|b| (p, b, p.ref_str(&g.row).unwrap_or_default()))
                 });
                 let record = ahead.unwrap_or_else(|| ctx.transformer.record(g));
                 if let Some((p, pbk, pref)) = missing {

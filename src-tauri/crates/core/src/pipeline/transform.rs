@@ -46,9 +46,9 @@ impl ParentPlan {
         })
     }
 
-    /// The parent BK a child row points at, with `parent|field=value` for people; `None` when a child field is
-    /// NULL or missing (no parent).
-    pub fn link(&self, row: &Row) -> Option<(BkHash, String)> {
+    /// The parent's key fields with the child row's values; `None` when a child field is NULL or missing (no
+    /// parent).
+    fn key(&self, row: &Row) -> Option<Row> {
         let mut key = Row::with_capacity(self.parent_fields.len());
         for (p, c) in self.parent_fields.iter().zip(&self.child_fields) {
             match row.get(c) {
@@ -56,13 +56,24 @@ impl ParentPlan {
                 Some(v) => key.set(p, v.clone()),
             }
         }
-        let canonical = self.identifier.bk_canonical(&key).ok()?;
-        let ref_str = format!(
+        Some(key)
+    }
+
+    /// The parent BK a child row points at; `None` when a child field is NULL or missing (no parent).
+    pub fn link(&self, row: &Row) -> Option<BkHash> {
+        let canonical = self.identifier.bk_canonical(&self.key(row)?).ok()?;
+        Some(bk_hash_of(&canonical))
+    }
+
+    /// The parent a child row points at as people read it (`parent|field=value`), for a child that waits for it:
+    /// written only then, not for every row.
+    pub fn ref_str(&self, row: &Row) -> Option<String> {
+        let key = self.key(row)?;
+        Some(format!(
             "{}|{}",
             self.parent_name,
             erp_ref_str(&key, &self.parent_fields)
-        );
-        Some((bk_hash_of(&canonical), ref_str))
+        ))
     }
 }
 
@@ -80,8 +91,8 @@ pub enum Key {
 pub struct Good {
     pub row: Row,
     pub id: Identity,
-    /// Per parent plan: the parent BK and its readable form, or `None` for no parent.
-    pub parents: Vec<Option<(BkHash, String)>>,
+    /// Per parent plan: the parent BK, or `None` for no parent.
+    pub parents: Vec<Option<BkHash>>,
     /// The record ScheduleHub gets, when the CPU stage built it ahead (`Records::Ahead`); the load takes it.
     pub record: Option<Outgoing>,
 }
@@ -223,7 +234,7 @@ impl Transformer {
                 self.parents
                     .iter()
                     .zip(&good.parents)
-                    .map(|(p, l)| (p.ref_name.as_str(), l.as_ref().map(|(b, _)| b.to_string())))
+                    .map(|(p, l)| (p.ref_name.as_str(), l.map(|b| b.to_string())))
                     .collect()
             }),
         })
@@ -445,7 +456,7 @@ mod tests {
         assert_eq!(rec["erp_data_hash"], first.id.data_hash.to_string());
         assert_eq!(rec["erp_rowversion"], "7");
         assert_eq!(rec["erp_ref_str"], "ITEM_ID=A-1");
-        let site = first.parents[0].as_ref().unwrap().0.to_string();
+        let site = first.parents[0].unwrap().to_string();
         assert_eq!(rec["parent_refs"]["site"], site.as_str());
         let Ok(second) = &ahead[1].outcome else {
             panic!("the second row is good")
