@@ -472,6 +472,8 @@ struct Tail {
     /// The id and key of the last record of the entity the map holds.
     last: Option<(i64, u128)>,
     runs: Vec<KeyMap>,
+    /// Which keys the runs may hold: a key whose bit is clear is in none of them.
+    filter: TailFilter,
 }
 
 impl Tail {
@@ -480,7 +482,13 @@ impl Tail {
             keys_to,
             last: None,
             runs: Vec::new(),
+            filter: TailFilter::default(),
         }
+    }
+
+    /// Records in the map.
+    fn len(&self) -> usize {
+        self.runs.iter().map(KeyMap::len).sum()
     }
 
     fn refresh(&mut self, conn: &Connection, no: i64, keys_to: i64) -> Result<(), StoreError> {
@@ -511,12 +519,27 @@ impl Tail {
             return Ok(());
         };
         self.last = Some((id, key));
+        self.add(new);
+        Ok(())
+    }
+
+    /// Takes in records (key, id) read from the table.
+    fn add(&mut self, mut new: Vec<(u128, i64)>) {
         new.sort_unstable();
-        self.runs.push(KeyMap {
+        let run = KeyMap {
             keys: new.iter().map(|n| n.0).collect(),
             ids: new.iter().map(|n| n.1).collect(),
-            keys_to,
-        });
+            keys_to: self.keys_to,
+        };
+        if self.filter.fits(self.len() + run.len()) {
+            self.filter.set_all(&run.keys);
+        } else {
+            self.filter = TailFilter::with_room(self.len() + run.len());
+            for r in self.runs.iter().chain([&run]) {
+                self.filter.set_all(&r.keys);
+            }
+        }
+        self.runs.push(run);
         // Merged while the newer run is at least half the older's size, up to runs of `TAIL_RUN` records: O(log n)
         // small runs, each record moved O(log n) times, and a merge never copies more than `TAIL_RUN` records at once
         // (an initial load's tail holds up to a million: 24 MB, not twice that while the last merge runs).
@@ -528,13 +551,17 @@ impl Tail {
             let older = self.runs.pop().expect("two runs");
             self.runs.push(KeyMap::merge(&older, &newer));
         }
-        Ok(())
     }
 
-    /// The record ids of `keys` (sorted, without repeats) the tail holds, as (id, key); the others go to `misses`.
+    /// The record ids of `keys` (sorted, without repeats) the tail holds, as (id, key); the others go to `misses`,
+    /// in key order. Only the keys the filter lets through are searched for in the runs.
     fn find(&self, keys: &[BkHash], misses: &mut Vec<BkHash>) -> Vec<(i64, BkHash)> {
         let mut hits = Vec::new();
-        let mut rest = keys.to_vec();
+        let mut rest: Vec<BkHash> = keys
+            .iter()
+            .copied()
+            .filter(|k| self.filter.may_hold(k.0))
+            .collect();
         for run in &self.runs {
             if rest.is_empty() {
                 break;
@@ -543,8 +570,65 @@ impl Tail {
             hits.extend(run.find(&rest, &mut lacking));
             rest = lacking;
         }
-        misses.extend(rest);
+        let mut found: Vec<u128> = hits.iter().map(|h| h.1 .0).collect();
+        found.sort_unstable();
+        let mut found = found.into_iter().peekable();
+        for &k in keys {
+            if found.next_if_eq(&k.0).is_none() {
+                misses.push(k);
+            }
+        }
         hits
+    }
+}
+
+/// Which keys a tail map may hold: one bit per slot of the key space, indexed by the key's top bits (BK hashes are
+/// uniformly spread), 16 to 32 bits per key held (a key not held finds its bit set 3-6 % of the time; 2 MB for a
+/// million keys). An initial load looks up every key of every page in its tail, almost all of them new: a clear bit
+/// answers in one cache line where the runs' searches cost a cache miss at nearly every step of each run's (about
+/// 600 ns a key at 1M). Rebuilt from the runs, twice the size, when the tail outgrows it (each key set O(1) times
+/// on average); dropped with the tail.
+#[derive(Default)]
+struct TailFilter {
+    bits: Vec<u64>,
+    /// 128 less the number of key bits the slot takes (the filter holds `2^(128 - shift)` bits).
+    shift: u32,
+}
+
+impl TailFilter {
+    const BITS_PER_KEY: usize = 16;
+
+    /// A filter for `keys` keys (and as many more as the power of two its size is rounded up to leaves room for).
+    fn with_room(keys: usize) -> TailFilter {
+        let slots = (keys * Self::BITS_PER_KEY).next_power_of_two().max(1 << 12);
+        TailFilter {
+            bits: vec![0; slots / 64],
+            shift: 128 - slots.trailing_zeros(),
+        }
+    }
+
+    /// Whether the filter still has `BITS_PER_KEY` bits per key for `keys` keys.
+    fn fits(&self, keys: usize) -> bool {
+        keys * Self::BITS_PER_KEY <= self.bits.len() * 64
+    }
+
+    fn slot(&self, key: u128) -> usize {
+        (key >> self.shift) as usize
+    }
+
+    fn set_all(&mut self, keys: &[u128]) {
+        for &k in keys {
+            let s = self.slot(k);
+            self.bits[s / 64] |= 1 << (s % 64);
+        }
+    }
+
+    fn may_hold(&self, key: u128) -> bool {
+        if self.bits.is_empty() {
+            return false;
+        }
+        let s = self.slot(key);
+        self.bits[s / 64] & (1 << (s % 64)) != 0
     }
 }
 
@@ -632,6 +716,121 @@ fn fold_in(conn: &Connection, entity: EntityId, no: i64, own: bool) -> Result<u6
     let Some(last) = last else {
         return Ok(0);
     };
+    let folded = match fold_from_tail(conn, entity, no, keys_to, last)? {
+        Some(n) => n,
+        None => fold_by_sql(conn, entity, no, keys_to, last)?,
+    };
+    // The tail map is of no use once the watermark moves.
+    drop_tail(conn, no);
+    conn.prepare_cached("UPDATE record_index_entities SET keys_to = ?2 WHERE no = ?1")?
+        .execute(params![no, last])?;
+    if let Some(tx) = tx {
+        tx.commit()?;
+    }
+    Ok(folded)
+}
+
+fn two_records(entity: EntityId, key: Option<u128>) -> StoreError {
+    StoreError::Invalid(format!(
+        "the record index of entity {entity} holds two records for the business key {}: not folded",
+        key.map(|k| BkHash(k).to_string())
+            .unwrap_or_else(|| "?".into())
+    ))
+}
+
+/// Folds the tail from this process's tail map, when it holds the tail already (it took in the run's records as
+/// the run looked them up): refreshed inside the fold's transaction, it holds every record up to `last` (see
+/// `Tail`), and its runs merged give the keys in order without reading the records (about 150 bytes each) or
+/// sorting them. `None` when the process holds no tail map for the entity (a database that is not a file, a fresh
+/// process): the table is read instead (`fold_by_sql`). A key twice in the tail, or already in `record_keys`, is
+/// an error naming it, and nothing is inserted (a savepoint, also inside the caller's transaction).
+fn fold_from_tail(
+    conn: &Connection,
+    entity: EntityId,
+    no: i64,
+    keys_to: i64,
+    last: i64,
+) -> Result<Option<u64>, StoreError> {
+    let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let Some(shared) = tails().get(&(path.to_owned(), no)).cloned() else {
+        return Ok(None);
+    };
+    let mut tail = shared.lock().unwrap_or_else(|e| e.into_inner());
+    if tail.keys_to != keys_to || tail.last.is_none() {
+        return Ok(None);
+    }
+    if let Err(e) = tail.refresh(conn, no, keys_to) {
+        *tail = Tail::new(keys_to);
+        return Err(e);
+    }
+    if tail.last.map(|l| l.0) != Some(last) {
+        return Ok(None);
+    }
+    conn.execute_batch("SAVEPOINT fold_tail")?;
+    let folded = insert_merged(conn, entity, no, &tail.runs);
+    conn.execute_batch(if folded.is_ok() {
+        "RELEASE fold_tail"
+    } else {
+        "ROLLBACK TO fold_tail; RELEASE fold_tail"
+    })?;
+    folded.map(Some)
+}
+
+/// Inserts the entries of `runs` (each sorted by key) into `record_keys` in key order.
+fn insert_merged(
+    conn: &Connection,
+    entity: EntityId,
+    no: i64,
+    runs: &[KeyMap],
+) -> Result<u64, StoreError> {
+    let mut insert = conn
+        .prepare_cached("INSERT INTO record_keys (entity_no, bk_hash, id) VALUES (?1, ?2, ?3)")?;
+    insert.raw_bind_parameter(1, no)?;
+    let mut at = vec![0; runs.len()];
+    let (mut previous, mut folded) = (None, 0);
+    loop {
+        // A handful of runs: the smallest next key by a look at each.
+        let mut next: Option<(usize, u128)> = None;
+        for (r, run) in runs.iter().enumerate() {
+            if let Some(&k) = run.keys.get(at[r]) {
+                if next.is_none_or(|(_, n)| k < n) {
+                    next = Some((r, k));
+                }
+            }
+        }
+        let Some((r, key)) = next else {
+            return Ok(folded);
+        };
+        let id = runs[r].ids[at[r]];
+        at[r] += 1;
+        if previous == Some(key) {
+            return Err(two_records(entity, Some(key)));
+        }
+        previous = Some(key);
+        insert.raw_bind_parameter(2, &key.to_be_bytes()[..])?;
+        insert.raw_bind_parameter(3, id)?;
+        match insert.raw_execute() {
+            Ok(_) => folded += 1,
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                return Err(two_records(entity, Some(key)))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Folds the tail by reading it from the table: SQLite reads the records in the id range and sorts their keys.
+fn fold_by_sql(
+    conn: &Connection,
+    entity: EntityId,
+    no: i64,
+    keys_to: i64,
+    last: i64,
+) -> Result<u64, StoreError> {
     // The tail map is of no use once the watermark moves: its memory goes before the sort's is taken.
     drop_tail(conn, no);
     let folded = conn
@@ -641,8 +840,8 @@ fn fold_in(conn: &Connection, entity: EntityId, no: i64, own: bool) -> Result<u6
              ORDER BY bk_hash",
         )?
         .execute(params![no, keys_to, last]);
-    let folded = match folded {
-        Ok(n) => n as u64,
+    match folded {
+        Ok(n) => Ok(n as u64),
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
@@ -658,21 +857,14 @@ fn fold_in(conn: &Connection, entity: EntityId, no: i64, own: bool) -> Result<u6
                     |r| r.get(0),
                 )
                 .optional()?;
-            return Err(StoreError::Invalid(format!(
-                "the record index of entity {entity} holds two records for the business key {}: not folded",
+            Err(two_records(
+                entity,
                 dup.and_then(|d| <[u8; 16]>::try_from(d).ok())
-                    .map(|d| BkHash(u128::from_be_bytes(d)).to_string())
-                    .unwrap_or_else(|| "?".into())
-            )));
+                    .map(u128::from_be_bytes),
+            ))
         }
-        Err(e) => return Err(e.into()),
-    };
-    conn.prepare_cached("UPDATE record_index_entities SET keys_to = ?2 WHERE no = ?1")?
-        .execute(params![no, last])?;
-    if let Some(tx) = tx {
-        tx.commit()?;
+        Err(e) => Err(e.into()),
     }
-    Ok(folded)
 }
 
 /// How large a tail must be, against the entity's key table, before the end (or start) of a run folds it: a quarter. A
@@ -1482,6 +1674,58 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The tail map with its filter finds exactly what a plain search of the same records finds: the hits with
+        /// their ids, the misses in key order, for records added in runs of any size (the filter rebuilt as it grows,
+        /// the runs merged), keys spread over the whole key space and keys that share their top bits (all in one
+        /// slot of the filter).
+        #[test]
+        fn the_tail_map_finds_what_a_plain_search_finds(
+            keys in proptest::collection::btree_set(
+                proptest::prop_oneof![proptest::prelude::any::<u128>(), 0u128..64],
+                0..3_000,
+            ),
+            runs in proptest::collection::vec(1usize..1_500, 1..6),
+            wanted in proptest::collection::vec(proptest::prop_oneof![proptest::prelude::any::<u128>(), 0u128..64], 0..200),
+            held in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 0..200),
+        ) {
+            // Records as the table gives them: ids in insertion order, keys in random order.
+            let mut records: Vec<(u128, i64)> = keys.iter().map(|&k| (k, 0)).collect();
+            records.sort_unstable_by_key(|&(k, _)| k.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (k >> 64));
+            for (i, r) in records.iter_mut().enumerate() {
+                r.1 = i as i64 + 1;
+            }
+            let mut tail = Tail::new(0);
+            let mut rest = &records[..];
+            for n in runs.iter().cycle().take(64) {
+                if rest.is_empty() {
+                    break;
+                }
+                let (now, later) = rest.split_at((*n).min(rest.len()));
+                tail.add(now.to_vec());
+                rest = later;
+            }
+            tail.add(rest.to_vec());
+            let plain: std::collections::BTreeMap<u128, i64> = records.iter().copied().collect();
+            proptest::prop_assert_eq!(tail.len(), plain.len());
+            let mut query: Vec<BkHash> = wanted.into_iter().map(BkHash).collect();
+            if !records.is_empty() {
+                query.extend(held.iter().map(|i| BkHash(records[i.index(records.len())].0)));
+            }
+            query.sort_unstable();
+            query.dedup();
+            let mut misses = Vec::new();
+            let mut hits = tail.find(&query, &mut misses);
+            hits.sort_unstable_by_key(|h| h.1);
+            let expected: Vec<(i64, BkHash)> =
+                query.iter().filter_map(|k| plain.get(&k.0).map(|&id| (id, *k))).collect();
+            let expected_misses: Vec<BkHash> =
+                query.iter().copied().filter(|k| !plain.contains_key(&k.0)).collect();
+            proptest::prop_assert_eq!(hits, expected);
+            proptest::prop_assert_eq!(misses, expected_misses);
+        }
+    }
+
     /// What a page's lookup returns, sorted by key, without the seen marks: compared with and without a key map.
     fn looked_up(f: &Fixture, run: RunId, bks: &[BkHash]) -> Vec<IndexedRecord> {
         let conn = f.db.conn().unwrap();
@@ -1768,6 +2012,112 @@ mod tests {
             f.count("SELECT COUNT(*) FROM record_keys"),
             0,
             "nothing folded"
+        );
+    }
+
+    /// The filter is what spares the runs' searches: of keys the tail does not hold, only a few percent get through
+    /// to them, at every size the tail grows through.
+    #[test]
+    fn the_tail_filter_lets_few_absent_keys_through() {
+        let mut tail = Tail::new(0);
+        for page in 0..40u128 {
+            tail.add(
+                (page * 5_000..(page + 1) * 5_000)
+                    .map(|i| (key(i), i as i64 + 1))
+                    .collect(),
+            );
+            let absent = (1_000_000..1_010_000u128).map(key);
+            let through = absent.filter(|&k| tail.filter.may_hold(k)).count();
+            assert!(
+                through < 10_000 * 7 / 100,
+                "{through} of 10,000 absent keys pass the filter of a tail of {}",
+                tail.len()
+            );
+        }
+    }
+
+    /// The keys and ids `record_keys` holds for the fixture's entity, in key order.
+    fn folded_keys(f: &Fixture) -> Vec<(Vec<u8>, i64)> {
+        let conn = f.db.conn().unwrap();
+        let mut st = conn
+            .prepare("SELECT bk_hash, id FROM record_keys ORDER BY entity_no, bk_hash")
+            .unwrap();
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    /// A fold from this process's tail map (the run looked its keys up) writes what the fold from the table
+    /// writes, for an initial load and for a tail folded into a table that holds keys already; and both refuse a
+    /// key already folded, naming it, with nothing folded and the watermark where it was.
+    #[test]
+    fn a_fold_from_the_tail_map_writes_what_a_fold_from_the_table_writes() {
+        let mut written = Vec::new();
+        for from_table in [false, true] {
+            let f = fixture();
+            let run = RunId::new();
+            let conn = f.db.conn().unwrap();
+            let no = |conn: &Connection| entity_no(conn, f.entity).unwrap().unwrap();
+            for (pages, data) in [(0..6u128, 1), (6..9, 2)] {
+                for page in pages {
+                    let rows: Vec<IndexUpsert<'_>> = (page * 700..(page + 1) * 700 + 50)
+                        .map(|i| row(key(i), data, Some("uid")))
+                        .collect();
+                    f.upsert(run, &rows);
+                }
+                let mapped =
+                    tails().contains_key(&(f.db.path().to_str().unwrap().to_owned(), no(&conn)));
+                assert!(mapped, "the upserts looked their keys up in the tail map");
+                if from_table {
+                    forget_tail(&conn, f.entity).unwrap();
+                }
+                let tx =
+                    Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)
+                        .unwrap();
+                let keys_to = keys_to(&tx, no(&tx)).unwrap();
+                let last: i64 = tx
+                    .query_row("SELECT MAX(id) FROM record_index", [], |r| r.get(0))
+                    .unwrap();
+                let from_memory = fold_from_tail(&tx, f.entity, no(&tx), keys_to, last).unwrap();
+                assert_eq!(
+                    from_memory.is_some(),
+                    !from_table,
+                    "the path the fold takes"
+                );
+                drop(tx);
+                let tail = tail_len(&conn, f.entity).unwrap();
+                assert!(tail > 0);
+                assert_eq!(fold(&conn, f.entity).unwrap(), tail);
+                assert_eq!(tail_len(&conn, f.entity).unwrap(), 0);
+            }
+            assert_eq!(f.count("SELECT COUNT(*) FROM record_keys"), 9 * 700 + 50);
+
+            // A second record for a folded key, written behind the index's back, then seen by a lookup.
+            let other = rusqlite::Connection::open(f.db.path()).unwrap();
+            other
+                .execute(
+                    "INSERT INTO record_index (entity_no, bk_hash, data_hash, state, first_seen_run, updated_at)
+                     SELECT entity_no, bk_hash, data_hash, 'active', first_seen_run, updated_at FROM record_index
+                     WHERE bk_hash = ?1",
+                    [&bk_bytes(&BkHash(key(77)))[..]],
+                )
+                .unwrap();
+            f.upsert(run, &[row(key(9_999), 1, Some("uid"))]);
+            if from_table {
+                forget_tail(&conn, f.entity).unwrap();
+            }
+            let before = folded_keys(&f);
+            let err = fold(&conn, f.entity).unwrap_err().to_string();
+            assert!(
+                err.contains(&BkHash(key(77)).to_string()) && err.contains("two records"),
+                "{err}"
+            );
+            assert_eq!(folded_keys(&f), before, "nothing folded");
+            assert_eq!(tail_len(&conn, f.entity).unwrap(), 2, "the watermark stays");
+            written.push(before);
+        }
+        assert_eq!(
+            written[0], written[1],
+            "both folds wrote the same keys and ids"
         );
     }
 
