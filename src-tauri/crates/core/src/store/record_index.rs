@@ -778,45 +778,83 @@ fn fold_from_tail(
     folded.map(Some)
 }
 
-/// Inserts the entries of `runs` (each sorted by key) into `record_keys` in key order.
+/// Rows per `INSERT` of a fold from the tail map: a statement's own cost (its step, its descent of the key table)
+/// is shared by 64 rows. Measured on an initial load's 996k keys: one row a statement 600 ms CPU, 16 rows 310 ms,
+/// 64 rows 280 ms, 256 no better (the SQL fold: 690 ms).
+const FOLD_ROWS: usize = 64;
+
+/// Inserts the entries of `runs` (each sorted by key) into `record_keys` in key order, `FOLD_ROWS` a statement.
 fn insert_merged(
     conn: &Connection,
     entity: EntityId,
     no: i64,
     runs: &[KeyMap],
 ) -> Result<u64, StoreError> {
-    let mut insert = conn
-        .prepare_cached("INSERT INTO record_keys (entity_no, bk_hash, id) VALUES (?1, ?2, ?3)")?;
-    insert.raw_bind_parameter(1, no)?;
+    let values = |rows: usize| {
+        format!(
+            "INSERT INTO record_keys (entity_no, bk_hash, id) VALUES {}",
+            vec!["(?1, ?, ?)"; rows].join(", ")
+        )
+    };
+    let mut full = conn.prepare_cached(&values(FOLD_ROWS))?;
+    full.raw_bind_parameter(1, no)?;
     let mut at = vec![0; runs.len()];
+    let mut chunk: Vec<(u128, i64)> = Vec::with_capacity(FOLD_ROWS);
     let (mut previous, mut folded) = (None, 0);
     loop {
-        // A handful of runs: the smallest next key by a look at each.
-        let mut next: Option<(usize, u128)> = None;
-        for (r, run) in runs.iter().enumerate() {
-            if let Some(&k) = run.keys.get(at[r]) {
-                if next.is_none_or(|(_, n)| k < n) {
-                    next = Some((r, k));
+        chunk.clear();
+        while chunk.len() < FOLD_ROWS {
+            // A handful of runs: the smallest next key by a look at each.
+            let mut next: Option<(usize, u128)> = None;
+            for (r, run) in runs.iter().enumerate() {
+                if let Some(&k) = run.keys.get(at[r]) {
+                    if next.is_none_or(|(_, n)| k < n) {
+                        next = Some((r, k));
+                    }
                 }
             }
+            let Some((r, key)) = next else {
+                break;
+            };
+            if previous == Some(key) {
+                return Err(two_records(entity, Some(key)));
+            }
+            previous = Some(key);
+            chunk.push((key, runs[r].ids[at[r]]));
+            at[r] += 1;
         }
-        let Some((r, key)) = next else {
+        if chunk.is_empty() {
             return Ok(folded);
-        };
-        let id = runs[r].ids[at[r]];
-        at[r] += 1;
-        if previous == Some(key) {
-            return Err(two_records(entity, Some(key)));
         }
-        previous = Some(key);
-        insert.raw_bind_parameter(2, &key.to_be_bytes()[..])?;
-        insert.raw_bind_parameter(3, id)?;
+        let mut last;
+        let insert = if chunk.len() == FOLD_ROWS {
+            &mut full
+        } else {
+            last = conn.prepare(&values(chunk.len()))?;
+            last.raw_bind_parameter(1, no)?;
+            &mut last
+        };
+        for (i, (key, id)) in chunk.iter().enumerate() {
+            insert.raw_bind_parameter(2 + 2 * i, &key.to_be_bytes()[..])?;
+            insert.raw_bind_parameter(3 + 2 * i, *id)?;
+        }
         match insert.raw_execute() {
-            Ok(_) => folded += 1,
+            Ok(n) => folded += n as u64,
             Err(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
-                return Err(two_records(entity, Some(key)))
+                // The statement left nothing behind: the chunk's key already folded is the one `record_keys` holds.
+                let mut held = conn.prepare_cached(
+                    "SELECT 1 FROM record_keys WHERE entity_no = ?1 AND bk_hash = ?2",
+                )?;
+                let mut dup = None;
+                for (key, _) in &chunk {
+                    if held.exists(params![no, &key.to_be_bytes()[..]])? {
+                        dup = Some(*key);
+                        break;
+                    }
+                }
+                return Err(two_records(entity, dup));
             }
             Err(e) => return Err(e.into()),
         }
