@@ -11,8 +11,9 @@
 //! holding an entity's keys up to its watermark (`record_index_entities.keys_to`). A page's new records are only
 //! appended to `record_index` (ids grow, so they land on its last leaves); the records above the watermark are the
 //! entity's unfolded tail, whose keys every reader finds through this process's tail map (`Tail`: a cache of the
-//! table, refreshed from it on each use). At the end of a run the tail is folded into `record_keys` in key order
-//! (`fold`). A BK hash is random by design: inserting each new key into a key index at its commit dirtied a random
+//! table, refreshed from it on each use; a Bloom filter over its keys answers most misses without searching it).
+//! At the end of a run the tail is folded into `record_keys` in key order (`fold`: from the tail map, whose sorted
+//! runs already hold the keys and ids, when this process holds it; else sorted by SQLite from the table). A BK hash is random by design: inserting each new key into a key index at its commit dirtied a random
 //! leaf per record; the fold writes each leaf once per run, and an initial load's key table is built sequentially.
 //! Uniqueness of (entity, key): every upsert looks its keys up (key table and tail) inside its transaction, and the
 //! fold's primary key refuses a second record for a key with an error (never a silent drop).
@@ -472,7 +473,7 @@ struct Tail {
     /// The id and key of the last record of the entity the map holds.
     last: Option<(i64, u128)>,
     runs: Vec<KeyMap>,
-    /// Which keys the runs may hold: a key whose bit is clear is in none of them.
+    /// Which keys the runs may hold: a key the filter rules out is in none of them, and is not searched for.
     filter: TailFilter,
 }
 
@@ -699,8 +700,8 @@ pub fn fold(conn: &Connection, entity: EntityId) -> Result<u64, StoreError> {
     };
     let own = conn.is_autocommit();
     if own {
-        // The sort of a large fold (a million keys, about 40 MB) spills to a temporary file instead of staying in
-        // the process's memory; the setting can only change outside a transaction, and goes back after it.
+        // The sort of a large fold by SQL (a million keys, about 40 MB) spills to a temporary file instead of
+        // staying in the process's memory; the setting can only change outside a transaction, and goes back after it.
         conn.pragma_update(None, "temp_store", "FILE")?;
     }
     let folded = fold_in(conn, entity, no, own);
@@ -1726,7 +1727,7 @@ mod tests {
         /// The tail map with its filter finds exactly what a plain search of the same records finds: the hits with
         /// their ids, the misses in key order, for records added in runs of any size (the filter rebuilt as it grows,
         /// the runs merged), keys spread over the whole key space and keys that share their top bits (all in one
-        /// slot of the filter).
+        /// block of the filter).
         #[test]
         fn the_tail_map_finds_what_a_plain_search_finds(
             keys in proptest::collection::btree_set(
