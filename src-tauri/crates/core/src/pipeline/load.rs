@@ -140,7 +140,7 @@ impl Uncommitted {
 pub async fn load_page(
     ctx: &RunContext,
     run: RunId,
-    prepared: &mut [Prepared],
+    prepared: &[Prepared],
     parents: &mut ParentCache,
     uncommitted: &Uncommitted,
     now: chrono::DateTime<chrono::Utc>,
@@ -159,13 +159,12 @@ pub struct Decided {
 
 /// Delta and parent resolution for one page, and the durable note of the writes about to be sent: once this returns,
 /// a crash leaves a trail of them whatever happens next. `resumed_at` is the rowversion a resumed read picked up at
-/// (see `run::resume_filter`): keys this run saw at or below it were read in an earlier part of the run. The records
-/// the CPU stages built ahead are taken from `prepared`.
+/// (see `run::resume_filter`): keys this run saw at or below it were read in an earlier part of the run.
 #[allow(clippy::too_many_arguments)]
 pub async fn decide_page(
     ctx: &RunContext,
     run: RunId,
-    prepared: &mut [Prepared],
+    prepared: &[Prepared],
     parents: &mut ParentCache,
     uncommitted: &Uncommitted,
     resumed_at: Option<&str>,
@@ -253,11 +252,6 @@ pub async fn decide_page(
         .zip(&read_before_resume)
         .zip(&unchanged)
     {
-        let ahead = prepared[i]
-            .outcome
-            .as_mut()
-            .ok()
-            .and_then(|g| g.record.take());
         let g = prepared[i].outcome.as_ref().expect("good");
         // The same key twice in one run is listed in the summary (SPEC §5). Rows are counted once each: a key that
         // beats one already loaded on an earlier page counts as its update. A key this run read before it was
@@ -288,7 +282,7 @@ pub async fn decide_page(
                     l.filter(|b| !parents.has(p.parent_id, *b))
                         .map(|b| (p, b, p.ref_str(&g.row).unwrap_or_default()))
                 });
-                let record = ahead.unwrap_or_else(|| ctx.transformer.record(g));
+                let record = ctx.transformer.record(g);
                 if let Some((p, pbk, pref)) = missing {
                     res.ends[i] = RowEnd::Parked;
                     res.counters.pending += 1;

@@ -6,7 +6,6 @@ use super::checkpoint::{self, Checkpoint, Origin};
 use super::context::RunContext;
 use super::load::{load_page, RowEnd, Uncommitted};
 use super::resolve::ParentCache;
-use super::transform::Records;
 use super::RunError;
 use crate::ids::{FailedRecordId, RunId};
 use crate::model::RunStatus;
@@ -74,14 +73,13 @@ pub async fn retry_records_with(
                 origin.push(*id);
             }
             let t = ctx.transformer.clone();
-            let mut prepared =
-                tokio::task::spawn_blocking(move || t.prepare_page(raws, Records::WhenSent))
-                    .await
-                    .map_err(|e| RunError::Internal(e.to_string()))?;
+            let prepared = tokio::task::spawn_blocking(move || t.prepare_page(raws))
+                .await
+                .map_err(|e| RunError::Internal(e.to_string()))?;
             let result = load_page(
                 ctx,
                 run,
-                &mut prepared,
+                &prepared,
                 &mut parents,
                 &Uncommitted::default(),
                 now,

@@ -9,7 +9,7 @@ use super::events::{EventSink, RunEvent, RunReport, Throttle};
 use super::load::{decide_page, send_page, PageResult, Uncommitted};
 use super::resolve::ParentCache;
 use super::schema::{check_schema, declared_columns, page_fields};
-use super::transform::{Key, Prepared, Records};
+use super::transform::{Key, Prepared};
 use super::{deletes, RunError};
 use crate::identity::{BkHash, DataHash};
 use crate::ids::RunId;
@@ -476,7 +476,7 @@ async fn drive(
     // a full run). A full run reads every record of the entity: its pages find their records by id through an
     // in-memory key map (record_index::map_keys), built once, instead of through the key table (and the keys of a
     // tail not yet due through the tail map); the map is dropped with the run.
-    let key_map = {
+    let _key_map = {
         let db = ctx.db.clone();
         tokio::task::spawn_blocking(move || {
             let conn = db.conn()?;
@@ -540,12 +540,6 @@ async fn drive(
     let (prep_tx, mut prep_rx) =
         mpsc::channel::<Result<Option<Fetched>, RunError>>(TRANSFORM_AHEAD);
     let transformer = ctx.transformer.clone();
-    // Most rows of an incremental read are sent, and every row of an initial load (a full read with no keys to map):
-    // their records are built by the CPU stages, off the load stage's path.
-    let records = match full && key_map.is_some() {
-        true => Records::WhenSent,
-        false => Records::Ahead,
-    };
     let transformer_task = tokio::spawn(async move {
         let mut first = true;
         while let Some(r) = page_rx.recv().await {
@@ -561,9 +555,7 @@ async fn drive(
                         first = false;
                         page_fields(&page.rows)
                     });
-                    match tokio::task::spawn_blocking(move || t.prepare_page(page.rows, records))
-                        .await
-                    {
+                    match tokio::task::spawn_blocking(move || t.prepare_page(page.rows)).await {
                         Ok(prepared) => Ok(Some(Fetched {
                             fields,
                             prepared,
@@ -623,7 +615,7 @@ async fn drive(
                     "the fetch stage stopped without an answer".into(),
                 ));
             };
-            let Some(mut f) = fetched? else {
+            let Some(f) = fetched? else {
                 return Ok(Ending::Complete { held: 0 });
             };
             if let Some(fields) = &f.fields {
@@ -646,7 +638,7 @@ async fn drive(
             let decided = decide_page(
                 ctx,
                 run,
-                &mut f.prepared,
+                &f.prepared,
                 &mut parents,
                 &overlay,
                 reread_at.as_deref(),

@@ -93,18 +93,6 @@ pub struct Good {
     pub id: Identity,
     /// Per parent plan: the parent BK, or `None` for no parent.
     pub parents: Vec<Option<BkHash>>,
-    /// The record ScheduleHub gets, when the CPU stage built it ahead (`Records::Ahead`); the load takes it.
-    pub record: Option<Outgoing>,
-}
-
-/// Whether the CPU stages also build each good row's outgoing record. Worth it for a run that sends most of its rows
-/// (an incremental read, an initial load): the JSON text is written on the CPU stages' thread, a page ahead, instead
-/// of on the load stage, which is the run's critical path. A run that skips most rows (a nightly full read) leaves
-/// it to the load, which builds only the records it sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Records {
-    Ahead,
-    WhenSent,
 }
 
 #[derive(Debug)]
@@ -251,7 +239,6 @@ impl Transformer {
             raw,
             &mut self.normalizer.page(),
             &mut self.identifier.page(),
-            Records::WhenSent,
         )
     }
 
@@ -260,7 +247,6 @@ impl Transformer {
         raw: RawRow,
         normalizer: &mut PageNormalizer<'_>,
         identifier: &mut PageIdentifier<'_>,
-        records: Records,
     ) -> Prepared {
         let rowversion = self.raw_rowversion(&raw);
         let outcome = match normalizer.normalize_ref(&raw) {
@@ -269,16 +255,7 @@ impl Transformer {
                 Err(error) => Err(self.refuse(&raw, error)),
                 Ok(id) => {
                     let parents = self.parents.iter().map(|p| p.link(&row)).collect();
-                    let mut good = Good {
-                        row,
-                        id,
-                        parents,
-                        record: None,
-                    };
-                    if records == Records::Ahead {
-                        good.record = Some(self.record(&good));
-                    }
-                    Ok(good)
+                    Ok(Good { row, id, parents })
                 }
             },
         };
@@ -290,10 +267,10 @@ impl Transformer {
     }
 
     /// `prepare` for each row of a page, with the page's working memory shared by its rows.
-    pub fn prepare_page(&self, rows: Vec<RawRow>, records: Records) -> Vec<Prepared> {
+    pub fn prepare_page(&self, rows: Vec<RawRow>) -> Vec<Prepared> {
         let (mut normalizer, mut identifier) = (self.normalizer.page(), self.identifier.page());
         rows.into_iter()
-            .map(|r| self.prepare_with(r, &mut normalizer, &mut identifier, records))
+            .map(|r| self.prepare_with(r, &mut normalizer, &mut identifier))
             .collect()
     }
 }
@@ -423,33 +400,19 @@ mod tests {
     }
 
     #[test]
-    fn a_record_built_ahead_is_the_record_the_load_would_build() {
+    fn the_record_for_schedulehub_carries_the_row_its_identity_and_its_parent_refs() {
         let t = transformer();
-        let ahead = t.prepare_page(page(), Records::Ahead);
-        let later = t.prepare_page(page(), Records::WhenSent);
+        let page = t.prepare_page(page());
         assert!(
-            ahead[2].outcome.is_err(),
-            "a row that fails normalization has no record"
+            page[2].outcome.is_err(),
+            "a row that fails normalization is refused"
         );
-        let mut built = 0;
-        for (a, l) in ahead.iter().zip(&later) {
-            let (Ok(a), Ok(l)) = (&a.outcome, &l.outcome) else {
-                continue;
-            };
-            assert!(l.record.is_none(), "only built ahead when asked");
-            let a = a.record.as_ref().expect("built ahead");
-            let l = t.record(l);
-            assert_eq!(a.json.get(), l.json.get());
-            assert_eq!(a.erp_key_hash, l.erp_key_hash);
-            built += 1;
-        }
-        assert_eq!(built, 2);
-
-        let Ok(first) = &ahead[0].outcome else {
+        let Ok(first) = &page[0].outcome else {
             panic!("the first row is good")
         };
-        let rec: serde_json::Value =
-            serde_json::from_str(first.record.as_ref().unwrap().json.get()).unwrap();
+        let out = t.record(first);
+        assert_eq!(out.erp_key_hash, first.id.bk_hash.to_string());
+        let rec: serde_json::Value = serde_json::from_str(out.json.get()).unwrap();
         assert_eq!(rec["ITEM_ID"], "A-1");
         assert_eq!(rec["quantity"], 12.5);
         assert_eq!(rec["erp_key_hash"], first.id.bk_hash.to_string());
@@ -458,11 +421,10 @@ mod tests {
         assert_eq!(rec["erp_ref_str"], "ITEM_ID=A-1");
         let site = first.parents[0].unwrap().to_string();
         assert_eq!(rec["parent_refs"]["site"], site.as_str());
-        let Ok(second) = &ahead[1].outcome else {
+        let Ok(second) = &page[1].outcome else {
             panic!("the second row is good")
         };
-        let rec: serde_json::Value =
-            serde_json::from_str(second.record.as_ref().unwrap().json.get()).unwrap();
+        let rec: serde_json::Value = serde_json::from_str(t.record(second).json.get()).unwrap();
         assert!(
             rec["parent_refs"]["site"].is_null(),
             "no site, no parent: {rec}"
