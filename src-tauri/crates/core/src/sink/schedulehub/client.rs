@@ -136,13 +136,14 @@ impl ScheduleHubClient {
             .iter()
             .map(|(uid, data)| Item { uid, data })
             .collect();
-        self.write_chunks(
+        self.chunked(
             "S4 batch update",
             entity,
             "update",
             "updates",
             &items,
             cancel,
+            add_write,
         )
         .await
     }
@@ -154,30 +155,14 @@ impl ScheduleHubClient {
         uids: &[String],
         cancel: &CancellationToken,
     ) -> Result<WriteOutcome, BatchError<WriteOutcome>> {
-        self.write_chunks("S5 batch delete", entity, "delete", "uids", uids, cancel)
-            .await
-    }
-
-    async fn write_chunks<T: serde::Serialize + Sync>(
-        &self,
-        name: &str,
-        entity: &str,
-        op: &str,
-        key: &str,
-        items: &[T],
-        cancel: &CancellationToken,
-    ) -> Result<WriteOutcome, BatchError<WriteOutcome>> {
         self.chunked(
-            name,
+            "S5 batch delete",
             entity,
-            op,
-            key,
-            items,
+            "delete",
+            "uids",
+            uids,
             cancel,
-            |done: &mut WriteOutcome, raw: RawWrite| {
-                done.success_count += raw.success_count;
-                done.failures.extend(raw.failures);
-            },
+            add_write,
         )
         .await
     }
@@ -316,4 +301,10 @@ impl ScheduleHubClient {
             .await?;
         Ok(())
     }
+}
+
+/// What an update or delete chunk's answer adds to the outcome.
+fn add_write(done: &mut WriteOutcome, answer: RawWrite) {
+    done.success_count += answer.success_count;
+    done.failures.extend(answer.failures);
 }
