@@ -492,7 +492,17 @@ impl Tail {
         self.runs.iter().map(KeyMap::len).sum()
     }
 
+    /// Brings the map up to the table (see `Tail`). On an error the map starts again empty: half refreshed is not
+    /// known to be whole.
     fn refresh(&mut self, conn: &Connection, no: i64, keys_to: i64) -> Result<(), StoreError> {
+        let refreshed = self.refresh_from(conn, no, keys_to);
+        if refreshed.is_err() {
+            *self = Tail::new(keys_to);
+        }
+        refreshed
+    }
+
+    fn refresh_from(&mut self, conn: &Connection, no: i64, keys_to: i64) -> Result<(), StoreError> {
         if self.keys_to != keys_to {
             *self = Tail::new(keys_to);
         }
@@ -673,11 +683,7 @@ fn with_tail<T>(
         .or_insert_with(|| Arc::new(Mutex::new(Tail::new(keys_to))))
         .clone();
     let mut tail = shared.lock().unwrap_or_else(|e| e.into_inner());
-    if let Err(e) = tail.refresh(conn, no, keys_to) {
-        // Half refreshed is not known to be whole: start again next time.
-        *tail = Tail::new(keys_to);
-        return Err(e);
-    }
+    tail.refresh(conn, no, keys_to)?;
     f(&tail)
 }
 
@@ -774,10 +780,7 @@ fn fold_from_tail(
     if tail.keys_to != keys_to || tail.last.is_none() {
         return Ok(None);
     }
-    if let Err(e) = tail.refresh(conn, no, keys_to) {
-        *tail = Tail::new(keys_to);
-        return Err(e);
-    }
+    tail.refresh(conn, no, keys_to)?;
     if tail.last.map(|l| l.0) != Some(last) {
         return Ok(None);
     }
