@@ -80,3 +80,49 @@ pub struct Entity {
     pub canonical_version: u32,
     pub schema_drift: Option<serde_json::Value>,
 }
+
+/// Entity definitions for unit tests: the parts every test spells the same, so a test names only what it is about.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::EntityDef;
+    use crate::model::Strategy;
+    use crate::normalize::ColumnDef;
+
+    /// A nullable column of APISmith type `ty`; `is_business_key` and `is_row_version` are for the test to set.
+    pub fn column(name: &str, ty: &str) -> ColumnDef {
+        ColumnDef {
+            name: name.into(),
+            data_type: Some(ty.into()),
+            is_nullable: true,
+            is_business_key: false,
+            is_row_version: false,
+        }
+    }
+
+    /// Entity `name` from connection `erp` (API `name`) to `plan` (target `name`), enabled, pages of 100, with no
+    /// mappings or parents; the test sets those, and other connections, by struct update.
+    pub fn entity(
+        name: &str,
+        business_keys: &[&str],
+        rowversion_field: Option<&str>,
+        strategy: Strategy,
+        columns: Vec<ColumnDef>,
+    ) -> EntityDef {
+        EntityDef {
+            name: name.into(),
+            source_connection: "erp".into(),
+            slug: name.into(),
+            target_connection: "plan".into(),
+            target_name: name.into(),
+            business_keys: business_keys.iter().map(|&k| k.into()).collect(),
+            rowversion_field: rowversion_field.map(Into::into),
+            strategy,
+            columns,
+            mappings: vec![],
+            parents: vec![],
+            enabled: true,
+            max_delete_ratio: 0.2,
+            page_size: 100,
+        }
+    }
+}

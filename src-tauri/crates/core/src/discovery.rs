@@ -120,38 +120,20 @@ pub fn drift(def: &EntityDef, now: &[ColumnDef]) -> (SchemaDrift, Vec<ColumnDef>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn col(name: &str, t: &str) -> ColumnDef {
-        ColumnDef {
-            name: name.into(),
-            data_type: Some(t.into()),
-            is_nullable: true,
-            is_business_key: false,
-            is_row_version: false,
-        }
-    }
+    use crate::config::fixtures::{column as col, entity};
 
     fn def() -> EntityDef {
-        EntityDef {
-            name: "items".into(),
-            source_connection: "erp".into(),
-            slug: "items".into(),
-            target_connection: "plan".into(),
-            target_name: "items".into(),
-            business_keys: vec!["ITEM_ID".into()],
-            rowversion_field: Some("RV".into()),
-            strategy: Strategy::Rowversion,
-            columns: vec![
+        entity(
+            "items",
+            &["ITEM_ID"],
+            Some("RV"),
+            Strategy::Rowversion,
+            vec![
                 col("ITEM_ID", "VARCHAR2(10)"),
                 col("QTY", "NUMBER"),
                 col("RV", "VARCHAR2(18)"),
             ],
-            mappings: vec![],
-            parents: vec![],
-            enabled: true,
-            max_delete_ratio: 0.2,
-            page_size: 100,
-        }
+        )
     }
 
     #[test]

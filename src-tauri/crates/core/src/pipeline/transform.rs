@@ -338,32 +338,17 @@ pub fn model_stage(s: Stage) -> crate::model::Stage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::fixtures::{column, entity};
     use crate::model::Strategy;
     use crate::normalize::ColumnDef;
 
     fn transformer() -> Transformer {
         let col = |name: &str, ty: &str| ColumnDef {
-            name: name.into(),
-            data_type: Some(ty.into()),
-            is_nullable: true,
             is_business_key: name == "ITEM_ID",
             is_row_version: name == "ROWVERSION",
+            ..column(name, ty)
         };
         let def = EntityDef {
-            name: "items".into(),
-            source_connection: "erp".into(),
-            slug: "items".into(),
-            target_connection: "plan".into(),
-            target_name: "items".into(),
-            business_keys: vec!["ITEM_ID".into()],
-            rowversion_field: Some("ROWVERSION".into()),
-            strategy: Strategy::Rowversion,
-            columns: vec![
-                col("ITEM_ID", "VARCHAR2(20)"),
-                col("SITE_ID", "VARCHAR2(20)"),
-                col("QTY", "NUMBER(10,2)"),
-                col("ROWVERSION", "NUMBER"),
-            ],
             mappings: vec![FieldMapping {
                 source_field: "QTY".into(),
                 target_field: "quantity".into(),
@@ -371,10 +356,18 @@ mod tests {
                 default_value: None,
                 is_required: false,
             }],
-            parents: vec![],
-            enabled: true,
-            max_delete_ratio: 0.2,
-            page_size: 100,
+            ..entity(
+                "items",
+                &["ITEM_ID"],
+                Some("ROWVERSION"),
+                Strategy::Rowversion,
+                vec![
+                    col("ITEM_ID", "VARCHAR2(20)"),
+                    col("SITE_ID", "VARCHAR2(20)"),
+                    col("QTY", "NUMBER(10,2)"),
+                    col("ROWVERSION", "NUMBER"),
+                ],
+            )
         };
         let site = ParentPlan::new(
             "site",

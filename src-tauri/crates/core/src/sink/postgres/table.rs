@@ -162,30 +162,13 @@ pub const COLUMNS_SQL: &str = "SELECT a.attname::text, format_type(a.atttypid, a
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::fixtures::{column as col, entity};
     use crate::model::Strategy;
-    use crate::normalize::{ColumnDef, FieldMapping};
+    use crate::normalize::FieldMapping;
 
     fn def() -> EntityDef {
-        let col = |name: &str, ty: &str| ColumnDef {
-            name: name.into(),
-            data_type: Some(ty.into()),
-            is_nullable: true,
-            is_business_key: false,
-            is_row_version: false,
-        };
         EntityDef {
-            name: "orders".into(),
-            source_connection: "erp".into(),
-            slug: "orders".into(),
             target_connection: "wh".into(),
-            target_name: "orders".into(),
-            business_keys: vec!["ORDER".into()],
-            rowversion_field: None,
-            strategy: Strategy::Full,
-            columns: vec![
-                col("ORDER_NO", "VARCHAR2(20)"),
-                col("unit cost", "NUMBER(10,2)"),
-            ],
             mappings: vec![FieldMapping {
                 source_field: "ORDER_NO".into(),
                 target_field: "ORDER".into(),
@@ -193,10 +176,16 @@ mod tests {
                 default_value: None,
                 is_required: false,
             }],
-            parents: vec![],
-            enabled: true,
-            max_delete_ratio: 0.2,
-            page_size: 100,
+            ..entity(
+                "orders",
+                &["ORDER"],
+                None,
+                Strategy::Full,
+                vec![
+                    col("ORDER_NO", "VARCHAR2(20)"),
+                    col("unit cost", "NUMBER(10,2)"),
+                ],
+            )
         }
     }
 
