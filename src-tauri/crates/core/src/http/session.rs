@@ -172,6 +172,18 @@ impl Session {
         .await
     }
 
+    /// The service's health document: `GET /api/v1/health`, without authentication (APISmith A1, ScheduleHub S1).
+    pub async fn health(
+        &self,
+        cancel: &CancellationToken,
+        call: &str,
+    ) -> Result<serde_json::Value, HttpError> {
+        let r = self
+            .call(cancel, call, Method::GET, "/api/v1/health", None, false)
+            .await?;
+        parse(call, &r.body)
+    }
+
     /// Forgets the tokens and logs in now (a connection test).
     pub async fn login(&self, cancel: &CancellationToken) -> Result<(), HttpError> {
         let call = format!("{} login", self.service);

@@ -50,12 +50,7 @@ impl ScheduleHubClient {
 
     /// S1 (no authentication).
     pub async fn health(&self, cancel: &CancellationToken) -> Result<Value, HttpError> {
-        let call = "ScheduleHub S1 health";
-        let r = self
-            .session
-            .call(cancel, call, Method::GET, "/api/v1/health", None, false)
-            .await?;
-        parse(call, &r.body)
+        self.session.health(cancel, "ScheduleHub S1 health").await
     }
 
     /// Logs in now with the configured credentials (the "test connection" button).

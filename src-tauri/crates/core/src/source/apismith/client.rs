@@ -37,12 +37,7 @@ impl ApiSmithClient {
 
     /// A1: the service's health document (no authentication).
     pub async fn health(&self, cancel: &CancellationToken) -> Result<Value, HttpError> {
-        let call = "APISmith A1 health";
-        let r = self
-            .session
-            .call(cancel, call, Method::GET, "/api/v1/health", None, false)
-            .await?;
-        parse(call, &r.body)
+        self.session.health(cancel, "APISmith A1 health").await
     }
 
     /// Logs in now with the configured credentials (the "test connection" button).
