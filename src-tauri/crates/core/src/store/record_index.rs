@@ -1602,6 +1602,67 @@ mod tests {
         }
     }
 
+    /// V11: a uid in the canonical uuid form is stored as its 16 bytes, any other uid (an upper-case uuid, digits,
+    /// a PostgreSQL key of another shape) as its text; each reads back exactly as it was given, and a skip that
+    /// brings the same uid again finds its record unchanged (not rewritten).
+    #[test]
+    fn a_uuid_uid_is_stored_as_bytes_and_any_other_uid_as_text_and_each_reads_back_as_given() {
+        let f = fixture();
+        let uids = [
+            "0193a3c5-7d2e-7f41-9c3b-5a6d7e8f9012",
+            "0193A3C5-7D2E-7F41-9C3B-5A6D7E8F9012",
+            "0193a3c57d2e7f419c3b5a6d7e8f9012",
+            "{0193a3c5-7d2e-7f41-9c3b-5a6d7e8f9012}",
+            "12345",
+            "uid-1",
+            "",
+        ];
+        let run = RunId::new();
+        let rows: Vec<_> = (0..uids.len())
+            .map(|i| row(i as u128 + 1, 1, Some(uids[i])))
+            .collect();
+        f.upsert(run, &rows);
+        let conn = f.db.conn().unwrap();
+        let stored: Vec<String> = conn
+            .prepare("SELECT typeof(target_uid) FROM record_index ORDER BY bk_hash")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            stored,
+            ["blob", "text", "text", "text", "text", "text", "text"],
+            "only the canonical uuid is stored as bytes; digits stay text, not a number"
+        );
+        let keys: Vec<BkHash> = (1..=uids.len() as u128).map(BkHash).collect();
+        let read: Vec<Option<String>> = looked_up(&f, run, &keys)
+            .into_iter()
+            .map(|r| r.target_uid)
+            .collect();
+        let given: Vec<Option<String>> = uids.iter().map(|u| Some(u.to_string())).collect();
+        assert_eq!(read, given, "every uid reads back as given");
+        let times = || {
+            (1..=uids.len() as u128)
+                .map(|b| f.updated_at(b))
+                .collect::<Vec<_>>()
+        };
+        let before = times();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        f.upsert(RunId::new(), &rows);
+        assert_eq!(
+            times(),
+            before,
+            "the same uid again (as bytes or as text) is no change: nothing rewritten"
+        );
+        let bytes = StoredUid::of("0193a3c5-7d2e-7f41-9c3b-5a6d7e8f9012");
+        assert_eq!(
+            bytes,
+            StoredUid::Uuid(0x0193a3c5_7d2e_7f41_9c3b_5a6d7e8f9012u128.to_be_bytes()),
+            "the 16 bytes are the uuid's, in order"
+        );
+    }
+
     #[test]
     fn an_unchanged_row_is_only_marked_seen_and_a_changed_one_is_rewritten() {
         let f = fixture();
