@@ -6,7 +6,7 @@
 -- 2. `first_seen_run`: the run's uuid as its 16 bytes (likewise: text only if it was not a canonical uuid).
 -- 3. `state` ('active' / 'deleted') becomes `active` (1 / 0).
 -- 4. `updated_at` (RFC 3339 text, milliseconds) becomes integer Unix milliseconds.
--- Why: a record row was about 170 bytes, of which about 100 were these texts; every new record's insert copied
+-- Why: a record row was about 179 bytes, of which about 100 were these texts; every new record's insert copied
 -- them into the table's last leaf, and every one was written to the WAL and checkpointed into the file (the 1M full
 -- sync writes about a million of them). Records keep their ids (the seen bitmaps and `record_keys` refer to them)
 -- and their order (the table stays clustered by first-recorded order, see V3).
