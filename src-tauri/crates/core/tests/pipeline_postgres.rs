@@ -375,12 +375,19 @@ async fn pages_sent_again_after_a_crash_make_no_duplicate() {
         after, ids,
         "every row kept its _bridge_id: nothing was made twice"
     );
+    // The index stores a uuid uid as its 16 bytes (V11), any other uid as text.
     let uids: HashSet<String> = db
         .conn()
         .unwrap()
         .prepare("SELECT target_uid FROM record_index WHERE target_uid IS NOT NULL")
         .unwrap()
-        .query_map([], |r| r.get(0))
+        .query_map([], |r| {
+            Ok(match r.get::<_, rusqlite::types::Value>(0)? {
+                rusqlite::types::Value::Blob(b) => uuid::Uuid::from_slice(&b).unwrap().to_string(),
+                rusqlite::types::Value::Text(t) => t,
+                other => panic!("a target uid stored as {other:?}"),
+            })
+        })
         .unwrap()
         .map(Result::unwrap)
         .collect();

@@ -239,11 +239,15 @@ mod tests {
         // A second record, last seen by another run: the first run must not count it as seen.
         let bk2 = BkHash(0x0fed_cba9_8765_4321_0123_4567_89ab_cdef);
         let data = DataHash([0xa7; 32]);
+        // A ScheduleHub uid (a canonical uuid: stored as its 16 bytes since V11) beside "uid-1" (any other uid:
+        // stored as its text).
+        let uuid_uid = "0193a3c5-7d2e-7f41-9c3b-5a6d7e8f9012";
         for from in all_versions() {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("old.db");
             // Before V4 the record index held its hashes as lowercase hex text, since then as bytes; since V9 it
-            // numbers its entities and keeps the seen marks in per-run bitmaps.
+            // numbers its entities and keeps the seen marks in per-run bitmaps; since V11 a uuid uid, the first run
+            // and the state are bytes and numbers, the time Unix milliseconds.
             let hex_hashes = from < 4;
             {
                 let mut conn = rusqlite::Connection::open(&path).unwrap();
@@ -254,16 +258,39 @@ mod tests {
                         [entity],
                     )
                     .unwrap();
-                    let insert = "INSERT INTO record_index (id, entity_no, bk_hash, data_hash, rowversion, target_uid,
-                                                           state, first_seen_run, updated_at)
-                         VALUES (?1, 7, ?2, ?3, ?4, ?5, 'active', ?6, '2026-01-01T00:00:00.000Z')";
+                    let insert = if from >= 11 {
+                        "INSERT INTO record_index (id, entity_no, bk_hash, data_hash, rowversion, target_uid,
+                                                  active, first_seen_run, updated_at)
+                         VALUES (?1, 7, ?2, ?3, ?4, ?5, 1, ?6, 1767225600000)"
+                    } else {
+                        "INSERT INTO record_index (id, entity_no, bk_hash, data_hash, rowversion, target_uid,
+                                                  state, first_seen_run, updated_at)
+                         VALUES (?1, 7, ?2, ?3, ?4, ?5, 'active', ?6, '2026-01-01T00:00:00.000Z')"
+                    };
                     for (id, b, rv, uid, r) in [
-                        (40_000, bk, Some("0x00000000000007D3"), Some("uid-1"), run),
-                        (40_003, bk2, None, None, other_run),
+                        (40_000, bk, Some("0x00000000000007D3"), "uid-1", run),
+                        (40_003, bk2, None, uuid_uid, other_run),
                     ] {
+                        let (uid, first): (rusqlite::types::Value, rusqlite::types::Value) =
+                            if from >= 11 {
+                                let uid = match uuid::Uuid::parse_str(uid) {
+                                    Ok(u) => u.as_bytes().to_vec().into(),
+                                    Err(_) => uid.to_owned().into(),
+                                };
+                                (uid, r.0.as_bytes().to_vec().into())
+                            } else {
+                                (uid.to_owned().into(), r.to_string().into())
+                            };
                         conn.execute(
                             insert,
-                            rusqlite::params![id, &b.0.to_be_bytes()[..], &data.0[..], rv, uid, r],
+                            rusqlite::params![
+                                id,
+                                &b.0.to_be_bytes()[..],
+                                &data.0[..],
+                                rv,
+                                uid,
+                                first
+                            ],
                         )
                         .unwrap();
                         // Id 40,000 is bit 7,232 of chunk 2: byte 904, mask 1 (40,003: mask 8).
@@ -282,9 +309,10 @@ mod tests {
                     } else {
                         ("", ["", ""])
                     };
+                    let uuid_text = format!("'{uuid_uid}'");
                     for (id, b, rv, uid, r) in [
                         (ids[0], bk, "'0x00000000000007D3'", "'uid-1'", run),
-                        (ids[1], bk2, "NULL", "NULL", other_run),
+                        (ids[1], bk2, "NULL", uuid_text.as_str(), other_run),
                     ] {
                         let insert = format!(
                             "INSERT INTO record_index ({id_col}entity_id, bk_hash, data_hash, rowversion, target_uid,
@@ -321,6 +349,48 @@ mod tests {
             assert_eq!(
                 (rec.target_uid.as_deref(), rec.active),
                 (Some("uid-1"), true)
+            );
+            let rec2 = record_index::get(&conn, entity, bk2).unwrap().unwrap();
+            assert_eq!(
+                (
+                    rec2.target_uid.as_deref(),
+                    rec2.rowversion.as_deref(),
+                    rec2.active
+                ),
+                (Some(uuid_uid), None, true),
+                "the uuid uid upgraded from version {from} reads back as the text it was"
+            );
+            // The narrow row (V11): the uuid uid and the first run as 16 bytes, "uid-1" as text, the state as 1,
+            // the time as Unix milliseconds (2026-01-01T00:00:00.000Z).
+            let stored: Vec<(String, String, i64, Vec<u8>, i64)> = conn
+                .prepare(
+                    "SELECT typeof(target_uid), typeof(first_seen_run), active, first_seen_run, updated_at
+                     FROM record_index ORDER BY id",
+                )
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(
+                stored,
+                [
+                    (
+                        "text".into(),
+                        "blob".into(),
+                        1,
+                        run.0.as_bytes().to_vec(),
+                        1_767_225_600_000
+                    ),
+                    (
+                        "blob".into(),
+                        "blob".into(),
+                        1,
+                        other_run.0.as_bytes().to_vec(),
+                        1_767_225_600_000
+                    ),
+                ],
+                "the rows upgraded from version {from} in their narrow form"
             );
             let seen = |r: RunId, b: BkHash| record_index::seen_by(&conn, entity, r, b).unwrap();
             assert_eq!(
@@ -384,10 +454,10 @@ mod tests {
             // The upgraded key still refuses a second record for the same key: written behind the index's back,
             // it is caught when the tail is folded, with the key named, and nothing is folded.
             conn.execute(
-                "INSERT INTO record_index (entity_no, bk_hash, data_hash, state, first_seen_run, updated_at)
-                 VALUES ((SELECT no FROM record_index_entities WHERE entity_id = ?1), ?2, ?3, 'active', ?4,
-                         '2026-01-02T00:00:00.000Z')",
-                rusqlite::params![entity, &bk.0.to_be_bytes()[..], &data.0[..], run],
+                "INSERT INTO record_index (entity_no, bk_hash, data_hash, active, first_seen_run, updated_at)
+                 VALUES ((SELECT no FROM record_index_entities WHERE entity_id = ?1), ?2, ?3, 1, ?4,
+                         1767312000000)",
+                rusqlite::params![entity, &bk.0.to_be_bytes()[..], &data.0[..], &run.0.as_bytes()[..]],
             )
             .unwrap();
             let err = record_index::fold(&conn, entity).unwrap_err().to_string();

@@ -180,7 +180,7 @@ impl Harness {
         conn.query_row(
             "SELECT COUNT(*) FROM record_index r JOIN record_index_entities x ON x.no = r.entity_no
              JOIN entities e ON e.id = x.entity_id
-             WHERE e.name = ?1 AND r.state = 'active'",
+             WHERE e.name = ?1 AND r.active = 1",
             [entity],
             |r| r.get::<_, i64>(0),
         )
