@@ -5,7 +5,7 @@
 use super::config::{ColumnKind, NormalizeOptions};
 use super::layer2_strings::{clean, clean_slice, collapse_ascii, is_simple_ascii, Cleaned};
 use super::layer3_numbers::{auto_number, integral_float, parse_number, NumberProblem};
-use super::layer4_dates::{format_date, parse_date};
+use super::layer4_dates::iso_date;
 use crate::value::{RowError, Stage, Value};
 use serde_json::Value as Json;
 
@@ -207,13 +207,11 @@ pub(crate) fn coerce_verdict(
                     Ok(t) => t,
                     Err(null) => return Ok(null),
                 };
-                let parsed = parse_date(&text, opts.date_order)
-                    .ok_or_else(|| fail(field, raw, "is not a date"))?;
-                let iso = format_date(parsed, opts);
-                Ok(if iso == *s {
+                let iso = iso_date(&text, opts).ok_or_else(|| fail(field, raw, "is not a date"))?;
+                Ok(if iso.as_bytes() == s.as_bytes() {
                     Verdict::Keep
                 } else {
-                    Verdict::New(Value::Text(iso))
+                    Verdict::New(Value::Text(iso.into_string()))
                 })
             }
             _ => Err(fail(field, raw, "is not a date")),
