@@ -100,42 +100,45 @@ pub(crate) fn collapse_ascii(s: String) -> String {
     String::from_utf8(b).unwrap_or_default()
 }
 
-/// Cleans one string per layer 2.
+/// Cleans one string per layer 2, in one pass: the characters kept as they are go to the output as whole runs
+/// (slices of `s`), and a single space or line break goes between two runs where the text had whitespace or line
+/// breaks. A CR LF pair is two breaks with an empty line between them, and empty lines are dropped anyway.
 pub fn clean(s: &str) -> Cleaned {
     if is_clean(s) {
         return Cleaned::Unchanged;
     }
     let mut out = String::with_capacity(s.len());
-    let mut line = String::new();
-    let mut chars = s.chars().filter(|&c| !is_deleted_control(c)).peekable();
-    let flush = |line: &mut String, out: &mut String| {
-        if !line.is_empty() {
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            out.push_str(line);
-            line.clear();
-        }
-    };
-    let mut pending_space = false;
-    while let Some(c) = chars.next() {
-        if c == '\r' || c == '\n' {
-            if c == '\r' && chars.peek() == Some(&'\n') {
-                chars.next();
-            }
-            flush(&mut line, &mut out);
-            pending_space = false;
-        } else if is_space(c) {
-            pending_space = !line.is_empty();
+    // The run of kept characters not yet written: `s[run.0..run.1]`.
+    let mut run = (0, 0);
+    // The current line has kept characters; whitespace after them; a line with kept characters ended.
+    let (mut content, mut space, mut line_break) = (false, false, false);
+    for (i, c) in s.char_indices() {
+        let kept = if c.is_ascii() {
+            c > ' ' && c != '\x7f'
         } else {
-            if pending_space {
-                line.push(' ');
-                pending_space = false;
+            !is_space(c) // control characters and line breaks are all ASCII
+        };
+        if kept {
+            if i != run.1 {
+                out.push_str(&s[run.0..run.1]);
+                if line_break && !content {
+                    out.push('\n');
+                    line_break = false;
+                } else if space {
+                    out.push(' ');
+                }
+                run.0 = i;
             }
-            line.push(c);
+            run.1 = i + c.len_utf8();
+            (content, space) = (true, false);
+        } else if c == '\r' || c == '\n' {
+            line_break |= content;
+            (content, space) = (false, false);
+        } else if !is_deleted_control(c) {
+            space = content;
         }
     }
-    flush(&mut line, &mut out);
+    out.push_str(&s[run.0..run.1]);
     if out.is_empty() {
         Cleaned::Null
     } else if out == s {
@@ -311,7 +314,56 @@ mod tests {
         !prev_space
     }
 
+    /// The definition `clean` replaced: line by line, character by character.
+    fn clean_by_lines(s: &str) -> Cleaned {
+        let mut out = String::with_capacity(s.len());
+        let mut line = String::new();
+        let mut chars = s.chars().filter(|&c| !is_deleted_control(c)).peekable();
+        let flush = |line: &mut String, out: &mut String| {
+            if !line.is_empty() {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(line);
+                line.clear();
+            }
+        };
+        let mut pending_space = false;
+        while let Some(c) = chars.next() {
+            if c == '\r' || c == '\n' {
+                if c == '\r' && chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                flush(&mut line, &mut out);
+                pending_space = false;
+            } else if is_space(c) {
+                pending_space = !line.is_empty();
+            } else {
+                if pending_space {
+                    line.push(' ');
+                    pending_space = false;
+                }
+                line.push(c);
+            }
+        }
+        flush(&mut line, &mut out);
+        if out.is_empty() {
+            Cleaned::Null
+        } else if out == s {
+            Cleaned::Unchanged
+        } else {
+            Cleaned::Changed(out)
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn the_one_pass_cleanup_agrees_with_the_line_by_line_one(
+            s in "\\PC{0,24}|[ ab\\t\\n\\r\\x00-\\x1f\\x7f\\u{85}\\u{a0}\\u{1680}\\u{2000}-\\u{200d}\\u{2028}\\u{3000}çİ—پ]{0,24}"
+        ) {
+            proptest::prop_assert_eq!(clean(&s), clean_by_lines(&s), "{:?}", s);
+        }
+
         #[test]
         fn the_byte_check_agrees_with_the_character_check(
             s in "\\PC{0,24}|[ a\\t\\n\\r\\x00-\\x1f\\x7f\\u{85}\\u{a0}\\u{a9}\\u{1680}\\u{2000}-\\u{200d}\\u{2028}\\u{202f}\\u{205f}\\u{3000}çşİ—پ]{0,24}"
