@@ -78,6 +78,7 @@ impl Verdict {
     }
 
     /// Applies the verdict to the raw value it was given for, consuming it.
+    #[inline]
     pub(crate) fn apply(self, raw: Json) -> Value {
         match (self, raw) {
             (Verdict::New(v), _) => v,
