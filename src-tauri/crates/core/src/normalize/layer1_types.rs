@@ -190,6 +190,12 @@ pub(crate) fn coerce_verdict(
         ColumnKind::Number => match raw {
             Json::Number(n) => Ok(number(n)),
             Json::String(s) => {
+                // Number text as it came first: the grammar takes whitespace only where it trims any amount of it
+                // (the ends, inside parentheses, around a currency sign), so text it reads reads the same cleaned;
+                // anything else is cleaned and read again.
+                if let Ok(v) = parse_number(s, opts.decimal_separator) {
+                    return Ok(Verdict::New(v));
+                }
                 let text = match cleaned(s) {
                     Ok(t) => t,
                     Err(null) => return Ok(null),
@@ -204,11 +210,18 @@ pub(crate) fn coerce_verdict(
         },
         ColumnKind::Date => match raw {
             Json::String(s) => {
-                let text = match cleaned(s) {
-                    Ok(t) => t,
-                    Err(null) => return Ok(null),
+                // Every date form is clean text (fixed positions, at most one inner space), so text that reads as a
+                // date needs no cleanup first; anything else is cleaned and read again.
+                let iso = match iso_date(s, opts) {
+                    Some(iso) => iso,
+                    None => {
+                        let text = match cleaned(s) {
+                            Ok(t) => t,
+                            Err(null) => return Ok(null),
+                        };
+                        iso_date(&text, opts).ok_or_else(|| fail(field, raw, "is not a date"))?
+                    }
                 };
-                let iso = iso_date(&text, opts).ok_or_else(|| fail(field, raw, "is not a date"))?;
                 Ok(if iso.as_bytes() == s.as_bytes() {
                     Verdict::Keep
                 } else {
@@ -292,6 +305,7 @@ pub fn coerce_value(
 
 #[cfg(test)]
 mod tests {
+    use super::super::layer2_strings;
     use super::*;
     use serde_json::json;
     use ColumnKind::*;
@@ -420,6 +434,32 @@ mod tests {
             coerce(Date, "F", &json!("2025-01-15T10:30:45"), &opts),
             Ok(Coerced::Keep)
         );
+    }
+
+    proptest::proptest! {
+        /// Number and date text is read as it came when it can be: the same value or refusal as cleaning it first.
+        #[test]
+        fn raw_number_and_date_text_reads_as_its_cleaned_form(
+            s in "[ \\t\\n\\r\\x07\\x1c\\u{a0}\\u{3000}0-9.,()$€+eE:TZ/-]{0,24}|[ \\t\\u{a0}]{0,2}(20[0-9]{2}-[01][0-9]-[0-3][0-9]|[0-3][0-9][./][01][0-9][./]20[0-9]{2})([ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9](Z|[.][0-9]{1,7})?)?[ \\t\\n]{0,2}",
+            kind in proptest::sample::select(vec![Number, Date]),
+        ) {
+            let opts = NormalizeOptions::default();
+            let field = "F";
+            let raw = Json::String(s.clone());
+            let want = match layer2_strings::clean_owned(s.clone()) {
+                None => Ok(Value::Null),
+                Some(t) => match kind {
+                    Number => parse_number(&t, opts.decimal_separator).map_err(|p| match p {
+                        NumberProblem::NotANumber => fail(field, &raw, "is not a number"),
+                        NumberProblem::OutOfRange => fail(field, &raw, "is out of range"),
+                    }),
+                    _ => iso_date(&t, &opts)
+                        .map(|iso| Value::Text(iso.into_string()))
+                        .ok_or_else(|| fail(field, &raw, "is not a date")),
+                },
+            };
+            proptest::prop_assert_eq!(coerce_value(kind, field, &raw, &opts), want, "{:?}", s);
+        }
     }
 
     #[test]
