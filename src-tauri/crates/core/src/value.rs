@@ -31,6 +31,7 @@ pub enum Value {
 
 impl Value {
     /// Converts a JSON value as is (no normalization): the raw form the identity functions and tests start from.
+    #[inline]
     pub fn from_json(v: serde_json::Value) -> Value {
         match v {
             serde_json::Value::Null => Value::Null,

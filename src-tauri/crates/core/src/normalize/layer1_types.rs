@@ -5,7 +5,7 @@
 use super::config::{ColumnKind, NormalizeOptions};
 use super::layer2_strings::{clean, clean_slice, collapse_ascii, is_simple_ascii, Cleaned};
 use super::layer3_numbers::{auto_number, integral_float, parse_number, NumberProblem};
-use super::layer4_dates::{format_date, parse_date};
+use super::layer4_dates::iso_date;
 use crate::value::{RowError, Stage, Value};
 use serde_json::Value as Json;
 
@@ -78,6 +78,7 @@ impl Verdict {
     }
 
     /// Applies the verdict to the raw value it was given for, consuming it.
+    #[inline]
     pub(crate) fn apply(self, raw: Json) -> Value {
         match (self, raw) {
             (Verdict::New(v), _) => v,
@@ -189,6 +190,12 @@ pub(crate) fn coerce_verdict(
         ColumnKind::Number => match raw {
             Json::Number(n) => Ok(number(n)),
             Json::String(s) => {
+                // Number text as it came first: the grammar takes whitespace only where it trims any amount of it
+                // (the ends, inside parentheses, around a currency sign), so text it reads reads the same cleaned;
+                // anything else is cleaned and read again.
+                if let Ok(v) = parse_number(s, opts.decimal_separator) {
+                    return Ok(Verdict::New(v));
+                }
                 let text = match cleaned(s) {
                     Ok(t) => t,
                     Err(null) => return Ok(null),
@@ -203,17 +210,22 @@ pub(crate) fn coerce_verdict(
         },
         ColumnKind::Date => match raw {
             Json::String(s) => {
-                let text = match cleaned(s) {
-                    Ok(t) => t,
-                    Err(null) => return Ok(null),
+                // Every date form is clean text (fixed positions, at most one inner space), so text that reads as a
+                // date needs no cleanup first; anything else is cleaned and read again.
+                let iso = match iso_date(s, opts) {
+                    Some(iso) => iso,
+                    None => {
+                        let text = match cleaned(s) {
+                            Ok(t) => t,
+                            Err(null) => return Ok(null),
+                        };
+                        iso_date(&text, opts).ok_or_else(|| fail(field, raw, "is not a date"))?
+                    }
                 };
-                let parsed = parse_date(&text, opts.date_order)
-                    .ok_or_else(|| fail(field, raw, "is not a date"))?;
-                let iso = format_date(parsed, opts);
-                Ok(if iso == *s {
+                Ok(if iso.as_bytes() == s.as_bytes() {
                     Verdict::Keep
                 } else {
-                    Verdict::New(Value::Text(iso))
+                    Verdict::New(Value::Text(iso.into_string()))
                 })
             }
             _ => Err(fail(field, raw, "is not a date")),
@@ -293,6 +305,7 @@ pub fn coerce_value(
 
 #[cfg(test)]
 mod tests {
+    use super::super::layer2_strings;
     use super::*;
     use serde_json::json;
     use ColumnKind::*;
@@ -421,6 +434,32 @@ mod tests {
             coerce(Date, "F", &json!("2025-01-15T10:30:45"), &opts),
             Ok(Coerced::Keep)
         );
+    }
+
+    proptest::proptest! {
+        /// Number and date text is read as it came when it can be: the same value or refusal as cleaning it first.
+        #[test]
+        fn raw_number_and_date_text_reads_as_its_cleaned_form(
+            s in "[ \\t\\n\\r\\x07\\x1c\\u{a0}\\u{3000}0-9.,()$€+eE:TZ/-]{0,24}|[ \\t\\u{a0}]{0,2}(20[0-9]{2}-[01][0-9]-[0-3][0-9]|[0-3][0-9][./][01][0-9][./]20[0-9]{2})([ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9](Z|[.][0-9]{1,7})?)?[ \\t\\n]{0,2}",
+            kind in proptest::sample::select(vec![Number, Date]),
+        ) {
+            let opts = NormalizeOptions::default();
+            let field = "F";
+            let raw = Json::String(s.clone());
+            let want = match layer2_strings::clean_owned(s.clone()) {
+                None => Ok(Value::Null),
+                Some(t) => match kind {
+                    Number => parse_number(&t, opts.decimal_separator).map_err(|p| match p {
+                        NumberProblem::NotANumber => fail(field, &raw, "is not a number"),
+                        NumberProblem::OutOfRange => fail(field, &raw, "is out of range"),
+                    }),
+                    _ => iso_date(&t, &opts)
+                        .map(|iso| Value::Text(iso.into_string()))
+                        .ok_or_else(|| fail(field, &raw, "is not a date")),
+                },
+            };
+            proptest::prop_assert_eq!(coerce_value(kind, field, &raw, &opts), want, "{:?}", s);
+        }
     }
 
     #[test]

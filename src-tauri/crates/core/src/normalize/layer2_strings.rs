@@ -21,47 +21,39 @@ pub enum Cleaned {
     Null,
 }
 
-/// True when `s` needs no cleanup: printable ASCII with single inner spaces, or non-ASCII text without any
-/// character that cleanup would touch. This is the fast path for almost every ERP string.
+/// True when `s` needs no cleanup: no control character, tab or line break, no leading, trailing or double space,
+/// and no non-ASCII whitespace. This is the fast path for almost every ERP string. The ASCII checks run branch-free
+/// over the bytes (the compiler vectorises them; the bytes of a multi-byte character are all >= 0x80, so they never
+/// look like ASCII); only text with non-ASCII characters is searched for Unicode whitespace.
 fn is_clean(s: &str) -> bool {
     let b = s.as_bytes();
     if b.is_empty() || b[0] == b' ' || b[b.len() - 1] == b' ' {
         return false;
     }
-    let mut prev_space = false;
+    let (mut control, mut high) = (false, 0u8);
     for &c in b {
-        if c == b' ' {
-            if prev_space {
-                return false;
-            }
-            prev_space = true;
-        } else if (0x21..0x7f).contains(&c) {
-            prev_space = false;
-        } else if c < 0x80 {
-            return false; // control characters, tab, CR, LF: take the slow path
-        } else {
-            return is_clean_unicode(s);
-        }
+        control |= c < 0x20 || c == 0x7f;
+        high |= c;
     }
-    true
+    let double_space = b
+        .iter()
+        .zip(&b[1..])
+        .fold(false, |d, (&x, &y)| d | ((x == b' ') & (y == b' ')));
+    !control && !double_space && (high < 0x80 || !has_unicode_space(s))
 }
 
-fn is_clean_unicode(s: &str) -> bool {
-    let mut prev_space = true; // a leading space is not clean
-    for c in s.chars() {
-        if c == '\n' || is_deleted_control(c) || c == '\r' || (is_space(c) && c != ' ') {
-            return false;
-        }
-        if c == ' ' {
-            if prev_space {
-                return false;
-            }
-            prev_space = true;
-        } else {
-            prev_space = false;
-        }
-    }
-    !prev_space
+/// True when `s` holds a non-ASCII whitespace character. Every one starts with a lead byte `is_space_lead` names,
+/// so only those are decoded.
+fn has_unicode_space(s: &str) -> bool {
+    s.bytes()
+        .enumerate()
+        .any(|(i, c)| is_space_lead(c) && s[i..].chars().next().is_some_and(is_space))
+}
+
+/// The UTF-8 lead bytes of the non-ASCII whitespace characters (U+0085 and U+00A0; U+1680; U+2000-U+200A, U+2028,
+/// U+2029, U+202F, U+205F; U+3000). A lead byte is a character boundary, so `has_unicode_space` can decode from it.
+fn is_space_lead(c: u8) -> bool {
+    matches!(c, 0xC2 | 0xE1 | 0xE2 | 0xE3)
 }
 
 /// The cleaned form of `s` when it is a slice of `s` itself (already clean, or clean once its surrounding
@@ -108,42 +100,45 @@ pub(crate) fn collapse_ascii(s: String) -> String {
     String::from_utf8(b).unwrap_or_default()
 }
 
-/// Cleans one string per layer 2.
+/// Cleans one string per layer 2, in one pass: the characters kept as they are go to the output as whole runs
+/// (slices of `s`), and a single space or line break goes between two runs where the text had whitespace or line
+/// breaks. A CR LF pair is two breaks with an empty line between them, and empty lines are dropped anyway.
 pub fn clean(s: &str) -> Cleaned {
     if is_clean(s) {
         return Cleaned::Unchanged;
     }
     let mut out = String::with_capacity(s.len());
-    let mut line = String::new();
-    let mut chars = s.chars().filter(|&c| !is_deleted_control(c)).peekable();
-    let flush = |line: &mut String, out: &mut String| {
-        if !line.is_empty() {
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            out.push_str(line);
-            line.clear();
-        }
-    };
-    let mut pending_space = false;
-    while let Some(c) = chars.next() {
-        if c == '\r' || c == '\n' {
-            if c == '\r' && chars.peek() == Some(&'\n') {
-                chars.next();
-            }
-            flush(&mut line, &mut out);
-            pending_space = false;
-        } else if is_space(c) {
-            pending_space = !line.is_empty();
+    // The run of kept characters not yet written: `s[run.0..run.1]`.
+    let mut run = (0, 0);
+    // The current line has kept characters; whitespace after them; a line with kept characters ended.
+    let (mut content, mut space, mut line_break) = (false, false, false);
+    for (i, c) in s.char_indices() {
+        let kept = if c.is_ascii() {
+            c > ' ' && c != '\x7f'
         } else {
-            if pending_space {
-                line.push(' ');
-                pending_space = false;
+            !is_space(c) // control characters and line breaks are all ASCII
+        };
+        if kept {
+            if i != run.1 {
+                out.push_str(&s[run.0..run.1]);
+                if line_break && !content {
+                    out.push('\n');
+                    line_break = false;
+                } else if space {
+                    out.push(' ');
+                }
+                run.0 = i;
             }
-            line.push(c);
+            run.1 = i + c.len_utf8();
+            (content, space) = (true, false);
+        } else if c == '\r' || c == '\n' {
+            line_break |= content;
+            (content, space) = (false, false);
+        } else if !is_deleted_control(c) {
+            space = content;
         }
     }
-    flush(&mut line, &mut out);
+    out.push_str(&s[run.0..run.1]);
     if out.is_empty() {
         Cleaned::Null
     } else if out == s {
@@ -257,6 +252,124 @@ mod tests {
             None,
             "inner runs need the full clean"
         );
+    }
+
+    #[test]
+    fn every_non_ascii_space_starts_with_a_checked_lead_byte() {
+        // `is_clean` decodes only characters whose first byte `is_space_lead` names: a whitespace character outside
+        // them would pass as clean.
+        for c in (0x80..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_space(c))
+        {
+            let mut buf = [0u8; 4];
+            let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+            assert!(
+                is_space_lead(lead),
+                "U+{:04X} starts with {lead:#x}",
+                c as u32
+            );
+        }
+    }
+
+    #[test]
+    fn clean_text_with_unicode_spaces_is_not_clean() {
+        for s in [
+            "a\u{a0}b",
+            "a\u{85}",
+            "\u{3000}x",
+            "x\u{2003}y",
+            "x\u{1680}",
+            "a\u{205f}b",
+            "سلام\u{202f}دنیا",
+        ] {
+            assert_ne!(clean(s), Cleaned::Unchanged, "{s:?}");
+        }
+        for s in [
+            "پیچ شش\u{200c}گوش M10",
+            "Çelik boru DN50 — şartnameye uygun",
+            "İŞLEM ÜNİTESİ",
+            "a\u{a9}b",
+        ] {
+            assert_eq!(
+                clean(s),
+                Cleaned::Unchanged,
+                "{s:?}: no whitespace to touch"
+            );
+        }
+    }
+
+    /// The definition `is_clean` replaced, character by character.
+    fn is_clean_by_chars(s: &str) -> bool {
+        let mut prev_space = true; // a leading space is not clean
+        for c in s.chars() {
+            if c == '\n' || is_deleted_control(c) || c == '\r' || (is_space(c) && c != ' ') {
+                return false;
+            }
+            if c == ' ' && prev_space {
+                return false;
+            }
+            prev_space = c == ' ';
+        }
+        !prev_space
+    }
+
+    /// The definition `clean` replaced: line by line, character by character.
+    fn clean_by_lines(s: &str) -> Cleaned {
+        let mut out = String::with_capacity(s.len());
+        let mut line = String::new();
+        let mut chars = s.chars().filter(|&c| !is_deleted_control(c)).peekable();
+        let flush = |line: &mut String, out: &mut String| {
+            if !line.is_empty() {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(line);
+                line.clear();
+            }
+        };
+        let mut pending_space = false;
+        while let Some(c) = chars.next() {
+            if c == '\r' || c == '\n' {
+                if c == '\r' && chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                flush(&mut line, &mut out);
+                pending_space = false;
+            } else if is_space(c) {
+                pending_space = !line.is_empty();
+            } else {
+                if pending_space {
+                    line.push(' ');
+                    pending_space = false;
+                }
+                line.push(c);
+            }
+        }
+        flush(&mut line, &mut out);
+        if out.is_empty() {
+            Cleaned::Null
+        } else if out == s {
+            Cleaned::Unchanged
+        } else {
+            Cleaned::Changed(out)
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_one_pass_cleanup_agrees_with_the_line_by_line_one(
+            s in "\\PC{0,24}|[ ab\\t\\n\\r\\x00-\\x1f\\x7f\\u{85}\\u{a0}\\u{1680}\\u{2000}-\\u{200d}\\u{2028}\\u{3000}çİ—پ]{0,24}"
+        ) {
+            proptest::prop_assert_eq!(clean(&s), clean_by_lines(&s), "{:?}", s);
+        }
+
+        #[test]
+        fn the_byte_check_agrees_with_the_character_check(
+            s in "\\PC{0,24}|[ a\\t\\n\\r\\x00-\\x1f\\x7f\\u{85}\\u{a0}\\u{a9}\\u{1680}\\u{2000}-\\u{200d}\\u{2028}\\u{202f}\\u{205f}\\u{3000}çşİ—پ]{0,24}"
+        ) {
+            proptest::prop_assert_eq!(is_clean(&s), is_clean_by_chars(&s), "{:?}", s);
+        }
     }
 
     #[test]

@@ -20,9 +20,15 @@ pub enum NumberProblem {
 /// Integral results become `Int` (or an exact big `Decimal`), fractions an exact `Decimal`.
 pub fn parse_number(s: &str, sep: DecimalSeparator) -> Result<Value, NumberProblem> {
     let (point, thousands) = sep.chars();
-    let mut t: &str = s.trim_matches(is_space);
+    // Layer 1 hands over cleaned text: both ends visible ASCII, nothing to trim (decoding the ends costs more).
+    let mut t: &str = match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        [only] if only.is_ascii_graphic() => s,
+        _ => s.trim_matches(is_space),
+    };
     let owned;
-    if t.contains(['$', '€', '£']) {
+    // `$` or a non-ASCII byte first: searching for three characters decodes every one.
+    if t.bytes().any(|c| c == b'$' || c >= 0x80) && t.contains(['$', '€', '£']) {
         owned = t.replace(['$', '€', '£'], "");
         t = owned.trim_matches(is_space);
     }
@@ -218,25 +224,29 @@ pub(crate) fn exact_from_digits(
         } else {
             2 + (-int_len) as usize + d.len()
         };
-    let mut s = String::with_capacity(cap);
+    // Written as bytes and checked as UTF-8 once (they are ASCII digits, '-', '.' and '0's).
+    let mut s = Vec::with_capacity(cap);
     if negative {
-        s.push('-');
+        s.push(b'-');
     }
     if exp >= 0 {
-        s.push_str(std::str::from_utf8(d).unwrap_or_default());
-        s.push_str(&"0".repeat(exp as usize));
+        s.extend_from_slice(d);
+        s.resize(s.len() + exp as usize, b'0');
+    } else if int_len > 0 {
+        let (a, f) = d.split_at(int_len as usize);
+        s.extend_from_slice(a);
+        s.push(b'.');
+        s.extend_from_slice(f);
+    } else {
+        s.extend_from_slice(b"0.");
+        s.resize(s.len() + (-int_len) as usize, b'0');
+        s.extend_from_slice(d);
+    }
+    let s = String::from_utf8(s).unwrap_or_default();
+    if exp >= 0 {
         if let Ok(i) = s.parse::<i64>() {
             return Ok(Value::Int(i));
         }
-    } else if int_len > 0 {
-        let (a, f) = d.split_at(int_len as usize);
-        s.push_str(std::str::from_utf8(a).unwrap_or_default());
-        s.push('.');
-        s.push_str(std::str::from_utf8(f).unwrap_or_default());
-    } else {
-        s.push_str("0.");
-        s.push_str(&"0".repeat((-int_len) as usize));
-        s.push_str(std::str::from_utf8(d).unwrap_or_default());
     }
     Ok(Value::Decimal(s.into_boxed_str()))
 }
@@ -376,6 +386,57 @@ mod tests {
     }
     fn dec(s: &str) -> Value {
         Value::Decimal(s.into())
+    }
+
+    /// The exact value of `(-1)^neg × digits × 10^exp` written the plain way (strip zeros, place the point).
+    fn exact_reference(neg: bool, digits: &str, exp: i64) -> Value {
+        let d = digits.trim_start_matches('0');
+        let t = d.trim_end_matches('0');
+        if t.is_empty() {
+            return Value::Int(0);
+        }
+        let exp = exp + (d.len() - t.len()) as i64;
+        let int_len = t.len() as i64 + exp;
+        let text = if exp >= 0 {
+            format!("{t}{}", "0".repeat(exp as usize))
+        } else if int_len > 0 {
+            let (a, b) = t.split_at(int_len as usize);
+            format!("{a}.{b}")
+        } else {
+            format!("0.{}{t}", "0".repeat((-int_len) as usize))
+        };
+        let text = if neg { format!("-{text}") } else { text };
+        match text.parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::Decimal(text.into()),
+        }
+    }
+
+    proptest::proptest! {
+        /// Number text, plain, padded, with a fraction, an exponent, thousands separators or a currency sign, reads
+        /// as its exact value.
+        #[test]
+        fn number_text_reads_as_its_exact_value(
+            neg in proptest::bool::ANY,
+            int in "[0-9]{1,22}",
+            frac in "[0-9]{0,22}",
+            exp in proptest::option::of(-30i64..30),
+            style in 0u8..4,
+        ) {
+            let sign = if neg { "-" } else { "" };
+            let point = if frac.is_empty() { "" } else { "." };
+            let e = exp.map(|e| format!("e{e}")).unwrap_or_default();
+            let grouped = int.trim_start_matches('0').as_bytes().rchunks(3).rev()
+                .map(|g| std::str::from_utf8(g).unwrap()).collect::<Vec<_>>().join(",");
+            let text = match style {
+                0 => format!("{sign}{int}{point}{frac}{e}"),
+                1 => format!(" \u{a0}{sign}{int}{point}{frac}{e}\t"),
+                2 if !grouped.is_empty() => format!("{sign}{grouped}{point}{frac}{e}"),
+                _ => format!("{sign}€{int}{point}{frac}{e}"),
+            };
+            let want = exact_reference(neg, &format!("{int}{frac}"), exp.unwrap_or(0) - frac.len() as i64);
+            proptest::prop_assert_eq!(parse_number(&text, Dot), Ok(want), "{:?}", text);
+        }
     }
 
     #[test]

@@ -18,36 +18,89 @@ fn num(b: &[u8]) -> Option<u32> {
     Some(b.iter().fold(0u32, |a, &c| a * 10 + (c - b'0') as u32))
 }
 
-fn hms(b: &[u8]) -> Option<NaiveTime> {
+/// A date-time as its text gives it, already checked as chrono checks it (`NaiveDate::from_ymd_opt`,
+/// `NaiveTime::from_hms_opt`, `FixedOffset::east_opt`): the parser works on these plain numbers, and a value without
+/// a timezone to apply is written from them directly, with no calendar arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fields {
+    /// 0..=9999 (the forms have four-digit years).
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    micros: u32,
+    /// Seconds east of UTC, when the text has an offset.
+    offset: Option<i32>,
+}
+
+fn is_leap(y: u32) -> bool {
+    y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400))
+}
+
+/// `(year, month, day)` when it is a day of the proleptic Gregorian calendar, as chrono's `from_ymd_opt` accepts it.
+fn valid_ymd(year: u32, month: u32, day: u32) -> Option<(u32, u32, u32)> {
+    let last = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=last).contains(&day).then_some((year, month, day))
+}
+
+fn hms(b: &[u8]) -> Option<(u32, u32, u32)> {
     if b.len() != 8 || b[2] != b':' || b[5] != b':' {
         return None;
     }
-    NaiveTime::from_hms_opt(num(&b[0..2])?, num(&b[3..5])?, num(&b[6..8])?)
+    let (h, m, s) = (num(&b[0..2])?, num(&b[3..5])?, num(&b[6..8])?);
+    (h < 24 && m < 60 && s < 60).then_some((h, m, s))
 }
 
-fn ymd(y: &[u8], m: &[u8], d: &[u8]) -> Option<NaiveDate> {
+fn ymd(y: &[u8], m: &[u8], d: &[u8]) -> Option<(u32, u32, u32)> {
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {
         return None;
     }
-    NaiveDate::from_ymd_opt(num(y)? as i32, num(m)?, num(d)?)
+    valid_ymd(num(y)?, num(m)?, num(d)?)
+}
+
+fn midnight((year, month, day): (u32, u32, u32)) -> Fields {
+    Fields {
+        year,
+        month,
+        day,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        micros: 0,
+        offset: None,
+    }
+}
+
+fn at((hour, minute, second): (u32, u32, u32), date: (u32, u32, u32)) -> Fields {
+    Fields {
+        hour,
+        minute,
+        second,
+        ..midnight(date)
+    }
 }
 
 /// `YYYY-MM-DD[ T]HH:MM:SS[.f{1,9}][Z|±HH:MM]` and `YYYY-MM-DD`.
-fn iso(b: &[u8]) -> Option<ParsedDate> {
+fn iso(b: &[u8]) -> Option<Fields> {
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
     let date = ymd(&b[0..4], &b[5..7], &b[8..10])?;
     if b.len() == 10 {
-        return Some(ParsedDate {
-            local: date.and_time(NaiveTime::MIN),
-            offset: None,
-        });
+        return Some(midnight(date));
     }
     if b.len() < 19 || (b[10] != b'T' && b[10] != b' ') {
         return None;
     }
-    let mut time = hms(&b[11..19])?;
+    let mut f = at(hms(&b[11..19])?, date);
     let mut rest = &b[19..];
     if let Some(frac) = rest.strip_prefix(b".") {
         let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
@@ -59,45 +112,33 @@ fn iso(b: &[u8]) -> Option<ParsedDate> {
         for _ in n..9 {
             nanos *= 10;
         }
-        time = time.with_nanosecond_trunc(nanos / 1000 * 1000)?;
+        f.micros = nanos / 1000;
         rest = &frac[n..];
     }
-    let offset = match rest {
+    f.offset = match rest {
         [] => None,
-        [b'Z'] => Some(FixedOffset::east_opt(0)?),
+        [b'Z'] => Some(0),
         [s @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
             let secs = (num(&[*h1, *h2])? * 3600 + num(&[*m1, *m2])? * 60) as i32;
-            Some(FixedOffset::east_opt(if *s == b'-' {
-                -secs
-            } else {
-                secs
-            })?)
+            // `FixedOffset::east_opt`'s range.
+            if secs >= 86_400 {
+                return None;
+            }
+            Some(if *s == b'-' { -secs } else { secs })
         }
         _ => return None,
     };
-    Some(ParsedDate {
-        local: date.and_time(time),
-        offset,
-    })
-}
-
-trait TruncNanos: Sized {
-    fn with_nanosecond_trunc(self, n: u32) -> Option<Self>;
-}
-impl TruncNanos for NaiveTime {
-    fn with_nanosecond_trunc(self, n: u32) -> Option<Self> {
-        chrono::Timelike::with_nanosecond(&self, n)
-    }
+    Some(f)
 }
 
 /// `DD/MM/YYYY` or `DD-MM-YYYY` (or month first) with an optional ` HH:MM:SS`; the other order only when the
 /// preferred one is impossible.
-fn day_month(b: &[u8], sep: u8, order: DateOrder) -> Option<ParsedDate> {
+fn day_month(b: &[u8], sep: u8, order: DateOrder) -> Option<Fields> {
     if b.len() < 10 || b[2] != sep || b[5] != sep {
         return None;
     }
     let time = match &b[10..] {
-        [] => NaiveTime::MIN,
+        [] => (0, 0, 0),
         [b' ', t @ ..] => hms(t)?,
         _ => return None,
     };
@@ -106,35 +147,119 @@ fn day_month(b: &[u8], sep: u8, order: DateOrder) -> Option<ParsedDate> {
         DateOrder::Dmy => (ymd(y, m, a), ymd(y, a, m)),
         DateOrder::Mdy => (ymd(y, a, m), ymd(y, m, a)),
     };
-    let date = first.or(second)?;
-    Some(ParsedDate {
-        local: date.and_time(time),
-        offset: None,
-    })
+    Some(at(time, first.or(second)?))
 }
 
-/// Parses a date-typed column's text; `None` when it is not a date in any accepted form.
-pub fn parse_date(s: &str, order: DateOrder) -> Option<ParsedDate> {
+/// The forms of SPEC §3 in order.
+fn parse_fields(s: &str, order: DateOrder) -> Option<Fields> {
     let b = s.as_bytes();
-    let midnight = |d: NaiveDate| {
-        Some(ParsedDate {
-            local: d.and_time(NaiveTime::MIN),
-            offset: None,
-        })
-    };
     if let Some(p) = iso(b) {
         return Some(p);
     }
     if b.len() == 10 && b[4] == b'/' && b[7] == b'/' {
-        return midnight(ymd(&b[0..4], &b[5..7], &b[8..10])?);
+        return Some(midnight(ymd(&b[0..4], &b[5..7], &b[8..10])?));
     }
     if b.len() == 8 {
-        return midnight(ymd(&b[0..4], &b[4..6], &b[6..8])?);
+        return Some(midnight(ymd(&b[0..4], &b[4..6], &b[6..8])?));
     }
     if b.len() == 10 && b[2] == b'.' && b[5] == b'.' {
-        return midnight(ymd(&b[6..10], &b[3..5], &b[0..2])?);
+        return Some(midnight(ymd(&b[6..10], &b[3..5], &b[0..2])?));
     }
     day_month(b, b'/', order).or_else(|| day_month(b, b'-', order))
+}
+
+impl Fields {
+    fn parsed(self) -> Option<ParsedDate> {
+        let date = NaiveDate::from_ymd_opt(self.year as i32, self.month, self.day)?;
+        let time = NaiveTime::from_hms_micro_opt(self.hour, self.minute, self.second, self.micros)?;
+        Some(ParsedDate {
+            local: date.and_time(time),
+            offset: match self.offset {
+                Some(secs) => Some(FixedOffset::east_opt(secs)?),
+                None => None,
+            },
+        })
+    }
+
+    /// `format_date`'s text for a value it writes as parsed (no timezone applied), into `out`; its length.
+    fn write(&self, out: &mut [u8; ISO_MAX]) -> usize {
+        out[..19].copy_from_slice(b"0000-00-00T00:00:00");
+        put_digits(out, 0, 4, self.year);
+        put_digits(out, 5, 2, self.month);
+        put_digits(out, 8, 2, self.day);
+        put_digits(out, 11, 2, self.hour);
+        put_digits(out, 14, 2, self.minute);
+        put_digits(out, 17, 2, self.second);
+        let mut len = 19;
+        if self.micros != 0 {
+            out[len] = b'.';
+            put_digits(out, len + 1, 6, self.micros);
+            len += 7;
+        }
+        if let Some(secs) = self.offset {
+            // An offset from the text is whole minutes: `±HH:MM`.
+            let abs = secs.unsigned_abs();
+            out[len] = if secs < 0 { b'-' } else { b'+' };
+            put_digits(out, len + 1, 2, abs / 3600);
+            out[len + 3] = b':';
+            put_digits(out, len + 4, 2, abs / 60 % 60);
+            len += 6;
+        }
+        len
+    }
+}
+
+/// Writes `v` zero-padded to `width` digits at `out[at..]` (`v` has at most `width` digits).
+fn put_digits(out: &mut [u8], at: usize, width: usize, mut v: u32) {
+    for c in out[at..at + width].iter_mut().rev() {
+        *c = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+}
+
+/// Longest text `Fields::write` writes: `YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM`.
+const ISO_MAX: usize = 32;
+
+/// A date's ISO text, on the stack when it was written from its fields: a value already in ISO form costs no
+/// allocation.
+pub(crate) enum IsoText {
+    Inline([u8; ISO_MAX], usize),
+    Owned(String),
+}
+
+impl IsoText {
+    /// The text's bytes: comparing them needs no UTF-8 check.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            IsoText::Inline(b, len) => &b[..*len],
+            IsoText::Owned(s) => s.as_bytes(),
+        }
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        match self {
+            // Only ASCII digits and separators are written, so this never fails.
+            IsoText::Inline(b, len) => String::from_utf8(b[..len].to_vec()).unwrap_or_default(),
+            IsoText::Owned(s) => s,
+        }
+    }
+}
+
+/// Layer 4 on a cleaned text: `format_date(parse_date(s))`, `None` when it is not a date. Values the timezone does
+/// not apply to (an offset in the text, or no `source_timezone`) are written from the parsed numbers.
+pub(crate) fn iso_date(s: &str, opts: &NormalizeOptions) -> Option<IsoText> {
+    let f = parse_fields(s, opts.date_order)?;
+    if f.offset.is_none() && opts.source_timezone.is_some() {
+        return Some(IsoText::Owned(format_date(f.parsed()?, opts)));
+    }
+    let mut b = [0u8; ISO_MAX];
+    let len = f.write(&mut b);
+    Some(IsoText::Inline(b, len))
+}
+
+/// Parses a date-typed column's text; `None` when it is not a date in any accepted form.
+pub fn parse_date(s: &str, order: DateOrder) -> Option<ParsedDate> {
+    parse_fields(s, order)?.parsed()
 }
 
 /// Writes the ISO form; naive values are read in `source_timezone` when one is set and written in UTC.
@@ -319,6 +444,76 @@ mod tests {
             "2025-01-15T10:30:00+01:00",
             "an explicit offset is kept"
         );
+    }
+
+    proptest::proptest! {
+        /// The layer's own path (`iso_date`: numbers checked and written by hand) gives what chrono's types and
+        /// `format_date` give, with and without a source timezone, in both orders.
+        #[test]
+        fn the_iso_text_is_what_format_date_writes(
+            s in "((19|20|00|99)[0-9]{2}[-/][01][0-9][-/][0-3][0-9]|[0-3][0-9][./-][01][0-9][./-](19|20)[0-9]{2}|20[0-9]{2}[01][0-9][0-3][0-9])([ T][0-2][0-9]:[0-6][0-9]:[0-6][0-9](\\.[0-9]{0,10})?(Z|[+-][0-2][0-9]:[0-9]{2}|-00:00)?)?",
+            mdy in proptest::bool::ANY,
+            tz in proptest::bool::ANY,
+        ) {
+            let opts = NormalizeOptions {
+                date_order: if mdy { DateOrder::Mdy } else { DateOrder::Dmy },
+                source_timezone: tz.then_some(chrono_tz::Europe::Istanbul),
+                ..Default::default()
+            };
+            let want = parse_date(&s, opts.date_order).map(|p| format_date(p, &opts));
+            proptest::prop_assert_eq!(iso_date(&s, &opts).map(IsoText::into_string), want, "{:?}", s);
+        }
+
+        /// The hand-written checks accept exactly the days, times and offsets chrono accepts.
+        #[test]
+        fn the_field_checks_are_chronos(
+            y in 0u32..=9999, mo in 0u32..=14, d in 0u32..=33,
+            h in 0u32..=30, mi in 0u32..=70, sec in 0u32..=70,
+            oh in 0u32..=99, om in 0u32..=99,
+        ) {
+            proptest::prop_assert_eq!(
+                valid_ymd(y, mo, d).is_some(),
+                NaiveDate::from_ymd_opt(y as i32, mo, d).is_some()
+            );
+            let time = format!("{h:02}:{mi:02}:{sec:02}");
+            proptest::prop_assert_eq!(hms(time.as_bytes()).is_some(), NaiveTime::from_hms_opt(h, mi, sec).is_some());
+            let text = format!("2025-01-15T10:30:45-{oh:02}:{om:02}");
+            let secs = (oh * 3600 + om * 60) as i32;
+            proptest::prop_assert_eq!(
+                iso(text.as_bytes()).map(|f| f.offset),
+                FixedOffset::east_opt(-secs).map(|o| Some(o.local_minus_utc()))
+            );
+        }
+    }
+
+    #[test]
+    fn dates_already_in_iso_form_are_written_the_same() {
+        let opts = NormalizeOptions::default();
+        for s in [
+            "2025-01-15T10:30:45",
+            "2025-01-15T10:30:45.000007",
+            "2025-01-15T10:30:45.123456+03:30",
+            "0000-02-29T00:00:00-12:00",
+            "9999-12-31T23:59:59",
+        ] {
+            assert_eq!(
+                iso_date(s, &opts).map(IsoText::into_string).as_deref(),
+                Some(s)
+            );
+        }
+        let changed = [
+            ("2025-01-15T10:30:45.000000", "2025-01-15T10:30:45"),
+            ("2025-01-15 10:30:45Z", "2025-01-15T10:30:45+00:00"),
+            ("2025-01-15T10:30:45-00:00", "2025-01-15T10:30:45+00:00"),
+            ("2025-01-15T10:30:45+01:75", "2025-01-15T10:30:45+02:15"),
+        ];
+        for (s, want) in changed {
+            assert_eq!(
+                iso_date(s, &opts).map(IsoText::into_string).as_deref(),
+                Some(want),
+                "{s}"
+            );
+        }
     }
 
     #[test]

@@ -135,6 +135,7 @@ impl Mapper {
     }
 
     /// Transformation, then the default for a NULL.
+    #[inline]
     pub(crate) fn finish(&self, i: usize, v: Value) -> Value {
         let p = &self.plans[i];
         match p.transformation.apply(v) {
