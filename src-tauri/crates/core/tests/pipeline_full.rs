@@ -182,3 +182,38 @@ async fn a_key_repeated_at_the_start_of_the_next_page_lands_once() {
         "index and target agree"
     );
 }
+
+/// A run copies the pages it wrote back into the database file before it ends (`Db::checkpoint_wal`), instead of
+/// leaving them in the WAL for whichever later run crosses the automatic checkpoint's 64 MiB: the database file on its
+/// own, read without its WAL, already holds every record the run wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_leaves_its_records_in_the_database_file_not_only_in_the_wal() {
+    let h = harness(3_000, 0.0, "").await;
+    let outcomes = h.sync_all().await;
+    assert!(
+        outcomes.iter().all(|o| o.error.is_none()),
+        "{:?}",
+        outcomes.iter().map(|o| &o.error).collect::<Vec<_>>()
+    );
+    let active = h.local_active("inventory_items");
+    assert!(active > 2_900, "the run recorded the items: {active}");
+
+    // The main file alone: a copy without its `-wal` sees only what was checkpointed into it.
+    let copy = h.dir.path().join("file-only.sqlite");
+    std::fs::copy(h.db.path(), &copy).unwrap();
+    assert!(!copy.with_extension("sqlite-wal").exists());
+    let file_only = rusqlite::Connection::open(&copy).unwrap();
+    let in_file: i64 = file_only
+        .query_row(
+            "SELECT COUNT(*) FROM record_index r JOIN record_index_entities x ON x.no = r.entity_no
+             JOIN entities e ON e.id = x.entity_id
+             WHERE e.name = 'inventory_items' AND r.active = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        in_file as u64, active,
+        "every record of the run is in the database file itself"
+    );
+}

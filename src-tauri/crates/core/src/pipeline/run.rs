@@ -142,6 +142,17 @@ pub async fn execute(
     if let Err(e) = finished {
         tracing::error!(run = %run_id, error = %e, "could not record the end of the run");
     }
+    // The run's pages are copied back into the database file by the run itself, before it says it has ended (see
+    // `Db::checkpoint_wal`). Failing to is not the run's failure: the next automatic checkpoint copies them.
+    let db = ctx.db.clone();
+    match tokio::task::spawn_blocking(move || db.checkpoint_wal()).await {
+        Ok(Ok(left)) if left > 0 => {
+            tracing::debug!(run = %run_id, frames = left, "WAL frames left for a reader")
+        }
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::warn!(run = %run_id, error = %e, "could not checkpoint the WAL"),
+        Err(e) => tracing::warn!(run = %run_id, error = %e, "could not checkpoint the WAL"),
+    }
     match &error_text {
         Some((_, m)) => events(RunEvent::Failed {
             run_id,

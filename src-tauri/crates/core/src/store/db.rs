@@ -116,6 +116,21 @@ impl Db {
         Ok(out)
     }
 
+    /// Copies the WAL back into the database file as far as no reader still needs it (`wal_checkpoint(PASSIVE)`:
+    /// it waits for no reader or writer). A run calls it at its end, so the run that wrote pages pays for copying
+    /// them: otherwise the automatic checkpoint (every 64 MiB of WAL, see `configure`) lands in whichever run crosses
+    /// the mark next, and a small run after a large one copies the large one's pages back (a 1% run after a 1M initial
+    /// load: 114 MB written instead of 40). Returns the WAL frames left uncopied (readers still using them).
+    pub fn checkpoint_wal(&self) -> Result<u64, StoreError> {
+        let conn = self.conn()?;
+        // (busy, frames in the WAL, frames copied back): busy is 0 for a passive checkpoint that ran.
+        let (frames, copied): (i64, i64) =
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get(1)?, r.get(2)?))
+            })?;
+        Ok(frames.saturating_sub(copied).max(0) as u64)
+    }
+
     /// The schema version the file is at (the highest applied migration).
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         let conn = self.conn()?;
