@@ -11,7 +11,7 @@
 //! - An explicit exclusion set replaces the defaults, but the entity's rowversion field is always excluded: a
 //!   rowversion bump alone must not count as a data change.
 
-use crate::normalize::layer2_strings::is_space;
+use crate::normalize::layer2_strings::trim_space;
 use crate::normalize::layer3_numbers::{integral_float, round6_decimal};
 use crate::value::{Row, RowError, Stage, Value};
 use std::borrow::Cow;
@@ -240,16 +240,6 @@ pub fn key_text<'a>(field: &str, v: &'a Value) -> Result<Cow<'a, str>, IdentityE
 /// Appends an integer in decimal: the hot path of both canonical forms, without `fmt`'s machinery (itoa).
 pub(crate) fn push_int(out: &mut String, i: i64) {
     out.push_str(itoa::Buffer::new().format(i));
-}
-
-/// `s.trim_matches(is_space)`, without decoding characters when both ends are visible ASCII (normalized text
-/// almost always is).
-fn trim_space(s: &str) -> &str {
-    let visible = |c: Option<&u8>| c.is_some_and(|c| (0x21..0x7f).contains(c));
-    if visible(s.as_bytes().first()) && visible(s.as_bytes().last()) {
-        return s;
-    }
-    s.trim_matches(is_space)
 }
 
 /// How text goes into a canonical form: escaped (`esc_into`), or as it is, for a form whose escapes are
@@ -531,6 +521,7 @@ pub fn data_canonical(
 #[cfg(test)]
 mod fast_path_tests {
     use super::*;
+    use crate::normalize::layer2_strings::is_space;
 
     #[test]
     fn escaping_and_trimming_fast_paths_agree_with_the_general_forms() {

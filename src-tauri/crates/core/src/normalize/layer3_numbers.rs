@@ -3,7 +3,7 @@
 //! shared with identity and rowversion. Text never goes through a float: digits are kept exactly.
 
 use super::config::DecimalSeparator;
-use super::layer2_strings::is_space;
+use super::layer2_strings::{is_space, trim_space};
 use crate::value::Value;
 
 /// Longest number (in digits) we build exactly; beyond it a value is "out of range" rather than a 1 GB string.
@@ -20,12 +20,8 @@ pub enum NumberProblem {
 /// Integral results become `Int` (or an exact big `Decimal`), fractions an exact `Decimal`.
 pub fn parse_number(s: &str, sep: DecimalSeparator) -> Result<Value, NumberProblem> {
     let (point, thousands) = sep.chars();
-    // Layer 1 hands over cleaned text: both ends visible ASCII, nothing to trim (decoding the ends costs more).
-    let mut t: &str = match s.as_bytes() {
-        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
-        [only] if only.is_ascii_graphic() => s,
-        _ => s.trim_matches(is_space),
-    };
+    // Layer 1 hands over cleaned text: both ends visible ASCII, nothing to trim.
+    let mut t: &str = trim_space(s);
     let owned;
     // `$` or a non-ASCII byte first: searching for three characters decodes every one.
     if t.bytes().any(|c| c == b'$' || c >= 0x80) && t.contains(['$', '€', '£']) {
