@@ -491,6 +491,7 @@ fn py_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+mod blake3_many;
 mod identifier;
 pub use identifier::{erp_ref_str, erp_rowversion, Identifier, Identity, PageIdentifier};
 

@@ -248,16 +248,26 @@ impl Transformer {
         normalizer: &mut PageNormalizer<'_>,
         identifier: &mut PageIdentifier<'_>,
     ) -> Prepared {
+        let normalized = normalizer.normalize_ref(&raw);
+        let identity = normalized.as_ref().ok().map(|row| identifier.identify(row));
+        self.prepared(raw, normalized, identity)
+    }
+
+    /// A row's `Prepared` from its normalized row and, when that succeeded, its identity.
+    fn prepared(
+        &self,
+        raw: RawRow,
+        normalized: Result<Row, RowError>,
+        identity: Option<Result<Identity, RowError>>,
+    ) -> Prepared {
         let rowversion = self.raw_rowversion(&raw);
-        let outcome = match normalizer.normalize_ref(&raw) {
-            Err(error) => Err(self.refuse(&raw, error)),
-            Ok(row) => match identifier.identify(&row) {
-                Err(error) => Err(self.refuse(&raw, error)),
-                Ok(id) => {
-                    let parents = self.parents.iter().map(|p| p.link(&row)).collect();
-                    Ok(Good { row, id, parents })
-                }
-            },
+        let outcome = match (normalized, identity) {
+            (Err(error), _) | (Ok(_), Some(Err(error))) => Err(self.refuse(&raw, error)),
+            (Ok(row), Some(Ok(id))) => {
+                let parents = self.parents.iter().map(|p| p.link(&row)).collect();
+                Ok(Good { row, id, parents })
+            }
+            (Ok(_), None) => unreachable!("a normalized row has an identity result"),
         };
         Prepared {
             raw,
@@ -266,11 +276,24 @@ impl Transformer {
         }
     }
 
-    /// `prepare` for each row of a page, with the page's working memory shared by its rows.
+    /// `prepare` for each row of a page: the page is normalized first, then its rows are identified together
+    /// (`Identifier::identify_rows` hashes several rows' data forms at once).
     pub fn prepare_page(&self, rows: Vec<RawRow>) -> Vec<Prepared> {
-        let (mut normalizer, mut identifier) = (self.normalizer.page(), self.identifier.page());
+        let mut normalizer = self.normalizer.page();
+        let normalized: Vec<Result<Row, RowError>> =
+            rows.iter().map(|r| normalizer.normalize_ref(r)).collect();
+        let mut ids = self
+            .identifier
+            .identify_rows(normalized.iter().filter_map(|r| r.as_ref().ok()))
+            .into_iter();
         rows.into_iter()
-            .map(|r| self.prepare_with(r, &mut normalizer, &mut identifier))
+            .zip(normalized)
+            .map(|(raw, row)| {
+                let identity = row
+                    .is_ok()
+                    .then(|| ids.next().expect("one identity per normalized row"));
+                self.prepared(raw, row, identity)
+            })
             .collect()
     }
 }
