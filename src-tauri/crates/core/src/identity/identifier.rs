@@ -283,6 +283,7 @@ impl Identifier {
             identifier: self,
             plans: None,
             buf: String::with_capacity(256),
+            batch: DataBatch::default(),
         }
     }
 
@@ -291,38 +292,12 @@ impl Identifier {
         self.identify_rows(rows)
     }
 
-    /// Identity of each row, in order, as `identify` gives it. The data forms of up to `HASH_BATCH` rows are
-    /// written one after another and hashed together (`blake3_many`), several rows per SIMD pass.
+    /// Identity of each row, in order, as `identify` gives it (see `PageIdentifier::identify_rows`).
     pub fn identify_rows<'r>(
         &self,
         rows: impl IntoIterator<Item = &'r Row>,
     ) -> Vec<Result<Identity, RowError>> {
-        let rows = rows.into_iter();
-        let mut out = Vec::with_capacity(rows.size_hint().0);
-        let mut page = self.page();
-        let mut batch = DataBatch::default();
-        for row in rows {
-            let plans = page.plans_for(row);
-            let identity =
-                self.key_with(row, &plans.1, &mut page.buf)
-                    .map(|(bk_hash, rowversion)| {
-                        plans.0.write(row, &mut batch.forms);
-                        batch.pending(out.len());
-                        Identity {
-                            bk_hash,
-                            // Filled in when the batch is hashed.
-                            data_hash: DataHash([0; 32]),
-                            rowversion,
-                        }
-                    });
-            page.plans = Some(plans);
-            out.push(identity);
-            if batch.slots.len() == HASH_BATCH {
-                batch.hash_into(&mut out);
-            }
-        }
-        batch.hash_into(&mut out);
-        out
+        self.page().identify_rows(rows)
     }
 }
 
@@ -371,15 +346,50 @@ impl DataBatch {
     }
 }
 
-/// `Identifier::identify` for single rows of one page. Rows of one page share their field names, so the data field
-/// order is worked out once and reused while the shape stays the same; the canonical forms reuse one buffer.
+/// `Identifier::identify` over the rows of one page. Rows of one page share their field names, so the data field
+/// order is worked out once and reused while the shape stays the same; the canonical forms reuse their buffers.
 pub struct PageIdentifier<'a> {
     identifier: &'a Identifier,
     plans: Option<(DataPlan, KeyPlan)>,
     buf: String,
+    batch: DataBatch,
 }
 
 impl PageIdentifier<'_> {
+    /// Identity of each row, in order, as `identify` gives it. The data forms of up to `HASH_BATCH` rows are
+    /// written one after another and hashed together (`blake3_many`), several rows per SIMD pass.
+    pub fn identify_rows<'r>(
+        &mut self,
+        rows: impl IntoIterator<Item = &'r Row>,
+    ) -> Vec<Result<Identity, RowError>> {
+        let id = self.identifier;
+        let rows = rows.into_iter();
+        let mut out = Vec::with_capacity(rows.size_hint().0);
+        for row in rows {
+            let plans = self.plans_for(row);
+            let batch = &mut self.batch;
+            let identity =
+                id.key_with(row, &plans.1, &mut self.buf)
+                    .map(|(bk_hash, rowversion)| {
+                        plans.0.write(row, &mut batch.forms);
+                        batch.pending(out.len());
+                        Identity {
+                            bk_hash,
+                            // Filled in when the batch is hashed.
+                            data_hash: DataHash([0; 32]),
+                            rowversion,
+                        }
+                    });
+            self.plans = Some(plans);
+            out.push(identity);
+            if self.batch.slots.len() == HASH_BATCH {
+                self.batch.hash_into(&mut out);
+            }
+        }
+        self.batch.hash_into(&mut out);
+        out
+    }
+
     pub fn identify(&mut self, row: &Row) -> Result<Identity, RowError> {
         let plans = self.plans_for(row);
         let out = self.identifier.identify_with(row, &plans, &mut self.buf);

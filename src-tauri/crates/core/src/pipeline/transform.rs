@@ -276,27 +276,34 @@ impl Transformer {
         }
     }
 
-    /// `prepare` for each row of a page: the page is normalized first, then its rows are identified together
-    /// (`Identifier::identify_rows` hashes several rows' data forms at once).
+    /// `prepare` for each row of a page, with the page's working memory shared by its rows. Rows go through in
+    /// runs of `PREPARE_RUN`: a run is normalized, then identified together (`PageIdentifier::identify_rows` hashes
+    /// several rows' data forms at once) while its rows are still in cache.
     pub fn prepare_page(&self, rows: Vec<RawRow>) -> Vec<Prepared> {
-        let mut normalizer = self.normalizer.page();
-        let normalized: Vec<Result<Row, RowError>> =
-            rows.iter().map(|r| normalizer.normalize_ref(r)).collect();
-        let mut ids = self
-            .identifier
-            .identify_rows(normalized.iter().filter_map(|r| r.as_ref().ok()))
-            .into_iter();
-        rows.into_iter()
-            .zip(normalized)
-            .map(|(raw, row)| {
+        let (mut normalizer, mut identifier) = (self.normalizer.page(), self.identifier.page());
+        let mut out = Vec::with_capacity(rows.len());
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let run: Vec<RawRow> = rows.by_ref().take(PREPARE_RUN).collect();
+            let normalized: Vec<Result<Row, RowError>> =
+                run.iter().map(|r| normalizer.normalize_ref(r)).collect();
+            let mut ids = identifier
+                .identify_rows(normalized.iter().filter_map(|r| r.as_ref().ok()))
+                .into_iter();
+            out.extend(run.into_iter().zip(normalized).map(|(raw, row)| {
                 let identity = row
                     .is_ok()
                     .then(|| ids.next().expect("one identity per normalized row"));
                 self.prepared(raw, row, identity)
-            })
-            .collect()
+            }));
+        }
+        out
     }
 }
+
+/// Rows normalized before they are identified together: enough for the identity stage's hashing batches (see
+/// `PageIdentifier::identify_rows`), few enough that the normalized rows are still in cache when identified.
+const PREPARE_RUN: usize = 256;
 
 /// The record ScheduleHub gets for a good row: the mapped row's fields, then the identity fields and parent refs (a
 /// row field of the same name comes first, and a JSON reader keeps the last).
