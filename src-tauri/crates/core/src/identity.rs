@@ -340,8 +340,11 @@ fn exact_micros(f: f64) -> Option<i64> {
     if f.is_nan() || f.abs() >= 4.0e9 {
         return None;
     }
-    let m = (f * 1e6).round();
-    (m / 1e6 == f).then_some(m as i64)
+    // Rounded half away from zero by a cast (`f64::round` is a library call on baseline x86-64); a guess that
+    // rounding error makes wrong fails the check like any other.
+    let x = f * 1e6;
+    let m = (x + 0.5f64.copysign(x)) as i64;
+    (m as f64 / 1e6 == f).then_some(m)
 }
 
 /// Writes `m / 10^6` in plain notation, trailing zeros and a bare point trimmed, never `-0`.
@@ -362,13 +365,13 @@ fn push_micros(out: &mut String, m: i64) {
         frac /= 10;
         width -= 1;
     }
-    let mut digits = ['0'; 6];
-    for d in digits[..width].iter_mut().rev() {
-        *d = char::from(b'0' + (frac % 10) as u8);
+    // The point and the decimals, written as one piece.
+    let mut decimals = [b'.'; 7];
+    for d in decimals[1..=width].iter_mut().rev() {
+        *d = b'0' + (frac % 10) as u8;
         frac /= 10;
     }
-    out.push('.');
-    out.extend(&digits[..width]);
+    out.push_str(std::str::from_utf8(&decimals[..=width]).expect("ASCII digits"));
 }
 
 fn float_data_text(f: f64) -> String {
