@@ -265,11 +265,25 @@ fn data_text_into(out: &mut String, v: &Value) -> bool {
 }
 
 /// `data_text_into` with text escaped or not (`Escaping`); numbers and booleans never hold a character to escape.
+/// Text and integers, most of a row, are written inline in the caller's loop; the rest is one call.
+#[inline(always)]
 pub(crate) fn data_text_with(out: &mut String, v: &Value, escaping: Escaping) -> bool {
     match v {
         Value::Null => return false,
         Value::Text(s) => escaping.push(out, trim_space(s)),
         Value::Int(i) => push_int(out, *i),
+        other => other_data_text(out, other, escaping),
+    }
+    true
+}
+
+/// `data_text_with` for the values it does not write inline (never NULL, text or an integer).
+#[inline(never)]
+fn other_data_text(out: &mut String, v: &Value, escaping: Escaping) {
+    match v {
+        Value::Null | Value::Text(_) | Value::Int(_) => {
+            data_text_with(out, v, escaping);
+        }
         // Up to 6 decimals the rounding is the identity: no need for `round6_decimal`'s copy. (The first `.`, found
         // by a byte loop: `split_once`'s char searcher costs more than the short number.)
         Value::Decimal(d)
@@ -288,7 +302,6 @@ pub(crate) fn data_text_with(out: &mut String, v: &Value, escaping: Escaping) ->
             escaping.push(out, &s);
         }
     }
-    true
 }
 
 /// Data text of one value, or `None` for NULL.
