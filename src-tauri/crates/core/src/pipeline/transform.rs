@@ -249,25 +249,26 @@ impl Transformer {
         identifier: &mut PageIdentifier<'_>,
     ) -> Prepared {
         let normalized = normalizer.normalize_ref(&raw);
-        let identity = normalized.as_ref().ok().map(|row| identifier.identify(row));
-        self.prepared(raw, normalized, identity)
+        self.prepared(raw, normalized, |row| identifier.identify(row))
     }
 
-    /// A row's `Prepared` from its normalized row and, when that succeeded, its identity.
+    /// A row's `Prepared` from its normalized row and, when that succeeded, its identity (`identify`).
     fn prepared(
         &self,
         raw: RawRow,
         normalized: Result<Row, RowError>,
-        identity: Option<Result<Identity, RowError>>,
+        identify: impl FnOnce(&Row) -> Result<Identity, RowError>,
     ) -> Prepared {
         let rowversion = self.raw_rowversion(&raw);
-        let outcome = match (normalized, identity) {
-            (Err(error), _) | (Ok(_), Some(Err(error))) => Err(self.refuse(&raw, error)),
-            (Ok(row), Some(Ok(id))) => {
-                let parents = self.parents.iter().map(|p| p.link(&row)).collect();
-                Ok(Good { row, id, parents })
-            }
-            (Ok(_), None) => unreachable!("a normalized row has an identity result"),
+        let outcome = match normalized {
+            Err(error) => Err(self.refuse(&raw, error)),
+            Ok(row) => match identify(&row) {
+                Err(error) => Err(self.refuse(&raw, error)),
+                Ok(id) => {
+                    let parents = self.parents.iter().map(|p| p.link(&row)).collect();
+                    Ok(Good { row, id, parents })
+                }
+            },
         };
         Prepared {
             raw,
@@ -291,10 +292,9 @@ impl Transformer {
                 .identify_rows(normalized.iter().filter_map(|r| r.as_ref().ok()))
                 .into_iter();
             out.extend(run.into_iter().zip(normalized).map(|(raw, row)| {
-                let identity = row
-                    .is_ok()
-                    .then(|| ids.next().expect("one identity per normalized row"));
-                self.prepared(raw, row, identity)
+                self.prepared(raw, row, |_| {
+                    ids.next().expect("one identity per normalized row")
+                })
             }));
         }
         out
@@ -420,6 +420,45 @@ mod tests {
         .iter()
         .map(|r| serde_json::from_str(r).unwrap())
         .collect()
+    }
+
+    #[test]
+    fn a_page_prepares_each_row_as_prepare_does_across_runs() {
+        let t = transformer();
+        // Over two runs of rows, mixing good rows (some with escaped characters or a long value), rows that fail
+        // normalization and rows without a key.
+        let raw: Vec<RawRow> = (0..2 * PREPARE_RUN + 7)
+            .map(|i| {
+                let text = match i % 5 {
+                    0 => format!(
+                        r#"{{"ITEM_ID": "A-{i}", "SITE_ID": "S{i}", "QTY": "{i}.25", "ROWVERSION": {i}}}"#
+                    ),
+                    1 => format!(
+                        r#"{{"ITEM_ID": " B|{i}= ", "SITE_ID": null, "QTY": {i}, "ROWVERSION": {i}}}"#
+                    ),
+                    2 => format!(
+                        r#"{{"ITEM_ID": "C-{i}", "SITE_ID": "S2", "QTY": "abc", "ROWVERSION": {i}}}"#
+                    ),
+                    3 => format!(r#"{{"ITEM_ID": null, "SITE_ID": "S2", "QTY": 1, "ROWVERSION": {i}}}"#),
+                    _ => format!(
+                        r#"{{"ITEM_ID": "D-{i}", "SITE_ID": "{}", "QTY": 2, "ROWVERSION": {i}}}"#,
+                        "x".repeat(i)
+                    ),
+                };
+                serde_json::from_str(&text).unwrap()
+            })
+            .collect();
+        let page = t.prepare_page(raw.clone());
+        assert_eq!(page.len(), raw.len(), "one prepared row per raw row");
+        assert!(page.iter().any(|p| p.outcome.is_ok()) && page.iter().any(|p| p.outcome.is_err()));
+        for (got, r) in page.iter().zip(raw) {
+            // `Prepared` has no `PartialEq`: its debug text shows every field (row, identity, error, snapshots).
+            assert_eq!(
+                format!("{got:?}"),
+                format!("{:?}", t.prepare(r)),
+                "in order, as alone"
+            );
+        }
     }
 
     #[test]
