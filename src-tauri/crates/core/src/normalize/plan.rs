@@ -34,6 +34,18 @@ pub(super) struct ShapePlan {
     names: RowShape,
     /// The output values no raw field fills: the defaults of mappings whose source the shape lacks, by position.
     defaults: Vec<(usize, Value)>,
+    /// Where each output value comes from, in output order, when every raw field goes to exactly one place (no
+    /// field read by two mappings): the consuming path then writes the output row front to back.
+    order: Option<Vec<Source>>,
+}
+
+/// The origin of one output value.
+#[derive(Debug)]
+enum Source {
+    /// The raw field at this position, through this mapping.
+    Field { raw: usize, map: Option<usize> },
+    /// A default, as `ShapePlan::defaults` holds it.
+    Default(Value),
 }
 
 impl ShapePlan {
@@ -99,11 +111,22 @@ impl ShapePlan {
             .collect();
         let names = out.shape().clone();
         let filled: Vec<usize> = targets.iter().flatten().map(|t| t.at).collect();
-        let defaults = (0..out.len())
+        let defaults: Vec<(usize, Value)> = (0..out.len())
             .filter(|at| !filled.contains(at))
             .map(|at| (at, out.values()[at].clone()))
             .collect();
+        let order = targets.iter().all(|t| t.len() == 1).then(|| {
+            let mut order: Vec<Option<Source>> = (0..out.len()).map(|_| None).collect();
+            for (raw, t) in targets.iter().enumerate() {
+                order[t[0].at] = Some(Source::Field { raw, map: t[0].map });
+            }
+            for (at, default) in &defaults {
+                order[*at] = Some(Source::Default(default.clone()));
+            }
+            order.into_iter().collect::<Option<Vec<Source>>>()
+        });
         ShapePlan {
+            order: order.flatten(),
             kinds: cols.iter().map(|&c| n.kind(c)).collect(),
             raw_names,
             targets,
@@ -153,12 +176,31 @@ impl ShapePlan {
         if let Some(error) = self.missing_required(n, absent) {
             return Err(Rejected { error, raw });
         }
-        let mut values = self.empty_values();
-        for ((_, json), (verdict, targets)) in
-            raw.into_iter().zip(verdicts.drain(..).zip(&self.targets))
-        {
-            self.place(n, &mut values, targets, verdict.apply(json));
-        }
+        let Some(order) = &self.order else {
+            let mut values = self.empty_values();
+            for ((_, json), (verdict, targets)) in
+                raw.into_iter().zip(verdicts.drain(..).zip(&self.targets))
+            {
+                self.place(n, &mut values, targets, verdict.apply(json));
+            }
+            return Ok(Row::of_shape(self.names.clone(), values));
+        };
+        // Front to back in output order, each raw value and verdict taken from its raw position (each is read once).
+        let mut raw = raw;
+        let values = order
+            .iter()
+            .map(|source| match source {
+                Source::Field { raw: p, map } => {
+                    let verdict = std::mem::replace(&mut verdicts[*p], Verdict::Keep);
+                    let value = verdict.apply(raw.take_value(*p));
+                    match map {
+                        Some(i) => n.mapper.finish(*i, value),
+                        None => value,
+                    }
+                }
+                Source::Default(d) => d.clone(),
+            })
+            .collect();
         Ok(Row::of_shape(self.names.clone(), values))
     }
 

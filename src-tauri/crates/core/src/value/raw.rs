@@ -51,6 +51,12 @@ impl RawRow {
         self.fields.is_empty()
     }
 
+    /// The value at `position`, taken out (NULL left in its place): the normalizer moves a row's values out in
+    /// the order of its output row, then drops what is left.
+    pub(crate) fn take_value(&mut self, position: usize) -> Json {
+        std::mem::take(&mut self.fields[position].1)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&FieldName, &Json)> {
         self.fields.iter().map(|(k, v)| (k, v))
     }
