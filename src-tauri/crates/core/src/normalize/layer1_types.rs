@@ -81,6 +81,7 @@ impl Verdict {
     #[inline]
     pub(crate) fn apply(self, raw: Json) -> Value {
         match (self, raw) {
+            (Verdict::Keep, Json::String(s)) => Value::Text(s),
             (Verdict::New(v), _) => v,
             (Verdict::Collapse, Json::String(s)) => Value::Text(collapse_ascii(s)),
             (Verdict::Slice { start, end, lower }, Json::String(mut s)) => {
