@@ -97,10 +97,16 @@ impl Verdict {
     }
 
     /// Applies the verdict to a raw value the caller keeps: the text it keeps is copied.
+    #[inline]
     pub(crate) fn apply_ref(self, raw: &Json) -> Value {
-        match self.into_coerced(raw) {
-            Coerced::Keep => Value::from_json(raw.clone()),
-            Coerced::New(v) => v,
+        match (self, raw) {
+            (Verdict::Keep, Json::String(s)) => Value::Text(s.clone()),
+            (Verdict::Keep, Json::Null) => Value::Null,
+            (Verdict::New(v), _) => v,
+            (verdict, raw) => match verdict.into_coerced(raw) {
+                Coerced::Keep => Value::from_json(raw.clone()),
+                Coerced::New(v) => v,
+            },
         }
     }
 

@@ -5,7 +5,7 @@
 
 use super::layer1_types::{coerce_verdict, Verdict};
 use super::{ColumnKind, Normalizer, Rejected};
-use crate::value::{FieldName, RawRow, Row, RowError, RowShape, Value};
+use crate::value::{FieldName, RawRow, Row, RowError, RowShape, Stage, Value};
 use std::sync::Arc;
 
 /// One place a raw field's value goes in the output row.
@@ -214,16 +214,69 @@ impl ShapePlan {
         absent: &mut Vec<bool>,
     ) -> Result<Row, RowError> {
         absent.clear();
-        let mut values = self.empty_values();
-        for (((k, v), &kind), targets) in raw.iter().zip(&self.kinds).zip(&self.targets) {
-            let verdict = coerce_verdict(kind, k, v, &n.opts)?;
-            absent.push(v.is_null() || matches!(verdict, Verdict::New(Value::Null)));
-            self.place(n, &mut values, targets, verdict.apply_ref(v));
+        let Some(order) = &self.order else {
+            let mut values = self.empty_values();
+            for (((k, v), &kind), targets) in raw.iter().zip(&self.kinds).zip(&self.targets) {
+                let verdict = coerce_verdict(kind, k, v, &n.opts)?;
+                absent.push(v.is_null() || matches!(verdict, Verdict::New(Value::Null)));
+                self.place(n, &mut values, targets, verdict.apply_ref(v));
+            }
+            if let Some(error) = self.missing_required(n, |p| absent[p]) {
+                return Err(error);
+            }
+            return Ok(Row::of_shape(self.names.clone(), values));
+        };
+        // In output order, each raw value read where it is. A refused value stops nothing here: the row's error is
+        // the first refusal in raw order, which `first_refusal` finds when there is one.
+        absent.resize(raw.len(), false);
+        let mut refused = false;
+        let values = order
+            .iter()
+            .map(|source| match source {
+                Source::Field { raw: p, map } => {
+                    let v = raw.value_at(*p);
+                    match coerce_verdict(self.kinds[*p], &self.raw_names[*p], v, &n.opts) {
+                        Ok(verdict) => {
+                            absent[*p] =
+                                v.is_null() || matches!(verdict, Verdict::New(Value::Null));
+                            let value = verdict.apply_ref(v);
+                            match map {
+                                Some(i) => n.mapper.finish(*i, value),
+                                None => value,
+                            }
+                        }
+                        Err(_) => {
+                            refused = true;
+                            Value::Null
+                        }
+                    }
+                }
+                Source::Default(d) => d.clone(),
+            })
+            .collect();
+        if refused {
+            return Err(self.first_refusal(n, raw));
         }
         if let Some(error) = self.missing_required(n, |p| absent[p]) {
             return Err(error);
         }
         Ok(Row::of_shape(self.names.clone(), values))
+    }
+
+    /// The error of the first value of `raw`, in raw order, that layer 1 refuses (the caller knows there is one).
+    #[cold]
+    fn first_refusal(&self, n: &Normalizer, raw: &RawRow) -> RowError {
+        raw.iter()
+            .zip(&self.kinds)
+            .find_map(|((k, v), &kind)| coerce_verdict(kind, k, v, &n.opts).err())
+            .unwrap_or_else(|| {
+                RowError::new(
+                    Stage::Normalize,
+                    None,
+                    None,
+                    "a value was refused, then accepted when read again",
+                )
+            })
     }
 
     /// The first required mapping (in the mapper's order) whose source is missing, NULL or blank, and has no

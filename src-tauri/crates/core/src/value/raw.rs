@@ -57,6 +57,11 @@ impl RawRow {
         std::mem::take(&mut self.fields[position].1)
     }
 
+    /// The value at `position` (in arrival order).
+    pub(crate) fn value_at(&self, position: usize) -> &Json {
+        &self.fields[position].1
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&FieldName, &Json)> {
         self.fields.iter().map(|(k, v)| (k, v))
     }
