@@ -201,6 +201,7 @@ impl ShapePlan {
                 Source::Default(d) => d.clone(),
             })
             .collect();
+        raw.drop_taken();
         Ok(Row::of_shape(self.names.clone(), values))
     }
 

@@ -57,6 +57,19 @@ impl RawRow {
         std::mem::take(&mut self.fields[position].1)
     }
 
+    /// Drops a row whose values `take_value` took: a NULL owns nothing, so it is let go without the out-of-line
+    /// drop of a JSON value (most of the cost of freeing a taken row); any value still there is dropped as usual.
+    pub(crate) fn drop_taken(self) {
+        for (name, value) in self.fields {
+            drop(name);
+            if value.is_null() {
+                std::mem::forget(value);
+            } else {
+                drop(value);
+            }
+        }
+    }
+
     /// The value at `position` (in arrival order).
     pub(crate) fn value_at(&self, position: usize) -> &Json {
         &self.fields[position].1
