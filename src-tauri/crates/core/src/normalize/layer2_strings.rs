@@ -36,37 +36,47 @@ pub enum Cleaned {
 /// bytes at a time (`word_flags`; most values are 1-40 bytes, too short for a vectorised loop to pay for its set-up;
 /// the bytes of a multi-byte character are all >= 0x80, so they never look like ASCII); only text with non-ASCII
 /// characters is searched for Unicode whitespace.
-fn is_clean(s: &str) -> bool {
+#[inline(always)]
+pub(crate) fn is_clean(s: &str) -> bool {
     let b = s.as_bytes();
     let len = b.len();
     if len == 0 || b[0] == b' ' || b[len - 1] == b' ' {
         return false;
     }
-    let (bad, high) = if len < 8 {
+    let mut high = 0;
+    if len < 8 {
         let (w, pairs) = short_word(b);
-        let (bad, spaces) = word_flags(w);
-        (bad | (spaces & (spaces << 8) & pairs), w)
+        let (control, spaces) = word_flags(w);
+        if control | (spaces & (spaces << 8) & pairs) != 0 {
+            return false;
+        }
+        high = w;
     } else {
-        let (mut bad, mut high, mut carry) = (0, 0, 0);
+        // Word by word, leaving at the first fault: the early exit also keeps the compiler from vectorising the
+        // loop, whose set-up costs more than the one or two words most values have.
+        let mut carry = 0;
         let mut words = b.chunks_exact(8);
         for chunk in &mut words {
             let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            let (b, spaces) = word_flags(w);
+            let (control, spaces) = word_flags(w);
             // A space at byte i+1 after one at byte i; the previous word's last byte carries over.
-            bad |= b | (spaces & ((spaces << 8) | carry));
+            if control | (spaces & ((spaces << 8) | carry)) != 0 {
+                return false;
+            }
             carry = spaces >> 56;
             high |= w;
         }
         if !words.remainder().is_empty() {
             // The last eight bytes, overlapping the words before: every pair of neighbours not yet seen is inside.
             let w = u64::from_le_bytes(b[len - 8..].try_into().unwrap_or_default());
-            let (b, spaces) = word_flags(w);
-            bad |= b | (spaces & (spaces << 8));
+            let (control, spaces) = word_flags(w);
+            if control | (spaces & (spaces << 8)) != 0 {
+                return false;
+            }
             high |= w;
         }
-        (bad, high)
-    };
-    bad == 0 && (high & HIGH == 0 || !has_unicode_space(s))
+    }
+    high & HIGH == 0 || !has_unicode_space(s)
 }
 
 /// Every byte of a word: 0x01 and 0x80.
