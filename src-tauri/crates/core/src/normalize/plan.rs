@@ -23,6 +23,8 @@ struct Target {
 pub(super) struct ShapePlan {
     /// The raw field names of the shape, in order.
     raw_names: Vec<FieldName>,
+    /// The names of the raw row the plan was made from, which the page's rows of this shape share.
+    raw_shape: RowShape,
     /// Per raw field: layer 1's conversion (the declared column's kind, or auto-detection for an undeclared one).
     kinds: Vec<ColumnKind>,
     /// Per raw field: the places its value goes (at least one; a field several mappings read goes to each).
@@ -126,6 +128,7 @@ impl ShapePlan {
             order.into_iter().collect::<Option<Vec<Source>>>()
         });
         ShapePlan {
+            raw_shape: raw.shape().clone(),
             order: order.flatten(),
             kinds: cols.iter().map(|&c| n.kind(c)).collect(),
             raw_names,
@@ -136,14 +139,15 @@ impl ShapePlan {
         }
     }
 
-    /// True when `raw` has this shape: the same names in the same order (rows of one page share the names
-    /// themselves, so this is a pointer comparison per field).
+    /// True when `raw` has this shape: the same names in the same order (rows of one page share their list of
+    /// names, so this is one pointer comparison; else one per field, as rows share each name).
     pub(super) fn fits(&self, raw: &RawRow) -> bool {
-        raw.len() == self.raw_names.len()
-            && raw
-                .iter()
-                .zip(&self.raw_names)
-                .all(|((k, _), n)| Arc::ptr_eq(k, n) || k == n)
+        Arc::ptr_eq(raw.shape(), &self.raw_shape)
+            || raw.len() == self.raw_names.len()
+                && raw
+                    .iter()
+                    .zip(&self.raw_names)
+                    .all(|((k, _), n)| Arc::ptr_eq(k, n) || k == n)
     }
 
     /// Layers 1-5 on a row of this shape: the same row, or the same refusal, as `Normalizer::normalize_with`.
