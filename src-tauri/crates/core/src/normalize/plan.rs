@@ -195,8 +195,13 @@ impl ShapePlan {
             .iter()
             .map(|source| match source {
                 Source::Field { raw: p, map } => {
-                    let verdict = std::mem::replace(&mut verdicts[*p], Verdict::Keep);
-                    let value = verdict.apply(raw.take_value(*p));
+                    // Most verdicts are `Keep`: only the others are moved out.
+                    let value = match &mut verdicts[*p] {
+                        Verdict::Keep => Verdict::Keep.apply(raw.take_value(*p)),
+                        verdict => {
+                            std::mem::replace(verdict, Verdict::Keep).apply(raw.take_value(*p))
+                        }
+                    };
                     match map {
                         Some(i) => n.mapper.finish(*i, value),
                         None => value,
