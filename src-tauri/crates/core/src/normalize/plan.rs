@@ -5,7 +5,7 @@
 
 use super::layer1_types::{coerce_verdict, Verdict};
 use super::{ColumnKind, Normalizer, Rejected};
-use crate::value::{FieldName, RawRow, Row, RowError, RowShape, Stage, Value};
+use crate::value::{FieldName, RawRow, Row, RowError, RowShape, Value};
 use std::sync::Arc;
 
 /// One place a raw field's value goes in the output row.
@@ -236,10 +236,10 @@ impl ShapePlan {
             }
             return Ok(Row::of_shape(self.names.clone(), values));
         };
-        // In output order, each raw value read where it is. A refused value stops nothing here: the row's error is
-        // the first refusal in raw order, which `first_refusal` finds when there is one.
+        // In output order, each raw value read where it is. A refusal stops nothing here: the row's error is the
+        // refusal of the first refused value in raw order, kept by its raw position.
         absent.resize(raw.len(), false);
-        let mut refused = false;
+        let mut refused: Option<(usize, RowError)> = None;
         let values = order
             .iter()
             .map(|source| match source {
@@ -255,8 +255,10 @@ impl ShapePlan {
                                 None => value,
                             }
                         }
-                        Err(_) => {
-                            refused = true;
+                        Err(error) => {
+                            if refused.as_ref().is_none_or(|(first, _)| p < first) {
+                                refused = Some((*p, error));
+                            }
                             Value::Null
                         }
                     }
@@ -264,29 +266,13 @@ impl ShapePlan {
                 Source::Default(d) => d.clone(),
             })
             .collect();
-        if refused {
-            return Err(self.first_refusal(n, raw));
+        if let Some((_, error)) = refused {
+            return Err(error);
         }
         if let Some(error) = self.missing_required(n, |p| absent[p]) {
             return Err(error);
         }
         Ok(Row::of_shape(self.names.clone(), values))
-    }
-
-    /// The error of the first value of `raw`, in raw order, that layer 1 refuses (the caller knows there is one).
-    #[cold]
-    fn first_refusal(&self, n: &Normalizer, raw: &RawRow) -> RowError {
-        raw.iter()
-            .zip(&self.kinds)
-            .find_map(|((k, v), &kind)| coerce_verdict(kind, k, v, &n.opts).err())
-            .unwrap_or_else(|| {
-                RowError::new(
-                    Stage::Normalize,
-                    None,
-                    None,
-                    "a value was refused, then accepted when read again",
-                )
-            })
     }
 
     /// The first required mapping (in the mapper's order) whose source is missing, NULL or blank, and has no
