@@ -32,32 +32,115 @@ pub enum Cleaned {
 }
 
 /// True when `s` needs no cleanup: no control character, tab or line break, no leading, trailing or double space,
-/// and no non-ASCII whitespace. This is the fast path for almost every ERP string. The ASCII checks run branch-free
-/// over the bytes (the compiler vectorises them; the bytes of a multi-byte character are all >= 0x80, so they never
-/// look like ASCII); only text with non-ASCII characters is searched for Unicode whitespace.
-fn is_clean(s: &str) -> bool {
+/// and no non-ASCII whitespace. This is the fast path for almost every ERP string. The ASCII checks run on eight
+/// bytes at a time (`word_flags`; most values are 1-40 bytes, too short for a vectorised loop to pay for its set-up;
+/// the bytes of a multi-byte character are all >= 0x80, so they never look like ASCII); only text with non-ASCII
+/// characters is searched for Unicode whitespace.
+#[inline(always)]
+pub(crate) fn is_clean(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.is_empty() || b[0] == b' ' || b[b.len() - 1] == b' ' {
+    let len = b.len();
+    if len == 0 || b[0] == b' ' || b[len - 1] == b' ' {
         return false;
     }
-    let (mut control, mut high) = (false, 0u8);
-    for &c in b {
-        control |= c < 0x20 || c == 0x7f;
-        high |= c;
+    let mut high = 0;
+    if len < 8 {
+        let (w, pairs) = short_word(b);
+        let (control, spaces) = word_flags(w);
+        if control | (spaces & (spaces << 8) & pairs) != 0 {
+            return false;
+        }
+        high = w;
+    } else {
+        // Word by word, leaving at the first fault: the early exit also keeps the compiler from vectorising the
+        // loop, whose set-up costs more than the one or two words most values have.
+        let mut carry = 0;
+        let mut words = b.chunks_exact(8);
+        for chunk in &mut words {
+            let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            let (control, spaces) = word_flags(w);
+            // A space at byte i+1 after one at byte i; the previous word's last byte carries over.
+            if control | (spaces & ((spaces << 8) | carry)) != 0 {
+                return false;
+            }
+            carry = spaces >> 56;
+            high |= w;
+        }
+        if !words.remainder().is_empty() {
+            // The last eight bytes, overlapping the words before: every pair of neighbours not yet seen is inside.
+            let w = u64::from_le_bytes(b[len - 8..].try_into().unwrap_or_default());
+            let (control, spaces) = word_flags(w);
+            if control | (spaces & (spaces << 8)) != 0 {
+                return false;
+            }
+            high |= w;
+        }
     }
-    let double_space = b
-        .iter()
-        .zip(&b[1..])
-        .fold(false, |d, (&x, &y)| d | ((x == b' ') & (y == b' ')));
-    !control && !double_space && (high < 0x80 || !has_unicode_space(s))
+    high & HIGH == 0 || !has_unicode_space(s)
+}
+
+/// Every byte of a word: 0x01 and 0x80.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// 0x80 in each byte of `w` that is zero, 0 in the others (exact: no borrow runs between bytes).
+#[inline(always)]
+fn zero_bytes(w: u64) -> u64 {
+    !(((w & !HIGH) + !HIGH) | w | !HIGH)
+}
+
+/// For the eight bytes of `w`: 0x80 in each byte that is an ASCII control character (< 0x20 or DEL), and 0x80 in
+/// each byte that is a space. A byte >= 0x80 is neither.
+#[inline(always)]
+fn word_flags(w: u64) -> (u64, u64) {
+    let low = w & !HIGH;
+    // For a byte b < 0x80: b + 0x60 < 0x80 exactly when b < 0x20, and b + 1 = 0x80 exactly when b is DEL (no
+    // carries: every sum stays below 0x100).
+    let control = (!(low + 0x60 * ONES) | (low + ONES)) & !w & HIGH;
+    (control, zero_bytes(w ^ (b' ' as u64 * ONES)))
+}
+
+/// A string of 1-7 bytes as one word, and the mask of the neighbour pairs in it that are pairs in the string: 1-3
+/// bytes as first, middle, last (a repeated byte pairs with itself only at the ends, which are not spaces), the rest
+/// a visible letter; 4-7 bytes as the first four and the last four, whose seam is no pair.
+#[inline(always)]
+fn short_word(b: &[u8]) -> (u64, u64) {
+    let len = b.len();
+    if len >= 4 {
+        let first = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64;
+        let last = u32::from_le_bytes([b[len - 4], b[len - 3], b[len - 2], b[len - 1]]) as u64;
+        (first | last << 32, !(0x80 << 32))
+    } else {
+        let w = b[0] as u64 | (b[len / 2] as u64) << 8 | (b[len - 1] as u64) << 16;
+        (w | (b'a' as u64 * ONES) << 24, !0)
+    }
 }
 
 /// True when `s` holds a non-ASCII whitespace character. Every one starts with a lead byte `is_space_lead` names,
-/// so only those are decoded.
+/// so only those are decoded; the lead bytes are found eight at a time.
 fn has_unicode_space(s: &str) -> bool {
-    s.bytes()
-        .enumerate()
-        .any(|(i, c)| is_space_lead(c) && s[i..].chars().next().is_some_and(is_space))
+    let b = s.as_bytes();
+    let space_at = |i: usize| s[i..].chars().next().is_some_and(is_space);
+    let mut words = b.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut words {
+        let mut leads = lead_bytes(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+        while leads != 0 {
+            if space_at(at + leads.trailing_zeros() as usize / 8) {
+                return true;
+            }
+            leads &= leads - 1;
+        }
+        at += 8;
+    }
+    (at..b.len()).any(|i| is_space_lead(b[i]) && space_at(i))
+}
+
+/// 0x80 in each byte of `w` that `is_space_lead` names, or is 0xE0 (cheaper to test with its neighbours; decoding
+/// it finds no space).
+#[inline(always)]
+fn lead_bytes(w: u64) -> u64 {
+    zero_bytes(w ^ (0xC2 * ONES)) | zero_bytes((w & (0xFC * ONES)) ^ (0xE0 * ONES))
 }
 
 /// The UTF-8 lead bytes of the non-ASCII whitespace characters (U+0085 and U+00A0; U+1680; U+2000-U+200A, U+2028,
@@ -379,6 +462,55 @@ mod tests {
             s in "\\PC{0,24}|[ a\\t\\n\\r\\x00-\\x1f\\x7f\\u{85}\\u{a0}\\u{a9}\\u{1680}\\u{2000}-\\u{200d}\\u{2028}\\u{202f}\\u{205f}\\u{3000}çşİ—پ]{0,24}"
         ) {
             proptest::prop_assert_eq!(is_clean(&s), is_clean_by_chars(&s), "{:?}", s);
+        }
+    }
+
+    proptest::proptest! {
+        /// Long enough for several words, with the bytes the word check singles out at every offset: spaces,
+        /// controls, DEL and its neighbours, multi-byte characters whose lead byte is or is not a whitespace lead.
+        #[test]
+        fn the_word_check_agrees_with_the_character_check_at_every_offset(
+            s in "[ a~\\t\\n\\x00\\x1f\\x7f\\u{80}\\u{85}\\u{a0}\\u{a9}\\u{7ff}\\u{800}\\u{fff}\\u{1680}\\u{2000}\\u{200c}\\u{202f}\\u{3000}\\u{3001}\\u{fffd}\\u{1f600}çİپ]{0,40}"
+        ) {
+            proptest::prop_assert_eq!(is_clean(&s), is_clean_by_chars(&s), "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn the_word_check_agrees_with_the_character_check_on_every_short_string() {
+        // Every string of up to 10 characters over the ASCII bytes the check tells apart, so each pair of
+        // neighbours falls on every position of a word and across each seam of the short-string loads.
+        let alphabet = [' ', 'a', '\x1f', '\x7f'];
+        let mut s = String::new();
+        for len in 0..=10u32 {
+            for n in 0..alphabet.len().pow(len) {
+                s.clear();
+                let mut m = n;
+                for _ in 0..len {
+                    s.push(alphabet[m % alphabet.len()]);
+                    m /= alphabet.len();
+                }
+                assert_eq!(is_clean(&s), is_clean_by_chars(&s), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_word_check_finds_each_fault_at_every_position_of_longer_strings() {
+        // One fault (a double space, a control character, DEL, a Unicode space) or none, at every byte position of
+        // strings of 1-40 bytes, on a one-byte and a two-byte filler (which shifts the faults across the word seams).
+        for filler in ["a", "ş"] {
+            for len in 1..=40 {
+                let base = filler.repeat(len);
+                for at in (0..base.len()).filter(|&i| base.is_char_boundary(i)) {
+                    for fault in [
+                        "", "  ", "\x01", "\x7f", "\t", "\u{a0}", "\u{3000}", "\u{2000}", "\u{e00}",
+                    ] {
+                        let s = format!("{}{fault}{}", &base[..at], &base[at..]);
+                        assert_eq!(is_clean(&s), is_clean_by_chars(&s), "{s:?}");
+                    }
+                }
+            }
         }
     }
 

@@ -209,13 +209,30 @@ impl Fields {
     }
 }
 
-/// Writes `v` zero-padded to `width` digits at `out[at..]` (`v` has at most `width` digits).
+/// Writes `v` zero-padded to `width` digits at `out[at..]` (`v` has at most `width` digits), two digits at a time.
+#[inline(always)]
 fn put_digits(out: &mut [u8], at: usize, width: usize, mut v: u32) {
-    for c in out[at..at + width].iter_mut().rev() {
-        *c = b'0' + (v % 10) as u8;
-        v /= 10;
+    let mut end = at + width;
+    while end >= at + 2 {
+        out[end - 2..end].copy_from_slice(&DIGIT_PAIRS[(v % 100) as usize]);
+        v /= 100;
+        end -= 2;
+    }
+    if end > at {
+        out[at] = b'0' + (v % 10) as u8;
     }
 }
+
+/// `00` to `99`.
+const DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut pairs = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        pairs[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    pairs
+};
 
 /// Longest text `Fields::write` writes: `YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM`.
 const ISO_MAX: usize = 32;

@@ -23,6 +23,8 @@ struct Target {
 pub(super) struct ShapePlan {
     /// The raw field names of the shape, in order.
     raw_names: Vec<FieldName>,
+    /// The names of the raw row the plan was made from, which the page's rows of this shape share.
+    raw_shape: RowShape,
     /// Per raw field: layer 1's conversion (the declared column's kind, or auto-detection for an undeclared one).
     kinds: Vec<ColumnKind>,
     /// Per raw field: the places its value goes (at least one; a field several mappings read goes to each).
@@ -34,6 +36,18 @@ pub(super) struct ShapePlan {
     names: RowShape,
     /// The output values no raw field fills: the defaults of mappings whose source the shape lacks, by position.
     defaults: Vec<(usize, Value)>,
+    /// Where each output value comes from, in output order, when every raw field goes to exactly one place (no
+    /// field read by two mappings): the consuming path then writes the output row front to back.
+    order: Option<Vec<Source>>,
+}
+
+/// The origin of one output value.
+#[derive(Debug)]
+enum Source {
+    /// The raw field at this position, through this mapping.
+    Field { raw: usize, map: Option<usize> },
+    /// A default, as `ShapePlan::defaults` holds it.
+    Default(Value),
 }
 
 impl ShapePlan {
@@ -99,11 +113,23 @@ impl ShapePlan {
             .collect();
         let names = out.shape().clone();
         let filled: Vec<usize> = targets.iter().flatten().map(|t| t.at).collect();
-        let defaults = (0..out.len())
+        let defaults: Vec<(usize, Value)> = (0..out.len())
             .filter(|at| !filled.contains(at))
             .map(|at| (at, out.values()[at].clone()))
             .collect();
+        let order = targets.iter().all(|t| t.len() == 1).then(|| {
+            let mut order: Vec<Option<Source>> = (0..out.len()).map(|_| None).collect();
+            for (raw, t) in targets.iter().enumerate() {
+                order[t[0].at] = Some(Source::Field { raw, map: t[0].map });
+            }
+            for (at, default) in &defaults {
+                order[*at] = Some(Source::Default(default.clone()));
+            }
+            order.into_iter().collect::<Option<Vec<Source>>>()
+        });
         ShapePlan {
+            raw_shape: raw.shape().clone(),
+            order: order.flatten(),
             kinds: cols.iter().map(|&c| n.kind(c)).collect(),
             raw_names,
             targets,
@@ -113,14 +139,15 @@ impl ShapePlan {
         }
     }
 
-    /// True when `raw` has this shape: the same names in the same order (rows of one page share the names
-    /// themselves, so this is a pointer comparison per field).
+    /// True when `raw` has this shape: the same names in the same order (rows of one page share their list of
+    /// names, so this is one pointer comparison; else one per field, as rows share each name).
     pub(super) fn fits(&self, raw: &RawRow) -> bool {
-        raw.len() == self.raw_names.len()
-            && raw
-                .iter()
-                .zip(&self.raw_names)
-                .all(|((k, _), n)| Arc::ptr_eq(k, n) || k == n)
+        Arc::ptr_eq(raw.shape(), &self.raw_shape)
+            || raw.len() == self.raw_names.len()
+                && raw
+                    .iter()
+                    .zip(&self.raw_names)
+                    .all(|((k, _), n)| Arc::ptr_eq(k, n) || k == n)
     }
 
     /// Layers 1-5 on a row of this shape: the same row, or the same refusal, as `Normalizer::normalize_with`.
@@ -153,12 +180,37 @@ impl ShapePlan {
         if let Some(error) = self.missing_required(n, absent) {
             return Err(Rejected { error, raw });
         }
-        let mut values = self.empty_values();
-        for ((_, json), (verdict, targets)) in
-            raw.into_iter().zip(verdicts.drain(..).zip(&self.targets))
-        {
-            self.place(n, &mut values, targets, verdict.apply(json));
-        }
+        let Some(order) = &self.order else {
+            let mut values = self.empty_values();
+            for ((_, json), (verdict, targets)) in
+                raw.into_iter().zip(verdicts.drain(..).zip(&self.targets))
+            {
+                self.place(n, &mut values, targets, verdict.apply(json));
+            }
+            return Ok(Row::of_shape(self.names.clone(), values));
+        };
+        // Front to back in output order, each raw value and verdict taken from its raw position (each is read once).
+        let mut raw = raw;
+        let values = order
+            .iter()
+            .map(|source| match source {
+                Source::Field { raw: p, map } => {
+                    // Most verdicts are `Keep`: only the others are moved out.
+                    let value = match &mut verdicts[*p] {
+                        Verdict::Keep => Verdict::Keep.apply(raw.take_value(*p)),
+                        verdict => {
+                            std::mem::replace(verdict, Verdict::Keep).apply(raw.take_value(*p))
+                        }
+                    };
+                    match map {
+                        Some(i) => n.mapper.finish(*i, value),
+                        None => value,
+                    }
+                }
+                Source::Default(d) => d.clone(),
+            })
+            .collect();
+        raw.drop_taken();
         Ok(Row::of_shape(self.names.clone(), values))
     }
 
@@ -172,11 +224,50 @@ impl ShapePlan {
         absent: &mut Vec<bool>,
     ) -> Result<Row, RowError> {
         absent.clear();
-        let mut values = self.empty_values();
-        for (((k, v), &kind), targets) in raw.iter().zip(&self.kinds).zip(&self.targets) {
-            let verdict = coerce_verdict(kind, k, v, &n.opts)?;
-            absent.push(v.is_null() || matches!(verdict, Verdict::New(Value::Null)));
-            self.place(n, &mut values, targets, verdict.apply_ref(v));
+        let Some(order) = &self.order else {
+            let mut values = self.empty_values();
+            for (((k, v), &kind), targets) in raw.iter().zip(&self.kinds).zip(&self.targets) {
+                let verdict = coerce_verdict(kind, k, v, &n.opts)?;
+                absent.push(v.is_null() || matches!(verdict, Verdict::New(Value::Null)));
+                self.place(n, &mut values, targets, verdict.apply_ref(v));
+            }
+            if let Some(error) = self.missing_required(n, |p| absent[p]) {
+                return Err(error);
+            }
+            return Ok(Row::of_shape(self.names.clone(), values));
+        };
+        // In output order, each raw value read where it is. A refusal stops nothing here: the row's error is the
+        // refusal of the first refused value in raw order, kept by its raw position.
+        absent.resize(raw.len(), false);
+        let mut refused: Option<(usize, RowError)> = None;
+        let values = order
+            .iter()
+            .map(|source| match source {
+                Source::Field { raw: p, map } => {
+                    let v = raw.value_at(*p);
+                    match coerce_verdict(self.kinds[*p], &self.raw_names[*p], v, &n.opts) {
+                        Ok(verdict) => {
+                            absent[*p] =
+                                v.is_null() || matches!(verdict, Verdict::New(Value::Null));
+                            let value = verdict.apply_ref(v);
+                            match map {
+                                Some(i) => n.mapper.finish(*i, value),
+                                None => value,
+                            }
+                        }
+                        Err(error) => {
+                            if refused.as_ref().is_none_or(|(first, _)| p < first) {
+                                refused = Some((*p, error));
+                            }
+                            Value::Null
+                        }
+                    }
+                }
+                Source::Default(d) => d.clone(),
+            })
+            .collect();
+        if let Some((_, error)) = refused {
+            return Err(error);
         }
         if let Some(error) = self.missing_required(n, |p| absent[p]) {
             return Err(error);
