@@ -26,6 +26,7 @@ use syncflow_core::delta::{decide, RowKey};
 use syncflow_core::identity::{Exclusions, Identifier, Identity};
 use syncflow_core::ids::{EntityId, RunId};
 use syncflow_core::normalize::{ColumnDef, FieldMapping, NormalizeOptions, Normalizer};
+use syncflow_core::pipeline::transform::PREPARE_RUN;
 use syncflow_core::store::record_index::{self, BkMap, IndexUpsert};
 use syncflow_core::store::Db;
 use syncflow_core::value::{RawPage, RawRow};
@@ -161,6 +162,31 @@ fn normalize_identity_decide(
     decide(&keys, stored, run).counts
 }
 
+/// The three CPU stages the way the pipeline's transform stage runs them (`Transformer::prepare_page`): the page is
+/// kept (its raw rows go on to failed records and parked children), and its rows go through in runs of 256, each
+/// run normalized with `normalize_ref` and then identified together while its rows are still in cache; then the
+/// delta decision on the page. What `cpu/normalize_identity_decide_in_runs` times.
+#[inline(never)]
+fn normalize_identity_decide_in_runs(
+    n: &Normalizer,
+    id: &Identifier,
+    page: &[RawRow],
+    stored: &BkMap<record_index::IndexedRecord>,
+    run: RunId,
+) -> syncflow_core::delta::DeltaCounts {
+    let (mut rows, mut ids) = (n.page(), id.page());
+    let mut identities: Vec<Identity> = Vec::with_capacity(page.len());
+    for chunk in page.chunks(PREPARE_RUN) {
+        let normalized: Vec<_> = chunk
+            .iter()
+            .filter_map(|r| rows.normalize_ref(r).ok())
+            .collect();
+        identities.extend(ids.identify_rows(&normalized).into_iter().flatten());
+    }
+    let keys: Vec<RowKey> = identities.iter().map(RowKey::from).collect();
+    decide(&keys, stored, run).counts
+}
+
 /// Layers 1-5 on a page the caller keeps, as the pipeline's transform stage runs them (each raw row is kept for
 /// failed records and parked children): `normalize_ref`, which copies the text it keeps instead of the whole row.
 #[inline(never)]
@@ -237,6 +263,9 @@ fn cpu(c: &mut Criterion<ThreadCpuTime>) {
             |p| normalize_identity_decide(&n, &id, p, &stored, run),
             BatchSize::LargeInput,
         )
+    });
+    g.bench_function("normalize_identity_decide_in_runs", |b| {
+        b.iter(|| normalize_identity_decide_in_runs(&n, &id, &page, &stored, run))
     });
     g.finish();
 }
@@ -633,6 +662,11 @@ fn profile(pages: usize) {
     let (stored, run) = (stored_half(&ids), RunId::new());
     for _ in 0..pages {
         let counts = normalize_identity_decide(&n, &id, page.clone(), &stored, run);
+        assert!(counts.skipped > 0 && counts.updated > 0 && counts.inserted > 0);
+    }
+    // The same stages as the pipeline runs them (`--toggle-collect='engine::normalize_identity_decide_in_runs'`).
+    for _ in 0..pages {
+        let counts = normalize_identity_decide_in_runs(&n, &id, &page, &stored, run);
         assert!(counts.skipped > 0 && counts.updated > 0 && counts.inserted > 0);
     }
     // The transform stage's way, on a page it keeps (read `engine::normalize_kept`; compare with the page's clone

@@ -303,7 +303,7 @@ impl Transformer {
 
 /// Rows normalized before they are identified together: enough for the identity stage's hashing batches (see
 /// `PageIdentifier::identify_rows`), few enough that the normalized rows are still in cache when identified.
-const PREPARE_RUN: usize = 256;
+pub const PREPARE_RUN: usize = 256;
 
 /// The record ScheduleHub gets for a good row: the mapped row's fields, then the identity fields and parent refs (a
 /// row field of the same name comes first, and a JSON reader keeps the last).
