@@ -365,7 +365,7 @@ fn push_micros(out: &mut String, m: i64) {
     if m == 0 {
         return out.push('0');
     }
-    let (int, mut frac) = (m.unsigned_abs() / 1_000_000, m.unsigned_abs() % 1_000_000);
+    let (int, frac) = (m.unsigned_abs() / 1_000_000, m.unsigned_abs() % 1_000_000);
     if m < 0 {
         out.push('-');
     }
@@ -373,18 +373,16 @@ fn push_micros(out: &mut String, m: i64) {
     if frac == 0 {
         return;
     }
-    let mut width = 6;
-    while frac % 10 == 0 {
-        frac /= 10;
-        width -= 1;
+    // The six decimals behind a leading 1 that keeps their zeros (itoa, no digit loop or UTF-8 check); the 1 gives
+    // way to the point and the trailing zeros are left off (`frac` is not 0, so the 1 stays).
+    let mut digits = itoa::Buffer::new();
+    let text = digits.format(1_000_000 + frac);
+    let mut end = text.len();
+    while text.as_bytes()[end - 1] == b'0' {
+        end -= 1;
     }
-    // The point and the decimals, written as one piece.
-    let mut decimals = [b'.'; 7];
-    for d in decimals[1..=width].iter_mut().rev() {
-        *d = b'0' + (frac % 10) as u8;
-        frac /= 10;
-    }
-    out.push_str(std::str::from_utf8(&decimals[..=width]).expect("ASCII digits"));
+    out.push('.');
+    out.push_str(&text[1..end]);
 }
 
 fn float_data_text(f: f64) -> String {

@@ -207,8 +207,10 @@ impl Identifier {
             }
             out.push_str(prefix);
             match v {
-                // An integer's key text needs no escaping: written in place, no temporary string.
+                // An integer's key text needs no escaping: written in place, no temporary string. Text is its
+                // own key text (`key_text`), written in place too.
                 Value::Int(i) => push_int(out, *i),
+                Value::Text(s) => escaping.push(out, s),
                 _ => escaping.push(out, &key_text(field, v)?),
             }
         }
