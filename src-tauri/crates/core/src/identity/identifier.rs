@@ -368,7 +368,7 @@ impl PageIdentifier<'_> {
         let rows = rows.into_iter();
         let mut out = Vec::with_capacity(rows.size_hint().0);
         for row in rows {
-            let plans = self.plans_for(row);
+            let plans = plans_in(&mut self.plans, id, row);
             let batch = &mut self.batch;
             let identity =
                 id.key_with(row, &plans.1, &mut self.buf)
@@ -382,7 +382,6 @@ impl PageIdentifier<'_> {
                             rowversion,
                         }
                     });
-            self.plans = Some(plans);
             out.push(identity);
             if self.batch.slots.len() == HASH_BATCH {
                 self.batch.hash_into(&mut out);
@@ -393,19 +392,22 @@ impl PageIdentifier<'_> {
     }
 
     pub fn identify(&mut self, row: &Row) -> Result<Identity, RowError> {
-        let plans = self.plans_for(row);
-        let out = self.identifier.identify_with(row, &plans, &mut self.buf);
-        self.plans = Some(plans);
-        out
+        let plans = plans_in(&mut self.plans, self.identifier, row);
+        self.identifier.identify_with(row, plans, &mut self.buf)
     }
+}
 
-    /// The plans for `row`'s shape, taken out (to be put back): the last row's when the shape is the same.
-    fn plans_for(&mut self, row: &Row) -> (DataPlan, KeyPlan) {
-        match self.plans.take() {
-            Some(p) if p.0.fits(row) => p,
-            _ => self.identifier.plans(row),
-        }
+/// The plans for `row`'s shape, kept in `slot`: the last row's when the shape is the same (read in place, not moved
+/// out and back for every row), else made anew.
+fn plans_in<'p>(
+    slot: &'p mut Option<(DataPlan, KeyPlan)>,
+    id: &Identifier,
+    row: &Row,
+) -> &'p (DataPlan, KeyPlan) {
+    if slot.as_ref().is_some_and(|p| !p.0.fits(row)) {
+        *slot = None;
     }
+    slot.get_or_insert_with(|| id.plans(row))
 }
 
 /// `field=value` for the business-key fields in declared order, NULLs and missing fields skipped: for people.
