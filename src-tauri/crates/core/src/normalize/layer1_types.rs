@@ -106,6 +106,10 @@ impl Verdict {
         match (self, raw) {
             (Verdict::Keep, Json::String(s)) => Value::Text(s.clone()),
             (Verdict::Keep, Json::Null) => Value::Null,
+            // A kept number (most in number columns) as `Value::from_json` makes it, without the out-of-line
+            // `into_coerced` and the JSON value's clone.
+            (Verdict::Keep, Json::Number(n)) => Value::from_number(n),
+            (Verdict::Keep, Json::Bool(b)) => Value::Bool(*b),
             (Verdict::New(v), _) => v,
             (verdict, raw) => match verdict.into_coerced(raw) {
                 Coerced::Keep => Value::from_json(raw.clone()),
@@ -331,6 +335,7 @@ pub fn coerce_value(
 mod tests {
     use super::super::layer2_strings;
     use super::*;
+    use proptest::strategy::Strategy;
     use serde_json::json;
     use ColumnKind::*;
 
@@ -483,6 +488,29 @@ mod tests {
                 },
             };
             proptest::prop_assert_eq!(coerce_value(kind, field, &raw, &opts), want, "{:?}", s);
+        }
+
+        /// `Verdict::apply_ref` (its fast arms for kept text, NULL, numbers and booleans) gives what `apply` gives
+        /// on the same raw value, and both what `coerce_value` gives, for every kind and every JSON scalar.
+        #[test]
+        fn apply_ref_gives_what_apply_and_coerce_value_give(
+            raw in proptest::prop_oneof![
+                proptest::strategy::Just(Json::Null),
+                proptest::bool::ANY.prop_map(Json::Bool),
+                proptest::num::i64::ANY.prop_map(|i| json!(i)),
+                proptest::num::u64::ANY.prop_map(|u| json!(u)),
+                proptest::num::f64::NORMAL.prop_map(|f| json!(f)),
+                proptest::num::i32::ANY.prop_map(|i| json!(f64::from(i))),
+                "\\PC{0,12}|[ 0-9a-fA-FxYN.,/:-]{0,12}".prop_map(Json::String),
+            ],
+            kind in proptest::sample::select(vec![Text, Number, Date, Boolean, Raw, Undeclared]),
+        ) {
+            let opts = NormalizeOptions::default();
+            if let Ok(verdict) = coerce_verdict(kind, "F", &raw, &opts) {
+                let want = coerce_value(kind, "F", &raw, &opts).unwrap();
+                proptest::prop_assert_eq!(verdict.clone().apply_ref(&raw), want.clone(), "{:?} {}", kind, raw);
+                proptest::prop_assert_eq!(verdict.apply(raw.clone()), want, "{:?} {}", kind, raw);
+            }
         }
     }
 

@@ -44,8 +44,14 @@ pub(super) struct ShapePlan {
 /// The origin of one output value.
 #[derive(Debug)]
 enum Source {
-    /// The raw field at this position, through this mapping.
-    Field { raw: usize, map: Option<usize> },
+    /// The raw field at this position, through this mapping; its conversion and name (`kinds[raw]`,
+    /// `raw_names[raw]`) kept here so a cell reads them without two more indexed loads.
+    Field {
+        raw: usize,
+        map: Option<usize>,
+        kind: ColumnKind,
+        name: FieldName,
+    },
     /// A default, as `ShapePlan::defaults` holds it.
     Default(Value),
 }
@@ -120,7 +126,12 @@ impl ShapePlan {
         let order = targets.iter().all(|t| t.len() == 1).then(|| {
             let mut order: Vec<Option<Source>> = (0..out.len()).map(|_| None).collect();
             for (raw, t) in targets.iter().enumerate() {
-                order[t[0].at] = Some(Source::Field { raw, map: t[0].map });
+                order[t[0].at] = Some(Source::Field {
+                    raw,
+                    map: t[0].map,
+                    kind: n.kind(cols[raw]),
+                    name: raw_names[raw].clone(),
+                });
             }
             for (at, default) in &defaults {
                 order[*at] = Some(Source::Default(default.clone()));
@@ -194,7 +205,7 @@ impl ShapePlan {
         let values = order
             .iter()
             .map(|source| match source {
-                Source::Field { raw: p, map } => {
+                Source::Field { raw: p, map, .. } => {
                     // Most verdicts are `Keep`: only the others are moved out.
                     let value = match &mut verdicts[*p] {
                         Verdict::Keep => Verdict::Keep.apply(raw.take_value(*p)),
@@ -243,9 +254,14 @@ impl ShapePlan {
         let values = order
             .iter()
             .map(|source| match source {
-                Source::Field { raw: p, map } => {
+                Source::Field {
+                    raw: p,
+                    map,
+                    kind,
+                    name,
+                } => {
                     let v = raw.value_at(*p);
-                    match coerce_verdict(self.kinds[*p], &self.raw_names[*p], v, &n.opts) {
+                    match coerce_verdict(*kind, name, v, &n.opts) {
                         Ok(verdict) => {
                             absent[*p] =
                                 v.is_null() || matches!(verdict, Verdict::New(Value::Null));
