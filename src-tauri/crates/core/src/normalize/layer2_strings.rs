@@ -189,21 +189,8 @@ pub(crate) fn collapse_ascii(s: String) -> String {
         }
     }
     b.truncate(w);
-    // Only ASCII bytes were moved.
-    ascii_string(b)
-}
-
-/// `String::from_utf8(b).unwrap_or_default()` for bytes the caller wrote as ASCII (digits, signs, separators,
-/// moved ASCII text): checked with the word-at-a-time `is_ascii`, which on these short texts costs a fraction of
-/// the full UTF-8 validation (about 100 instructions a row in the date and decimal texts, by callgrind).
-#[inline]
-pub(crate) fn ascii_string(b: Vec<u8>) -> String {
-    if b.is_ascii() {
-        // SAFETY: every byte is ASCII (checked just above), and ASCII bytes are valid UTF-8.
-        unsafe { String::from_utf8_unchecked(b) }
-    } else {
-        String::from_utf8(b).unwrap_or_default()
-    }
+    // Only ASCII bytes were moved, so this cannot fail; `from_utf8` keeps the conversion safe and is cheap here.
+    String::from_utf8(b).unwrap_or_default()
 }
 
 /// Cleans one string per layer 2, in one pass: the characters kept as they are go to the output as whole runs
@@ -475,18 +462,6 @@ mod tests {
             s in "\\PC{0,24}|[ a\\t\\n\\r\\x00-\\x1f\\x7f\\u{85}\\u{a0}\\u{a9}\\u{1680}\\u{2000}-\\u{200d}\\u{2028}\\u{202f}\\u{205f}\\u{3000}çşİ—پ]{0,24}"
         ) {
             proptest::prop_assert_eq!(is_clean(&s), is_clean_by_chars(&s), "{:?}", s);
-        }
-    }
-
-    proptest::proptest! {
-        /// `ascii_string` is `String::from_utf8(..).unwrap_or_default()` on any bytes: ASCII, UTF-8 or neither.
-        #[test]
-        fn ascii_string_is_from_utf8(
-            b in proptest::collection::vec(proptest::prop_oneof![0u8..0x80, proptest::num::u8::ANY], 0..40),
-            text in "\\PC{0,20}",
-        ) {
-            proptest::prop_assert_eq!(ascii_string(b.clone()), String::from_utf8(b).unwrap_or_default());
-            proptest::prop_assert_eq!(ascii_string(text.clone().into_bytes()), text);
         }
     }
 

@@ -3,7 +3,7 @@
 //! shared with identity and rowversion. Text never goes through a float: digits are kept exactly.
 
 use super::config::DecimalSeparator;
-use super::layer2_strings::{ascii_string, is_space, trim_space};
+use super::layer2_strings::{is_space, trim_space};
 use crate::value::Value;
 
 /// Longest number (in digits) we build exactly; beyond it a value is "out of range" rather than a 1 GB string.
@@ -238,7 +238,7 @@ pub(crate) fn exact_from_digits(
         s.resize(s.len() + (-int_len) as usize, b'0');
         s.extend_from_slice(d);
     }
-    let s = ascii_string(s);
+    let s = String::from_utf8(s).unwrap_or_default();
     if exp >= 0 {
         if let Ok(i) = s.parse::<i64>() {
             return Ok(Value::Int(i));

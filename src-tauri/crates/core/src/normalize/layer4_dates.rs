@@ -2,7 +2,6 @@
 //! (`YYYY-MM-DDTHH:MM:SS[.ffffff][±HH:MM]`). Never consults the clock: the result depends on the text alone.
 
 use super::config::{DateOrder, NormalizeOptions};
-use super::layer2_strings::ascii_string;
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
 
 /// A parsed date-time: naive, or with the offset it was written with.
@@ -257,7 +256,7 @@ impl IsoText {
     pub(crate) fn into_string(self) -> String {
         match self {
             // Only ASCII digits and separators are written, so this never fails.
-            IsoText::Inline(b, len) => ascii_string(b[..len].to_vec()),
+            IsoText::Inline(b, len) => String::from_utf8(b[..len].to_vec()).unwrap_or_default(),
             IsoText::Owned(s) => s,
         }
     }
