@@ -210,7 +210,7 @@ fn stored_half(ids: &[Identity]) -> BkMap<record_index::IndexedRecord> {
                 id: None,
                 bk_hash: x.bk_hash,
                 data_hash,
-                rowversion: x.rowversion.clone(),
+                rowversion: x.rowversion.as_deref().map(str::to_owned),
                 target_uid: Some(uuid::Uuid::now_v7().to_string()),
                 active: true,
                 seen_by: None,

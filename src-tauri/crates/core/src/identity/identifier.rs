@@ -7,6 +7,7 @@ use super::{
     trim_space, BkHash, DataHash, Escaping, Exclusions, IdentityError,
 };
 use crate::value::{Row, RowError, RowShape, Value};
+use compact_str::CompactString;
 use std::sync::Arc;
 
 /// What identity gives each row. Its `erp_ref_str` is not among them: only rows that are sent, fail or repeat a
@@ -15,8 +16,9 @@ use std::sync::Arc;
 pub struct Identity {
     pub bk_hash: BkHash,
     pub data_hash: DataHash,
-    /// `erp_rowversion`: the rowversion field's value as text, trimmed.
-    pub rowversion: Option<String>,
+    /// `erp_rowversion`: the rowversion field's value as text, trimmed. Inline up to 24 bytes (an Oracle
+    /// rowversion is 18), so a row's identity allocates nothing.
+    pub rowversion: Option<CompactString>,
 }
 
 /// Identity for one entity.
@@ -232,7 +234,7 @@ impl Identifier {
         row: &Row,
         keys: &KeyPlan,
         buf: &mut String,
-    ) -> Result<(BkHash, Option<String>), RowError> {
+    ) -> Result<(BkHash, Option<CompactString>), RowError> {
         let values = row.values();
         let value = |at: Option<usize>| at.map(|i| &values[i]);
         // The form is written without escaping and counted once: values almost never hold `\\ | =`, and when one
@@ -443,20 +445,21 @@ fn ref_str_of<'a>(keys: impl ExactSizeIterator<Item = (&'a str, Option<&'a Value
 }
 
 /// `erp_rowversion`: the rowversion field's value as trimmed text, or `None` (no field, NULL, or blank).
-pub fn erp_rowversion(row: &Row, rowversion_field: Option<&str>) -> Option<String> {
+pub fn erp_rowversion(row: &Row, rowversion_field: Option<&str>) -> Option<CompactString> {
     rowversion_text(row.get(rowversion_field?))
 }
 
 /// `erp_rowversion` of the rowversion field's value (`None`: no such field).
-fn rowversion_text(v: Option<&Value>) -> Option<String> {
+fn rowversion_text(v: Option<&Value>) -> Option<CompactString> {
     let v = v?;
     let text = match v {
         Value::Null => return None,
-        Value::Text(s) => trim_space(s).to_owned(),
+        Value::Text(s) => CompactString::new(trim_space(s)),
         Value::Float(f) if f.is_nan() => return None,
-        other => key_text("", other)
-            .map(|t| t.into_owned())
-            .unwrap_or_else(|_| other.display_text()),
+        other => match key_text("", other) {
+            Ok(t) => CompactString::new(t),
+            Err(_) => CompactString::from(other.display_text()),
+        },
     };
     (!text.is_empty()).then_some(text)
 }

@@ -181,7 +181,7 @@ pub async fn decide_page(
     let goods: Vec<usize> = (0..prepared.len())
         .filter(|&i| prepared[i].outcome.is_ok())
         .collect();
-    let owned: Vec<(BkHash, DataHash, Option<String>)> = goods
+    let owned: Vec<(BkHash, DataHash, Option<compact_str::CompactString>)> = goods
         .iter()
         .map(|&i| {
             let g = prepared[i].outcome.as_ref().expect("good");
@@ -272,7 +272,7 @@ pub async fn decide_page(
                     None => res.upserts.push((
                         g.id.bk_hash,
                         g.id.data_hash,
-                        g.id.rowversion.clone(),
+                        g.id.rowversion.as_deref().map(str::to_owned),
                         None,
                     )),
                 }
@@ -391,7 +391,7 @@ pub async fn send_page(
             res.upserts.push((
                 g.id.bk_hash,
                 g.id.data_hash,
-                g.id.rowversion.clone(),
+                g.id.rowversion.as_deref().map(str::to_owned),
                 Some(uid.clone()),
             ));
         } else {
@@ -411,7 +411,7 @@ pub async fn send_page(
                 res.upserts.push((
                     g.id.bk_hash,
                     g.id.data_hash,
-                    g.id.rowversion.clone(),
+                    g.id.rowversion.as_deref().map(str::to_owned),
                     Some(uid),
                 ));
             }
