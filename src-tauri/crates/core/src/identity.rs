@@ -187,9 +187,19 @@ fn needs_escape(b: &[u8]) -> bool {
     if words.iter().any(|w| hit(u64::from_le_bytes(*w))) {
         return true;
     }
-    // The tail, padded with zero bytes (not one of the three).
-    let mut last = [0u8; 8];
-    last[..rest.len()].copy_from_slice(rest);
+    if rest.is_empty() {
+        return false;
+    }
+    // The tail: the last eight bytes when there are that many (a search may see a byte twice), else padded with zero
+    // bytes (not one of the three). A key's values are mostly 8-20 bytes: no copy (a `memcpy` call) for their tail.
+    let last = match b.last_chunk::<8>() {
+        Some(last) => *last,
+        None => {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            last
+        }
+    };
     hit(u64::from_le_bytes(last))
 }
 
@@ -259,6 +269,31 @@ impl Escaping {
     }
 }
 
+/// `trim_space(s)`: a value's text without the spaces around it. Like `trim_space`, `s` itself when both its ends
+/// are visible ASCII; also, without decoding them, when an end is a character of another script (`trim_non_ascii`).
+#[inline(always)]
+pub(crate) fn trim_value(s: &str) -> &str {
+    match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        [only] if only.is_ascii_graphic() => s,
+        _ => trim_non_ascii(s),
+    }
+}
+
+/// `trim_space(s)` for text with an end that is not visible ASCII. Every space the trim removes is ASCII or starts
+/// with byte C2, E1, E2 or E3 (U+0085, U+00A0, U+1680, U+2000-U+205F, U+3000), so an end whose character starts with
+/// another lead byte is none (Persian and Turkish text, for `trim_space` a decoding search at both ends).
+fn trim_non_ascii(s: &str) -> &str {
+    let kept = |lead: u8| lead.is_ascii_graphic() || (lead >= 0xC3 && !matches!(lead, 0xE1..=0xE3));
+    let b = s.as_bytes();
+    // The last character's first byte: at most three continuation bytes (10xxxxxx) after it.
+    let last = b.iter().rev().take(4).find(|&&c| c & 0xC0 != 0x80);
+    match (b.first(), last) {
+        (Some(&first), Some(&last)) if kept(first) && kept(last) => s,
+        _ => trim_space(s),
+    }
+}
+
 /// Appends the data text of a value; `false` for NULL (left out of the canonical form).
 fn data_text_into(out: &mut String, v: &Value) -> bool {
     data_text_with(out, v, Escaping::Escaped)
@@ -270,7 +305,7 @@ fn data_text_into(out: &mut String, v: &Value) -> bool {
 pub(crate) fn data_text_with(out: &mut String, v: &Value, escaping: Escaping) -> bool {
     match v {
         Value::Null => return false,
-        Value::Text(s) => escaping.push(out, trim_space(s)),
+        Value::Text(s) => escaping.push(out, trim_value(s)),
         Value::Int(i) => push_int(out, *i),
         other => other_data_text(out, other, escaping),
     }
@@ -592,6 +627,18 @@ mod fast_path_tests {
         ) {
             let slow = s.bytes().any(|c| matches!(c, b'\\' | b'|' | b'='));
             proptest::prop_assert_eq!(needs_escape(s.as_bytes()), slow, "{:?}", s);
+        }
+    }
+
+    proptest::proptest! {
+        /// The shortcut at non-ASCII ends against trimming by characters, over text with every kind of space at
+        /// either end (ASCII, U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, the
+        /// \x1c-\x1f separators) and characters of other scripts and lead bytes.
+        #[test]
+        fn trimming_a_value_agrees_with_trimming_by_characters(
+            s in "[ \\x1c-\\x1f\\t\\u{85}\\u{a0}\\u{1680}\\u{2000}-\\u{200b}\\u{2028}\\u{2029}\\u{202f}\\u{205f}\\u{3000}]{0,2}\\PC{0,6}[ \\u{85}\\u{a0}\\u{1680}\\u{2000}-\\u{200b}\\u{2028}\\u{2029}\\u{202f}\\u{205f}\\u{3000}\\x1c]{0,2}|\\PC{0,8}|[\\u{80}-\\u{3100}a ]{0,5}"
+        ) {
+            proptest::prop_assert_eq!(trim_value(&s), s.trim_matches(is_space), "{:?}", s);
         }
     }
 
