@@ -4,7 +4,7 @@
 
 use super::config::{ColumnKind, NormalizeOptions};
 use super::layer2_strings::{
-    clean, clean_slice, collapse_ascii, is_clean, is_simple_ascii, Cleaned,
+    clean_slice, clean_unclean, collapse_ascii, is_clean, is_simple_ascii, trimmed_slice, Cleaned,
 };
 use super::layer3_numbers::{auto_number, integral_float, parse_number, NumberProblem};
 use super::layer4_dates::iso_date;
@@ -42,7 +42,8 @@ fn cleaned(s: &str) -> Result<std::borrow::Cow<'_, str>, Verdict> {
     if is_simple_ascii(s) {
         return Ok(std::borrow::Cow::Owned(collapse_ascii(s.to_owned())));
     }
-    match clean(s) {
+    // `clean_slice` found `s` not clean.
+    match clean_unclean(s) {
         Cleaned::Unchanged => Ok(std::borrow::Cow::Borrowed(s)),
         Cleaned::Changed(c) => Ok(std::borrow::Cow::Owned(c)),
         Cleaned::Null => Err(Verdict::New(Value::Null)),
@@ -190,7 +191,7 @@ pub(crate) fn coerce_verdict(
     }
 }
 
-/// `coerce_verdict` on a value that is not NULL.
+/// `coerce_verdict` on a value that is not NULL and, in a text column, not clean text (`is_clean`).
 fn coerce_other(
     kind: ColumnKind,
     field: &str,
@@ -199,12 +200,12 @@ fn coerce_other(
 ) -> Result<Verdict, RowError> {
     match kind {
         ColumnKind::Text => Ok(match raw {
-            // `cleaned`, unrolled so the fast check runs once per value: text columns keep the cleaned string
-            // itself, so simple ASCII is collapsed later, in place.
-            Json::String(s) => match clean_slice(s) {
+            // `cleaned`, unrolled so the fast check runs once per value (`coerce_verdict` found `s` not clean):
+            // text columns keep the cleaned string itself, so simple ASCII is collapsed later, in place.
+            Json::String(s) => match trimmed_slice(s) {
                 Some(t) => Verdict::slice_of(s, t, false),
                 None if is_simple_ascii(s) => Verdict::Collapse,
-                None => match clean(s) {
+                None => match clean_unclean(s) {
                     Cleaned::Unchanged => Verdict::Keep,
                     Cleaned::Changed(c) => Verdict::New(Value::Text(c)),
                     Cleaned::Null => Verdict::New(Value::Null),
