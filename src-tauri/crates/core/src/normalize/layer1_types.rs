@@ -7,7 +7,7 @@ use super::layer2_strings::{
     clean_slice, clean_unclean, collapse_ascii, is_clean, is_simple_ascii, trimmed_slice, Cleaned,
 };
 use super::layer3_numbers::{auto_number, integral_float, parse_number, NumberProblem};
-use super::layer4_dates::iso_date;
+use super::layer4_dates::{iso_date, IsoText};
 use crate::value::{RowError, Stage, Value};
 use serde_json::Value as Json;
 
@@ -246,20 +246,27 @@ fn coerce_other(
             Json::String(s) => {
                 // Every date form is clean text (fixed positions, at most one inner space), so text that reads as a
                 // date needs no cleanup first; anything else is cleaned and read again.
-                let iso = match iso_date(s, opts) {
-                    Some(iso) => iso,
+                let verdict = |iso: IsoText| {
+                    if iso.as_bytes() == s.as_bytes() {
+                        Verdict::Keep
+                    } else {
+                        Verdict::New(Value::Text(iso.into_string()))
+                    }
+                };
+                Ok(match iso_date(s, opts) {
+                    // `s` itself is its ISO text.
+                    Some(IsoText::Same(_)) => Verdict::Keep,
+                    Some(iso) => verdict(iso),
                     None => {
                         let text = match cleaned(s) {
                             Ok(t) => t,
                             Err(null) => return Ok(null),
                         };
-                        iso_date(&text, opts).ok_or_else(|| fail(field, raw, "is not a date"))?
+                        verdict(
+                            iso_date(&text, opts)
+                                .ok_or_else(|| fail(field, raw, "is not a date"))?,
+                        )
                     }
-                };
-                Ok(if iso.as_bytes() == s.as_bytes() {
-                    Verdict::Keep
-                } else {
-                    Verdict::New(Value::Text(iso.into_string()))
                 })
             }
             _ => Err(fail(field, raw, "is not a date")),
