@@ -46,8 +46,8 @@ pub(crate) fn is_clean(s: &str) -> bool {
     let mut high = 0;
     if len < 8 {
         let (w, pairs) = short_word(b);
-        let (control, spaces) = word_flags(w);
-        if control | (spaces & (spaces << 8) & pairs) != 0 {
+        let (control, blank) = word_flags(w);
+        if control | (blank & (blank << 8) & pairs) != 0 {
             return false;
         }
         high = w;
@@ -58,19 +58,20 @@ pub(crate) fn is_clean(s: &str) -> bool {
         let mut words = b.chunks_exact(8);
         for chunk in &mut words {
             let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            let (control, spaces) = word_flags(w);
-            // A space at byte i+1 after one at byte i; the previous word's last byte carries over.
-            if control | (spaces & ((spaces << 8) | carry)) != 0 {
+            let (control, blank) = word_flags(w);
+            // A blank at byte i+1 after one at byte i (two spaces; a control is a fault anyway); the previous word's
+            // last byte carries over.
+            if control | (blank & ((blank << 8) | carry)) != 0 {
                 return false;
             }
-            carry = spaces >> 56;
+            carry = blank >> 56;
             high |= w;
         }
         if !words.remainder().is_empty() {
             // The last eight bytes, overlapping the words before: every pair of neighbours not yet seen is inside.
             let w = u64::from_le_bytes(b[len - 8..].try_into().unwrap_or_default());
-            let (control, spaces) = word_flags(w);
-            if control | (spaces & (spaces << 8)) != 0 {
+            let (control, blank) = word_flags(w);
+            if control | (blank & (blank << 8)) != 0 {
                 return false;
             }
             high |= w;
@@ -90,19 +91,22 @@ fn zero_bytes(w: u64) -> u64 {
 }
 
 /// For the eight bytes of `w`: 0x80 in each byte that is an ASCII control character (< 0x20 or DEL), and 0x80 in
-/// each byte that is a space. A byte >= 0x80 is neither.
+/// each byte that is blank (a control below 0x20 or a space: two blanks in a row are a fault whichever they are,
+/// and this is cheaper than finding the spaces alone). A byte >= 0x80 is neither.
 #[inline(always)]
 fn word_flags(w: u64) -> (u64, u64) {
     let low = w & !HIGH;
-    // For a byte b < 0x80: b + 0x60 < 0x80 exactly when b < 0x20, and b + 1 = 0x80 exactly when b is DEL (no
-    // carries: every sum stays below 0x100).
-    let control = (!(low + 0x60 * ONES) | (low + ONES)) & !w & HIGH;
-    (control, zero_bytes(w ^ (b' ' as u64 * ONES)))
+    let ascii = !w & HIGH;
+    // For a byte b < 0x80: b + 0x60 < 0x80 exactly when b < 0x20, b + 0x5F < 0x80 exactly when b <= 0x20, and
+    // b + 1 = 0x80 exactly when b is DEL (no carries: every sum stays below 0x100).
+    let control = (!(low + 0x60 * ONES) | (low + ONES)) & ascii;
+    (control, !(low + 0x5F * ONES) & ascii)
 }
 
 /// A string of 1-7 bytes as one word, and the mask of the neighbour pairs in it that are pairs in the string: 1-3
-/// bytes as first, middle, last (a repeated byte pairs with itself only at the ends, which are not spaces), the rest
-/// a visible letter; 4-7 bytes as the first four and the last four, whose seam is no pair.
+/// bytes as first, middle, last (a repeated byte pairs with itself only at the ends, which are not spaces, and a
+/// control there is a fault anyway), the rest a visible letter; 4-7 bytes as the first four and the last four,
+/// whose seam is no pair.
 #[inline(always)]
 fn short_word(b: &[u8]) -> (u64, u64) {
     let len = b.len();
@@ -225,8 +229,8 @@ pub(crate) fn clean_unclean(s: &str) -> Cleaned {
         let plain = match b.get(i..i + 8) {
             Some(word) => {
                 let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
-                let (control, spaces) = word_flags(w);
-                (control | spaces | lead_bytes(w)).trailing_zeros() as usize / 8
+                let (control, blank) = word_flags(w);
+                (control | blank | lead_bytes(w)).trailing_zeros() as usize / 8
             }
             None => 0,
         };
