@@ -192,11 +192,88 @@ pub(crate) fn coerce_verdict(
         (_, Json::Null) => Ok(Verdict::Keep),
         (ColumnKind::Text, Json::String(s)) if is_clean(s) => Ok(Verdict::Keep),
         (ColumnKind::Number | ColumnKind::Undeclared, Json::Number(n)) => Ok(number(n)),
+        // The other common cases each in a function of its own: a small one costs less to enter than
+        // `coerce_other`, which saves and restores the registers of all its paths.
+        (ColumnKind::Text, Json::String(s)) => Ok(text_verdict(s)),
+        (ColumnKind::Number, Json::String(s)) => number_text_verdict(field, raw, s, opts),
+        (ColumnKind::Date, Json::String(s)) => date_verdict(field, raw, s, opts),
         _ => coerce_other(kind, field, raw, opts),
     }
 }
 
-/// `coerce_verdict` on a value that is not NULL and, in a text column, not clean text (`is_clean`).
+/// Text in a text column that is not clean (`is_clean`).
+#[inline(never)]
+fn text_verdict(s: &str) -> Verdict {
+    // `cleaned`, unrolled so the fast check runs once per value (`coerce_verdict` found `s` not clean): text
+    // columns keep the cleaned string itself, so simple ASCII is collapsed later, in place.
+    match trimmed_slice(s) {
+        Some(t) => Verdict::slice_of(s, t, false),
+        None if is_simple_ascii(s) => Verdict::Collapse,
+        None => match clean_unclean(s) {
+            Cleaned::Unchanged => Verdict::Keep,
+            Cleaned::Changed(c) => Verdict::New(Value::Text(c)),
+            Cleaned::Null => Verdict::New(Value::Null),
+        },
+    }
+}
+
+/// Text in a number column (`raw` is `s` as JSON, for the error).
+#[inline(never)]
+fn number_text_verdict(
+    field: &str,
+    raw: &Json,
+    s: &str,
+    opts: &NormalizeOptions,
+) -> Result<Verdict, RowError> {
+    // Number text as it came first: the grammar takes whitespace only where it trims any amount of it (the ends,
+    // inside parentheses, around a currency sign), so text it reads reads the same cleaned; anything else is
+    // cleaned and read again.
+    if let Ok(v) = parse_number(s, opts.decimal_separator) {
+        return Ok(Verdict::New(v));
+    }
+    let text = match cleaned(s) {
+        Ok(t) => t,
+        Err(null) => return Ok(null),
+    };
+    match parse_number(&text, opts.decimal_separator) {
+        Ok(v) => Ok(Verdict::New(v)),
+        Err(NumberProblem::NotANumber) => Err(fail(field, raw, "is not a number")),
+        Err(NumberProblem::OutOfRange) => Err(fail(field, raw, "is out of range")),
+    }
+}
+
+/// Text in a date column (`raw` is `s` as JSON, for the error).
+#[inline(never)]
+fn date_verdict(
+    field: &str,
+    raw: &Json,
+    s: &str,
+    opts: &NormalizeOptions,
+) -> Result<Verdict, RowError> {
+    // Every date form is clean text (fixed positions, at most one inner space), so text that reads as a
+    // date needs no cleanup first; anything else is cleaned and read again.
+    let verdict = |iso: IsoText| {
+        if iso.as_bytes() == s.as_bytes() {
+            Verdict::Keep
+        } else {
+            Verdict::New(Value::Text(iso.into_string()))
+        }
+    };
+    Ok(match iso_date(s, opts) {
+        // `s` itself is its ISO text.
+        Some(IsoText::Same(_)) => Verdict::Keep,
+        Some(iso) => verdict(iso),
+        None => {
+            let text = match cleaned(s) {
+                Ok(t) => t,
+                Err(null) => return Ok(null),
+            };
+            verdict(iso_date(&text, opts).ok_or_else(|| fail(field, raw, "is not a date"))?)
+        }
+    })
+}
+
+/// `coerce_verdict` on the values it does not decide itself or hand to one of the functions above.
 fn coerce_other(
     kind: ColumnKind,
     field: &str,
@@ -207,15 +284,7 @@ fn coerce_other(
         ColumnKind::Text => Ok(match raw {
             // `cleaned`, unrolled so the fast check runs once per value (`coerce_verdict` found `s` not clean):
             // text columns keep the cleaned string itself, so simple ASCII is collapsed later, in place.
-            Json::String(s) => match trimmed_slice(s) {
-                Some(t) => Verdict::slice_of(s, t, false),
-                None if is_simple_ascii(s) => Verdict::Collapse,
-                None => match clean_unclean(s) {
-                    Cleaned::Unchanged => Verdict::Keep,
-                    Cleaned::Changed(c) => Verdict::New(Value::Text(c)),
-                    Cleaned::Null => Verdict::New(Value::Null),
-                },
-            },
+            Json::String(s) => text_verdict(s),
             Json::Number(n) => Verdict::New(Value::Text(number_text(n))),
             // `false` is a value, not NULL.
             Json::Bool(b) => Verdict::New(Value::Text(b.to_string())),
@@ -223,52 +292,11 @@ fn coerce_other(
         }),
         ColumnKind::Number => match raw {
             Json::Number(n) => Ok(number(n)),
-            Json::String(s) => {
-                // Number text as it came first: the grammar takes whitespace only where it trims any amount of it
-                // (the ends, inside parentheses, around a currency sign), so text it reads reads the same cleaned;
-                // anything else is cleaned and read again.
-                if let Ok(v) = parse_number(s, opts.decimal_separator) {
-                    return Ok(Verdict::New(v));
-                }
-                let text = match cleaned(s) {
-                    Ok(t) => t,
-                    Err(null) => return Ok(null),
-                };
-                match parse_number(&text, opts.decimal_separator) {
-                    Ok(v) => Ok(Verdict::New(v)),
-                    Err(NumberProblem::NotANumber) => Err(fail(field, raw, "is not a number")),
-                    Err(NumberProblem::OutOfRange) => Err(fail(field, raw, "is out of range")),
-                }
-            }
+            Json::String(s) => number_text_verdict(field, raw, s, opts),
             _ => Err(fail(field, raw, "is not a number")),
         },
         ColumnKind::Date => match raw {
-            Json::String(s) => {
-                // Every date form is clean text (fixed positions, at most one inner space), so text that reads as a
-                // date needs no cleanup first; anything else is cleaned and read again.
-                let verdict = |iso: IsoText| {
-                    if iso.as_bytes() == s.as_bytes() {
-                        Verdict::Keep
-                    } else {
-                        Verdict::New(Value::Text(iso.into_string()))
-                    }
-                };
-                Ok(match iso_date(s, opts) {
-                    // `s` itself is its ISO text.
-                    Some(IsoText::Same(_)) => Verdict::Keep,
-                    Some(iso) => verdict(iso),
-                    None => {
-                        let text = match cleaned(s) {
-                            Ok(t) => t,
-                            Err(null) => return Ok(null),
-                        };
-                        verdict(
-                            iso_date(&text, opts)
-                                .ok_or_else(|| fail(field, raw, "is not a date"))?,
-                        )
-                    }
-                })
-            }
+            Json::String(s) => date_verdict(field, raw, s, opts),
             _ => Err(fail(field, raw, "is not a date")),
         },
         ColumnKind::Boolean => match raw {
