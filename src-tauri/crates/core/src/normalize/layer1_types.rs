@@ -4,10 +4,10 @@
 
 use super::config::{ColumnKind, NormalizeOptions};
 use super::layer2_strings::{
-    clean, clean_slice, collapse_ascii, is_clean, is_simple_ascii, Cleaned,
+    clean_slice, clean_unclean, collapse_ascii, is_clean, is_simple_ascii, trimmed_slice, Cleaned,
 };
 use super::layer3_numbers::{auto_number, integral_float, parse_number, NumberProblem};
-use super::layer4_dates::iso_date;
+use super::layer4_dates::{iso_date, IsoText};
 use crate::value::{RowError, Stage, Value};
 use serde_json::Value as Json;
 
@@ -42,7 +42,8 @@ fn cleaned(s: &str) -> Result<std::borrow::Cow<'_, str>, Verdict> {
     if is_simple_ascii(s) {
         return Ok(std::borrow::Cow::Owned(collapse_ascii(s.to_owned())));
     }
-    match clean(s) {
+    // `clean_slice` found `s` not clean.
+    match clean_unclean(s) {
         Cleaned::Unchanged => Ok(std::borrow::Cow::Borrowed(s)),
         Cleaned::Changed(c) => Ok(std::borrow::Cow::Owned(c)),
         Cleaned::Null => Err(Verdict::New(Value::Null)),
@@ -139,12 +140,15 @@ impl Verdict {
     }
 }
 
-/// A JSON number as a normalized number: integral floats become integers.
+/// A JSON number as a normalized number: integral floats become integers. Inlined per cell with
+/// `coerce_verdict`'s JSON-number case: integers (most of them) are kept after one test of the number's kind.
+#[inline(always)]
 fn number(n: &serde_json::Number) -> Verdict {
+    if n.is_i64() || n.is_u64() {
+        return Verdict::Keep;
+    }
     match n.as_f64() {
-        Some(f) if !n.is_i64() && !n.is_u64() && f.is_finite() && f.fract() == 0.0 => {
-            Verdict::New(integral_float(f))
-        }
+        Some(f) if f.is_finite() && f.fract() == 0.0 => Verdict::New(integral_float(f)),
         _ => Verdict::Keep,
     }
 }
@@ -175,7 +179,8 @@ pub fn coerce(
 }
 
 /// `coerce` for the normalizer, which owns the raw value and can apply a `Verdict::Slice` without a copy.
-/// Inlined per cell: NULL and clean text in a text column (most cells) are kept without a call.
+/// Inlined per cell: NULL, clean text in a text column and JSON numbers in number (or undeclared) columns (most
+/// cells) are decided without a call.
 #[inline(always)]
 pub(crate) fn coerce_verdict(
     kind: ColumnKind,
@@ -186,11 +191,89 @@ pub(crate) fn coerce_verdict(
     match (kind, raw) {
         (_, Json::Null) => Ok(Verdict::Keep),
         (ColumnKind::Text, Json::String(s)) if is_clean(s) => Ok(Verdict::Keep),
+        (ColumnKind::Number | ColumnKind::Undeclared, Json::Number(n)) => Ok(number(n)),
+        // The other common cases each in a function of its own: a small one costs less to enter than
+        // `coerce_other`, which saves and restores the registers of all its paths.
+        (ColumnKind::Text, Json::String(s)) => Ok(text_verdict(s)),
+        (ColumnKind::Number, Json::String(s)) => number_text_verdict(field, raw, s, opts),
+        (ColumnKind::Date, Json::String(s)) => date_verdict(field, raw, s, opts),
         _ => coerce_other(kind, field, raw, opts),
     }
 }
 
-/// `coerce_verdict` on a value that is not NULL.
+/// Text in a text column that is not clean (`is_clean`).
+#[inline(never)]
+fn text_verdict(s: &str) -> Verdict {
+    // `cleaned`, unrolled so the fast check runs once per value (`coerce_verdict` found `s` not clean): text
+    // columns keep the cleaned string itself, so simple ASCII is collapsed later, in place.
+    match trimmed_slice(s) {
+        Some(t) => Verdict::slice_of(s, t, false),
+        None if is_simple_ascii(s) => Verdict::Collapse,
+        None => match clean_unclean(s) {
+            Cleaned::Unchanged => Verdict::Keep,
+            Cleaned::Changed(c) => Verdict::New(Value::Text(c)),
+            Cleaned::Null => Verdict::New(Value::Null),
+        },
+    }
+}
+
+/// Text in a number column (`raw` is `s` as JSON, for the error).
+#[inline(never)]
+fn number_text_verdict(
+    field: &str,
+    raw: &Json,
+    s: &str,
+    opts: &NormalizeOptions,
+) -> Result<Verdict, RowError> {
+    // Number text as it came first: the grammar takes whitespace only where it trims any amount of it (the ends,
+    // inside parentheses, around a currency sign), so text it reads reads the same cleaned; anything else is
+    // cleaned and read again.
+    if let Ok(v) = parse_number(s, opts.decimal_separator) {
+        return Ok(Verdict::New(v));
+    }
+    let text = match cleaned(s) {
+        Ok(t) => t,
+        Err(null) => return Ok(null),
+    };
+    match parse_number(&text, opts.decimal_separator) {
+        Ok(v) => Ok(Verdict::New(v)),
+        Err(NumberProblem::NotANumber) => Err(fail(field, raw, "is not a number")),
+        Err(NumberProblem::OutOfRange) => Err(fail(field, raw, "is out of range")),
+    }
+}
+
+/// Text in a date column (`raw` is `s` as JSON, for the error).
+#[inline(never)]
+fn date_verdict(
+    field: &str,
+    raw: &Json,
+    s: &str,
+    opts: &NormalizeOptions,
+) -> Result<Verdict, RowError> {
+    // Every date form is clean text (fixed positions, at most one inner space), so text that reads as a
+    // date needs no cleanup first; anything else is cleaned and read again.
+    let verdict = |iso: IsoText| {
+        if iso.as_bytes() == s.as_bytes() {
+            Verdict::Keep
+        } else {
+            Verdict::New(Value::Text(iso.into_string()))
+        }
+    };
+    Ok(match iso_date(s, opts) {
+        // `s` itself is its ISO text.
+        Some(IsoText::Same(_)) => Verdict::Keep,
+        Some(iso) => verdict(iso),
+        None => {
+            let text = match cleaned(s) {
+                Ok(t) => t,
+                Err(null) => return Ok(null),
+            };
+            verdict(iso_date(&text, opts).ok_or_else(|| fail(field, raw, "is not a date"))?)
+        }
+    })
+}
+
+/// `coerce_verdict` on the values it does not decide itself or hand to one of the functions above.
 fn coerce_other(
     kind: ColumnKind,
     field: &str,
@@ -199,17 +282,9 @@ fn coerce_other(
 ) -> Result<Verdict, RowError> {
     match kind {
         ColumnKind::Text => Ok(match raw {
-            // `cleaned`, unrolled so the fast check runs once per value: text columns keep the cleaned string
-            // itself, so simple ASCII is collapsed later, in place.
-            Json::String(s) => match clean_slice(s) {
-                Some(t) => Verdict::slice_of(s, t, false),
-                None if is_simple_ascii(s) => Verdict::Collapse,
-                None => match clean(s) {
-                    Cleaned::Unchanged => Verdict::Keep,
-                    Cleaned::Changed(c) => Verdict::New(Value::Text(c)),
-                    Cleaned::Null => Verdict::New(Value::Null),
-                },
-            },
+            // `cleaned`, unrolled so the fast check runs once per value (`coerce_verdict` found `s` not clean):
+            // text columns keep the cleaned string itself, so simple ASCII is collapsed later, in place.
+            Json::String(s) => text_verdict(s),
             Json::Number(n) => Verdict::New(Value::Text(number_text(n))),
             // `false` is a value, not NULL.
             Json::Bool(b) => Verdict::New(Value::Text(b.to_string())),
@@ -217,45 +292,11 @@ fn coerce_other(
         }),
         ColumnKind::Number => match raw {
             Json::Number(n) => Ok(number(n)),
-            Json::String(s) => {
-                // Number text as it came first: the grammar takes whitespace only where it trims any amount of it
-                // (the ends, inside parentheses, around a currency sign), so text it reads reads the same cleaned;
-                // anything else is cleaned and read again.
-                if let Ok(v) = parse_number(s, opts.decimal_separator) {
-                    return Ok(Verdict::New(v));
-                }
-                let text = match cleaned(s) {
-                    Ok(t) => t,
-                    Err(null) => return Ok(null),
-                };
-                match parse_number(&text, opts.decimal_separator) {
-                    Ok(v) => Ok(Verdict::New(v)),
-                    Err(NumberProblem::NotANumber) => Err(fail(field, raw, "is not a number")),
-                    Err(NumberProblem::OutOfRange) => Err(fail(field, raw, "is out of range")),
-                }
-            }
+            Json::String(s) => number_text_verdict(field, raw, s, opts),
             _ => Err(fail(field, raw, "is not a number")),
         },
         ColumnKind::Date => match raw {
-            Json::String(s) => {
-                // Every date form is clean text (fixed positions, at most one inner space), so text that reads as a
-                // date needs no cleanup first; anything else is cleaned and read again.
-                let iso = match iso_date(s, opts) {
-                    Some(iso) => iso,
-                    None => {
-                        let text = match cleaned(s) {
-                            Ok(t) => t,
-                            Err(null) => return Ok(null),
-                        };
-                        iso_date(&text, opts).ok_or_else(|| fail(field, raw, "is not a date"))?
-                    }
-                };
-                Ok(if iso.as_bytes() == s.as_bytes() {
-                    Verdict::Keep
-                } else {
-                    Verdict::New(Value::Text(iso.into_string()))
-                })
-            }
+            Json::String(s) => date_verdict(field, raw, s, opts),
             _ => Err(fail(field, raw, "is not a date")),
         },
         ColumnKind::Boolean => match raw {

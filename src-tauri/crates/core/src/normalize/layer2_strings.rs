@@ -46,8 +46,8 @@ pub(crate) fn is_clean(s: &str) -> bool {
     let mut high = 0;
     if len < 8 {
         let (w, pairs) = short_word(b);
-        let (control, spaces) = word_flags(w);
-        if control | (spaces & (spaces << 8) & pairs) != 0 {
+        let (control, blank) = word_flags(w);
+        if control | (blank & (blank << 8) & pairs) != 0 {
             return false;
         }
         high = w;
@@ -58,19 +58,20 @@ pub(crate) fn is_clean(s: &str) -> bool {
         let mut words = b.chunks_exact(8);
         for chunk in &mut words {
             let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            let (control, spaces) = word_flags(w);
-            // A space at byte i+1 after one at byte i; the previous word's last byte carries over.
-            if control | (spaces & ((spaces << 8) | carry)) != 0 {
+            let (control, blank) = word_flags(w);
+            // A blank at byte i+1 after one at byte i (two spaces; a control is a fault anyway); the previous word's
+            // last byte carries over.
+            if control | (blank & ((blank << 8) | carry)) != 0 {
                 return false;
             }
-            carry = spaces >> 56;
+            carry = blank >> 56;
             high |= w;
         }
         if !words.remainder().is_empty() {
             // The last eight bytes, overlapping the words before: every pair of neighbours not yet seen is inside.
             let w = u64::from_le_bytes(b[len - 8..].try_into().unwrap_or_default());
-            let (control, spaces) = word_flags(w);
-            if control | (spaces & (spaces << 8)) != 0 {
+            let (control, blank) = word_flags(w);
+            if control | (blank & (blank << 8)) != 0 {
                 return false;
             }
             high |= w;
@@ -90,19 +91,22 @@ fn zero_bytes(w: u64) -> u64 {
 }
 
 /// For the eight bytes of `w`: 0x80 in each byte that is an ASCII control character (< 0x20 or DEL), and 0x80 in
-/// each byte that is a space. A byte >= 0x80 is neither.
+/// each byte that is blank (a control below 0x20 or a space: two blanks in a row are a fault whichever they are,
+/// and this is cheaper than finding the spaces alone). A byte >= 0x80 is neither.
 #[inline(always)]
 fn word_flags(w: u64) -> (u64, u64) {
     let low = w & !HIGH;
-    // For a byte b < 0x80: b + 0x60 < 0x80 exactly when b < 0x20, and b + 1 = 0x80 exactly when b is DEL (no
-    // carries: every sum stays below 0x100).
-    let control = (!(low + 0x60 * ONES) | (low + ONES)) & !w & HIGH;
-    (control, zero_bytes(w ^ (b' ' as u64 * ONES)))
+    let ascii = !w & HIGH;
+    // For a byte b < 0x80: b + 0x60 < 0x80 exactly when b < 0x20, b + 0x5F < 0x80 exactly when b <= 0x20, and
+    // b + 1 = 0x80 exactly when b is DEL (no carries: every sum stays below 0x100).
+    let control = (!(low + 0x60 * ONES) | (low + ONES)) & ascii;
+    (control, !(low + 0x5F * ONES) & ascii)
 }
 
 /// A string of 1-7 bytes as one word, and the mask of the neighbour pairs in it that are pairs in the string: 1-3
-/// bytes as first, middle, last (a repeated byte pairs with itself only at the ends, which are not spaces), the rest
-/// a visible letter; 4-7 bytes as the first four and the last four, whose seam is no pair.
+/// bytes as first, middle, last (a repeated byte pairs with itself only at the ends, which are not spaces, and a
+/// control there is a fault anyway), the rest a visible letter; 4-7 bytes as the first four and the last four,
+/// whose seam is no pair.
 #[inline(always)]
 fn short_word(b: &[u8]) -> (u64, u64) {
     let len = b.len();
@@ -156,9 +160,14 @@ pub(crate) fn clean_slice(s: &str) -> Option<&str> {
     if is_clean(s) {
         return Some(s);
     }
+    trimmed_slice(s)
+}
+
+/// `clean_slice` on a string `is_clean` refused: its trimmed middle, when that is clean.
+pub(crate) fn trimmed_slice(s: &str) -> Option<&str> {
     // Every trimmed character is whitespace, which `clean` drops at line ends; a clean middle has no line breaks
     // or control characters, so `clean(s)` is exactly this slice.
-    let t = s.trim_matches(is_space);
+    let t = trim_space(s);
     (!t.is_empty() && t.len() < s.len() && is_clean(t)).then_some(t)
 }
 
@@ -200,16 +209,41 @@ pub fn clean(s: &str) -> Cleaned {
     if is_clean(s) {
         return Cleaned::Unchanged;
     }
+    clean_unclean(s)
+}
+
+/// `clean` on a string `is_clean` refused (layer 1 has checked already). Byte by byte, with the kept bytes before
+/// the next one that needs a look (a control, space or whitespace lead byte: `word_flags`, `lead_bytes`) found eight
+/// at a time; a character is decoded only at a lead byte of a non-ASCII whitespace character. The other bytes of
+/// multi-byte characters are kept, as their characters are.
+pub(crate) fn clean_unclean(s: &str) -> Cleaned {
+    let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
-    // The run of kept characters not yet written: `s[run.0..run.1]`.
+    // The run of kept bytes not yet written: `s[run.0..run.1]`.
     let mut run = (0, 0);
     // The current line has kept characters; whitespace after them; a line with kept characters ended.
     let (mut content, mut space, mut line_break) = (false, false, false);
-    for (i, c) in s.char_indices() {
-        let kept = if c.is_ascii() {
-            c > ' ' && c != '\x7f'
-        } else {
-            !is_space(c) // control characters and line breaks are all ASCII
+    let mut i = 0;
+    while i < b.len() {
+        // The kept bytes before the next byte that needs a look, up to eight.
+        let plain = match b.get(i..i + 8) {
+            Some(word) => {
+                let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+                let (control, blank) = word_flags(w);
+                (control | blank | lead_bytes(w)).trailing_zeros() as usize / 8
+            }
+            None => 0,
+        };
+        let (kept, len) = match plain {
+            1.. => (true, plain),
+            0 => match b[i] {
+                c @ 0..0x80 => (c > b' ' && c != 0x7f, 1),
+                c if is_space_lead(c) => {
+                    let ch = s[i..].chars().next().unwrap_or_default();
+                    (!is_space(ch), ch.len_utf8())
+                }
+                _ => (true, 1),
+            },
         };
         if kept {
             if i != run.1 {
@@ -222,14 +256,16 @@ pub fn clean(s: &str) -> Cleaned {
                 }
                 run.0 = i;
             }
-            run.1 = i + c.len_utf8();
+            run.1 = i + len;
             (content, space) = (true, false);
-        } else if c == '\r' || c == '\n' {
+        } else if b[i] == b'\r' || b[i] == b'\n' {
             line_break |= content;
             (content, space) = (false, false);
-        } else if !is_deleted_control(c) {
+        } else if !is_deleted_control(char::from(b[i])) {
+            // ASCII space or tab, or a non-ASCII whitespace character (whose lead byte is no control).
             space = content;
         }
+        i += len;
     }
     out.push_str(&s[run.0..run.1]);
     if out.is_empty() {
@@ -407,6 +443,49 @@ mod tests {
         !prev_space
     }
 
+    /// The definition `clean_unclean` replaced: the same runs, character by character.
+    fn clean_by_chars(s: &str) -> Cleaned {
+        let mut out = String::with_capacity(s.len());
+        // The run of kept characters not yet written: `s[run.0..run.1]`.
+        let mut run = (0, 0);
+        // The current line has kept characters; whitespace after them; a line with kept characters ended.
+        let (mut content, mut space, mut line_break) = (false, false, false);
+        for (i, c) in s.char_indices() {
+            let kept = if c.is_ascii() {
+                c > ' ' && c != '\x7f'
+            } else {
+                !is_space(c) // control characters and line breaks are all ASCII
+            };
+            if kept {
+                if i != run.1 {
+                    out.push_str(&s[run.0..run.1]);
+                    if line_break && !content {
+                        out.push('\n');
+                        line_break = false;
+                    } else if space {
+                        out.push(' ');
+                    }
+                    run.0 = i;
+                }
+                run.1 = i + c.len_utf8();
+                (content, space) = (true, false);
+            } else if c == '\r' || c == '\n' {
+                line_break |= content;
+                (content, space) = (false, false);
+            } else if !is_deleted_control(c) {
+                space = content;
+            }
+        }
+        out.push_str(&s[run.0..run.1]);
+        if out.is_empty() {
+            Cleaned::Null
+        } else if out == s {
+            Cleaned::Unchanged
+        } else {
+            Cleaned::Changed(out)
+        }
+    }
+
     /// The definition `clean` replaced: line by line, character by character.
     fn clean_by_lines(s: &str) -> Cleaned {
         let mut out = String::with_capacity(s.len());
@@ -473,6 +552,22 @@ mod tests {
             s in "[ a~\\t\\n\\x00\\x1f\\x7f\\u{80}\\u{85}\\u{a0}\\u{a9}\\u{7ff}\\u{800}\\u{fff}\\u{1680}\\u{2000}\\u{200c}\\u{202f}\\u{3000}\\u{3001}\\u{fffd}\\u{1f600}çİپ]{0,40}"
         ) {
             proptest::prop_assert_eq!(is_clean(&s), is_clean_by_chars(&s), "{:?}", s);
+        }
+    }
+
+    proptest::proptest! {
+        /// The byte-wise cleanup gives what the character-wise one and the line-by-line definition give, on strings
+        /// long enough for several words with every byte class it tells apart at every offset: spaces, tabs, line
+        /// breaks, controls, DEL, multi-byte characters whose lead byte is or is not a whitespace lead (and
+        /// whitespace characters among those).
+        #[test]
+        fn the_byte_wise_cleanup_agrees_with_the_character_wise_one(
+            s in "[ a~\\t\\n\\r\\x00\\x0b\\x1c\\x1f\\x7f\\u{80}\\u{85}\\u{a0}\\u{a9}\\u{7ff}\\u{800}\\u{fff}\\u{1680}\\u{2000}\\u{200c}\\u{2028}\\u{202f}\\u{3000}\\u{3001}\\u{fffd}\\u{1f600}çİپ]{0,40}|\\PC{0,40}"
+        ) {
+            let want = clean_by_chars(&s);
+            proptest::prop_assert_eq!(clean_unclean(&s), want.clone(), "{:?}", s);
+            proptest::prop_assert_eq!(clean(&s), want.clone(), "{:?}", s);
+            proptest::prop_assert_eq!(clean_by_lines(&s), want, "{:?}", s);
         }
     }
 

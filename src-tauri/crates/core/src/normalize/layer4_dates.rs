@@ -18,6 +18,21 @@ fn num(b: &[u8]) -> Option<u32> {
     Some(b.iter().fold(0u32, |a, &c| a * 10 + (c - b'0') as u32))
 }
 
+/// `num` on a field of exactly `N` digits (`None` for another length): unrolled, one test per digit.
+#[inline(always)]
+fn digits<const N: usize>(b: &[u8]) -> Option<u32> {
+    let b: &[u8; N] = b.try_into().ok()?;
+    let mut v = 0;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + d as u32;
+    }
+    Some(v)
+}
+
 /// A date-time as its text gives it, already checked as chrono checks it (`NaiveDate::from_ymd_opt`,
 /// `NaiveTime::from_hms_opt`, `FixedOffset::east_opt`): the parser works on these plain numbers, and a value without
 /// a timezone to apply is written from them directly, with no calendar arithmetic.
@@ -33,6 +48,9 @@ struct Fields {
     micros: u32,
     /// Seconds east of UTC, when the text has an offset.
     offset: Option<i32>,
+    /// The text is already what `write` writes for these fields (an ISO form with `T`, six non-zero decimals or
+    /// none, an offset other than `Z` and `-00:00` with minutes below 60, or none).
+    written: bool,
 }
 
 fn is_leap(y: u32) -> bool {
@@ -51,19 +69,22 @@ fn valid_ymd(year: u32, month: u32, day: u32) -> Option<(u32, u32, u32)> {
     (1..=last).contains(&day).then_some((year, month, day))
 }
 
+#[inline(always)]
 fn hms(b: &[u8]) -> Option<(u32, u32, u32)> {
     if b.len() != 8 || b[2] != b':' || b[5] != b':' {
         return None;
     }
-    let (h, m, s) = (num(&b[0..2])?, num(&b[3..5])?, num(&b[6..8])?);
+    let (h, m, s) = (
+        digits::<2>(&b[0..2])?,
+        digits::<2>(&b[3..5])?,
+        digits::<2>(&b[6..8])?,
+    );
     (h < 24 && m < 60 && s < 60).then_some((h, m, s))
 }
 
+#[inline(always)]
 fn ymd(y: &[u8], m: &[u8], d: &[u8]) -> Option<(u32, u32, u32)> {
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return None;
-    }
-    valid_ymd(num(y)?, num(m)?, num(d)?)
+    valid_ymd(digits::<4>(y)?, digits::<2>(m)?, digits::<2>(d)?)
 }
 
 fn midnight((year, month, day): (u32, u32, u32)) -> Fields {
@@ -76,6 +97,7 @@ fn midnight((year, month, day): (u32, u32, u32)) -> Fields {
         second: 0,
         micros: 0,
         offset: None,
+        written: false,
     }
 }
 
@@ -101,6 +123,7 @@ fn iso(b: &[u8]) -> Option<Fields> {
         return None;
     }
     let mut f = at(hms(&b[11..19])?, date);
+    let mut written = b[10] == b'T';
     let mut rest = &b[19..];
     if let Some(frac) = rest.strip_prefix(b".") {
         let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
@@ -113,21 +136,28 @@ fn iso(b: &[u8]) -> Option<Fields> {
             nanos *= 10;
         }
         f.micros = nanos / 1000;
+        written &= n == 6 && f.micros != 0;
         rest = &frac[n..];
     }
     f.offset = match rest {
         [] => None,
-        [b'Z'] => Some(0),
+        [b'Z'] => {
+            written = false;
+            Some(0)
+        }
         [s @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let secs = (num(&[*h1, *h2])? * 3600 + num(&[*m1, *m2])? * 60) as i32;
+            let (h, m) = (digits::<2>(&[*h1, *h2])?, digits::<2>(&[*m1, *m2])?);
+            let secs = (h * 3600 + m * 60) as i32;
             // `FixedOffset::east_opt`'s range.
             if secs >= 86_400 {
                 return None;
             }
+            written &= m < 60 && (secs != 0 || *s == b'+');
             Some(if *s == b'-' { -secs } else { secs })
         }
         _ => return None,
     };
+    f.written = written;
     Some(f)
 }
 
@@ -237,17 +267,19 @@ const DIGIT_PAIRS: [[u8; 2]; 100] = {
 /// Longest text `Fields::write` writes: `YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM`.
 const ISO_MAX: usize = 32;
 
-/// A date's ISO text, on the stack when it was written from its fields: a value already in ISO form costs no
-/// allocation.
-pub(crate) enum IsoText {
+/// A date's ISO text: the text read itself when it is already in that form (no copy, nothing written), else on
+/// the stack when it was written from its fields: a value already in ISO form costs no allocation.
+pub(crate) enum IsoText<'a> {
+    Same(&'a str),
     Inline([u8; ISO_MAX], usize),
     Owned(String),
 }
 
-impl IsoText {
+impl IsoText<'_> {
     /// The text's bytes: comparing them needs no UTF-8 check.
     pub(crate) fn as_bytes(&self) -> &[u8] {
         match self {
+            IsoText::Same(s) => s.as_bytes(),
             IsoText::Inline(b, len) => &b[..*len],
             IsoText::Owned(s) => s.as_bytes(),
         }
@@ -255,6 +287,7 @@ impl IsoText {
 
     pub(crate) fn into_string(self) -> String {
         match self {
+            IsoText::Same(s) => s.to_owned(),
             // Only ASCII digits and separators are written, so this never fails.
             IsoText::Inline(b, len) => String::from_utf8(b[..len].to_vec()).unwrap_or_default(),
             IsoText::Owned(s) => s,
@@ -263,11 +296,15 @@ impl IsoText {
 }
 
 /// Layer 4 on a cleaned text: `format_date(parse_date(s))`, `None` when it is not a date. Values the timezone does
-/// not apply to (an offset in the text, or no `source_timezone`) are written from the parsed numbers.
-pub(crate) fn iso_date(s: &str, opts: &NormalizeOptions) -> Option<IsoText> {
+/// not apply to (an offset in the text, or no `source_timezone`) are written from the parsed numbers, or are the
+/// text itself when it is written so already.
+pub(crate) fn iso_date<'a>(s: &'a str, opts: &NormalizeOptions) -> Option<IsoText<'a>> {
     let f = parse_fields(s, opts.date_order)?;
     if f.offset.is_none() && opts.source_timezone.is_some() {
         return Some(IsoText::Owned(format_date(f.parsed()?, opts)));
+    }
+    if f.written {
+        return Some(IsoText::Same(s));
     }
     let mut b = [0u8; ISO_MAX];
     let len = f.write(&mut b);
@@ -499,6 +536,157 @@ mod tests {
             proptest::prop_assert_eq!(
                 iso(text.as_bytes()).map(|f| f.offset),
                 FixedOffset::east_opt(-secs).map(|o| Some(o.local_minus_utc()))
+            );
+        }
+    }
+
+    /// The parser `parse_fields` replaced (fields read by `num`, whatever their length), for the proptest below.
+    mod by_num {
+        use super::super::*;
+
+        fn hms(b: &[u8]) -> Option<(u32, u32, u32)> {
+            if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+                return None;
+            }
+            let (h, m, s) = (num(&b[0..2])?, num(&b[3..5])?, num(&b[6..8])?);
+            (h < 24 && m < 60 && s < 60).then_some((h, m, s))
+        }
+
+        fn ymd(y: &[u8], m: &[u8], d: &[u8]) -> Option<(u32, u32, u32)> {
+            if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+                return None;
+            }
+            valid_ymd(num(y)?, num(m)?, num(d)?)
+        }
+
+        fn iso(b: &[u8]) -> Option<Fields> {
+            if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+                return None;
+            }
+            let date = ymd(&b[0..4], &b[5..7], &b[8..10])?;
+            if b.len() == 10 {
+                return Some(midnight(date));
+            }
+            if b.len() < 19 || (b[10] != b'T' && b[10] != b' ') {
+                return None;
+            }
+            let mut f = at(hms(&b[11..19])?, date);
+            let mut rest = &b[19..];
+            if let Some(frac) = rest.strip_prefix(b".") {
+                let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+                if n == 0 || n > 9 {
+                    return None;
+                }
+                let mut nanos = num(&frac[..n])?;
+                for _ in n..9 {
+                    nanos *= 10;
+                }
+                f.micros = nanos / 1000;
+                rest = &frac[n..];
+            }
+            f.offset = match rest {
+                [] => None,
+                [b'Z'] => Some(0),
+                [s @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+                    let secs = (num(&[*h1, *h2])? * 3600 + num(&[*m1, *m2])? * 60) as i32;
+                    if secs >= 86_400 {
+                        return None;
+                    }
+                    Some(if *s == b'-' { -secs } else { secs })
+                }
+                _ => return None,
+            };
+            Some(f)
+        }
+
+        fn day_month(b: &[u8], sep: u8, order: DateOrder) -> Option<Fields> {
+            if b.len() < 10 || b[2] != sep || b[5] != sep {
+                return None;
+            }
+            let time = match &b[10..] {
+                [] => (0, 0, 0),
+                [b' ', t @ ..] => hms(t)?,
+                _ => return None,
+            };
+            let (a, m, y) = (&b[0..2], &b[3..5], &b[6..10]);
+            let (first, second) = match order {
+                DateOrder::Dmy => (ymd(y, m, a), ymd(y, a, m)),
+                DateOrder::Mdy => (ymd(y, a, m), ymd(y, m, a)),
+            };
+            Some(at(time, first.or(second)?))
+        }
+
+        pub(super) fn parse_fields(s: &str, order: DateOrder) -> Option<Fields> {
+            let b = s.as_bytes();
+            if let Some(p) = iso(b) {
+                return Some(p);
+            }
+            if b.len() == 10 && b[4] == b'/' && b[7] == b'/' {
+                return Some(midnight(ymd(&b[0..4], &b[5..7], &b[8..10])?));
+            }
+            if b.len() == 8 {
+                return Some(midnight(ymd(&b[0..4], &b[4..6], &b[6..8])?));
+            }
+            if b.len() == 10 && b[2] == b'.' && b[5] == b'.' {
+                return Some(midnight(ymd(&b[6..10], &b[3..5], &b[0..2])?));
+            }
+            day_month(b, b'/', order).or_else(|| day_month(b, b'-', order))
+        }
+    }
+
+    proptest::proptest! {
+        /// The fixed-width field reader gives the fields the `num` reader gave, on date-like text with stray signs,
+        /// spaces and non-digits in the fields; and a date `iso_date` hands back as the text itself is exactly what
+        /// the fields write, while any other gives the text the fields write.
+        #[test]
+        fn fixed_width_fields_read_as_num_read_them(
+            s in "((19|20|00|99)[0-9+ -]{2}[-/][01+][0-9a ][-/][0-3][0-9]|[0-3][0-9][./-][01][0-9][./-](19|20)[0-9+]{2}|20[0-9]{2}[01][0-9][0-3][0-9 ])([ T][0-2][0-9]:[0-6][0-9+]:[0-6][0-9](\\.[0-9]{0,10})?(Z|[+-][0-2][0-9+]:[0-9 ]{2}|[+-]00:00)?)?",
+            mdy in proptest::bool::ANY,
+        ) {
+            let order = if mdy { DateOrder::Mdy } else { DateOrder::Dmy };
+            let fields = |f: Fields| (f.year, f.month, f.day, f.hour, f.minute, f.second, f.micros, f.offset);
+            let want = by_num::parse_fields(&s, order);
+            proptest::prop_assert_eq!(parse_fields(&s, order).map(fields), want.map(fields), "{:?}", s);
+            let opts = NormalizeOptions { date_order: order, ..Default::default() };
+            let written = want.map(|f| {
+                let mut b = [0u8; ISO_MAX];
+                let len = f.write(&mut b);
+                String::from_utf8(b[..len].to_vec()).unwrap()
+            });
+            let iso = iso_date(&s, &opts);
+            if let Some(IsoText::Same(t)) = &iso {
+                proptest::prop_assert_eq!(Some(*t), written.as_deref(), "{:?}", s);
+            }
+            proptest::prop_assert_eq!(iso.map(IsoText::into_string), written, "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn a_date_written_as_iso_already_is_handed_back_as_the_text_itself() {
+        let opts = NormalizeOptions::default();
+        for s in [
+            "2025-01-15T10:30:45",
+            "2025-01-15T10:30:45.000007",
+            "2025-01-15T10:30:45.123456+03:30",
+            "2025-01-15T10:30:45-12:00",
+        ] {
+            assert!(
+                matches!(iso_date(s, &opts), Some(IsoText::Same(t)) if t == s),
+                "{s}: nothing to write"
+            );
+        }
+        for s in [
+            "2025-01-15",
+            "2025-01-15 10:30:45",
+            "2025-01-15T10:30:45.000000",
+            "2025-01-15T10:30:45.5",
+            "2025-01-15T10:30:45Z",
+            "2025-01-15T10:30:45-00:00",
+            "2025-01-15T10:30:45+01:75",
+        ] {
+            assert!(
+                !matches!(iso_date(s, &opts), Some(IsoText::Same(_))),
+                "{s}: written differently"
             );
         }
     }

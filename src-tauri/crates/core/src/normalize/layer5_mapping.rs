@@ -14,6 +14,9 @@ impl Transformation {
         let Value::Text(s) = v else { return v };
         Value::Text(match self {
             Transformation::None => s,
+            // Codes and keys mostly arrive in the case asked for: one read-only pass finds nothing to change.
+            Transformation::Uppercase if ascii_without(&s, b'a') => s,
+            Transformation::Lowercase if ascii_without(&s, b'A') => s,
             // ASCII text (codes, keys) changes case in place: same result as the Unicode mapping, no copy.
             Transformation::Uppercase if s.is_ascii() => {
                 let mut s = s;
@@ -46,6 +49,39 @@ impl Transformation {
                 .collect(),
         })
     }
+}
+
+/// True when `s` is ASCII without a letter of the case starting at `first` (`b'a'`: no lowercase letter), i.e. the
+/// case mapping to the other case leaves it as it is. Eight bytes at a time, as layer 2's `is_clean` reads them.
+fn ascii_without(s: &str, first: u8) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // For bytes below 0x80 (no carry out of them: every sum stays below 0x100): 0x80 where `first <= b`, and
+    // where `first + 26 <= b`; a letter of that case is the first without the second.
+    let faults = |w: u64| {
+        // (A byte of 0x80 or more is a fault anyway; its carry may run into the top, hence the wrapping sums.)
+        let from = w.wrapping_add((0x80 - first as u64) * ONES);
+        let past = w.wrapping_add((0x80 - first as u64 - 26) * ONES);
+        (w | (from & !past)) & HIGH
+    };
+    let b = s.as_bytes();
+    if b.len() < 8 {
+        return b
+            .iter()
+            .all(|&c| c.is_ascii() && !(first..first + 26).contains(&c));
+    }
+    let mut words = b.chunks_exact(8);
+    let mut seen = 0;
+    for chunk in &mut words {
+        seen |= faults(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+    }
+    if !words.remainder().is_empty() {
+        // The last eight bytes, overlapping the words before.
+        seen |= faults(u64::from_le_bytes(
+            b[b.len() - 8..].try_into().unwrap_or_default(),
+        ));
+    }
+    seen == 0
 }
 
 /// Python's `str.title`: a letter after a non-letter starts a word and is uppercased, the others lowercased.
@@ -244,6 +280,22 @@ mod tests {
             t(Transformation::RemoveSpecialChars, "کد-۱۲۳ #A!"),
             Value::Text("کد۱۲۳ A".into())
         );
+    }
+
+    proptest::proptest! {
+        /// Upper- and lowercasing give the Unicode case mapping whichever path they take (text already in the case
+        /// asked for, ASCII changed in place, the rest), and the word-wise check says what the byte-wise one says.
+        #[test]
+        fn case_mappings_give_the_unicode_mapping(
+            s in "[A-Za-z0-9 @\\[`{_-]{0,40}|\\PC{0,20}|[a-zA-Z\\x7f\\x{80}\\x{e9}]{0,17}",
+        ) {
+            proptest::prop_assert_eq!(t(Transformation::Uppercase, &s), Value::Text(s.to_uppercase()));
+            proptest::prop_assert_eq!(t(Transformation::Lowercase, &s), Value::Text(s.to_lowercase()));
+            for first in [b'a', b'A'] {
+                let by_bytes = s.bytes().all(|c| c.is_ascii() && !(first..first + 26).contains(&c));
+                proptest::prop_assert_eq!(ascii_without(&s, first), by_bytes, "{:?}", s);
+            }
+        }
     }
 
     #[test]

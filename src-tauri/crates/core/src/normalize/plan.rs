@@ -51,6 +51,8 @@ enum Source {
         map: Option<usize>,
         kind: ColumnKind,
         name: FieldName,
+        /// A required mapping reads this field: `normalize_ref` notes whether its value is absent.
+        required: bool,
     },
     /// A default, as `ShapePlan::defaults` holds it.
     Default(Value),
@@ -103,7 +105,7 @@ impl ShapePlan {
         for &p in &extras {
             place(&mut out, p, &raw_names[p], n.mapper.maps_for(&raw_names[p]));
         }
-        let required = n
+        let required: Vec<(usize, Option<usize>)> = n
             .required
             .iter()
             .map(|&(map, col)| {
@@ -131,6 +133,7 @@ impl ShapePlan {
                     map: t[0].map,
                     kind: n.kind(cols[raw]),
                     name: raw_names[raw].clone(),
+                    required: required.iter().any(|&(_, at)| at == Some(raw)),
                 });
             }
             for (at, default) in &defaults {
@@ -234,8 +237,8 @@ impl ShapePlan {
         raw: &RawRow,
         absent: &mut Vec<bool>,
     ) -> Result<Row, RowError> {
-        absent.clear();
         let Some(order) = &self.order else {
+            absent.clear();
             let mut values = self.empty_values();
             for (((k, v), &kind), targets) in raw.iter().zip(&self.kinds).zip(&self.targets) {
                 let verdict = coerce_verdict(kind, k, v, &n.opts)?;
@@ -248,8 +251,13 @@ impl ShapePlan {
             return Ok(Row::of_shape(self.names.clone(), values));
         };
         // In output order, each raw value read where it is. A refusal stops nothing here: the row's error is the
-        // refusal of the first refused value in raw order, kept by its raw position.
-        absent.resize(raw.len(), false);
+        // refusal of the first refused value in raw order, kept by its raw position. Only the fields required
+        // mappings read note whether they are absent, and each row of the shape writes them all before they are
+        // read, so `absent` is not cleared between rows.
+        if absent.len() != raw.len() {
+            absent.clear();
+            absent.resize(raw.len(), false);
+        }
         let mut refused: Option<(usize, RowError)> = None;
         let values = order
             .iter()
@@ -259,12 +267,15 @@ impl ShapePlan {
                     map,
                     kind,
                     name,
+                    required,
                 } => {
                     let v = raw.value_at(*p);
                     match coerce_verdict(*kind, name, v, &n.opts) {
                         Ok(verdict) => {
-                            absent[*p] =
-                                v.is_null() || matches!(verdict, Verdict::New(Value::Null));
+                            if *required {
+                                absent[*p] =
+                                    v.is_null() || matches!(verdict, Verdict::New(Value::Null));
+                            }
                             let value = verdict.apply_ref(v);
                             match map {
                                 Some(i) => n.mapper.finish(*i, value),
