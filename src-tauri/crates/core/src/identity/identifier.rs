@@ -24,9 +24,10 @@ pub struct Identity {
 /// Identity for one entity.
 #[derive(Debug, Clone)]
 pub struct Identifier {
-    prefix: String,
-    /// (field, `esc(field)=`) in canonical order. The order of `esc(field)=` strings is the order of the full
-    /// `esc(field)=esc(value)` strings, because an escaped name never contains a bare `=`: no value can reorder them.
+    /// (field, what the BK form writes before its value) in canonical order: the order of the `esc(field)=`
+    /// strings, which is the order of the full `esc(field)=esc(value)` strings, because an escaped name never
+    /// contains a bare `=`: no value can reorder them. The first key's text starts with the entity's prefix
+    /// (`esc(entity)|`), the others' with the separator `|`, so a row writes one piece per key.
     keys: Vec<(String, String)>,
     declared: Vec<String>,
     rowversion_field: Option<String>,
@@ -167,8 +168,10 @@ impl Identifier {
             })
             .collect();
         keys.sort_by(|a, b| a.1.cmp(&b.1));
+        for (n, (_, p)) in keys.iter_mut().enumerate() {
+            p.insert_str(0, if n == 0 { &prefix } else { "|" });
+        }
         Ok(Identifier {
-            prefix,
             keys,
             declared: business_key_fields.to_vec(),
             rowversion_field: rowversion_field.map(str::to_owned),
@@ -177,7 +180,7 @@ impl Identifier {
     }
 
     pub fn bk_canonical(&self, row: &Row) -> Result<String, IdentityError> {
-        let mut out = String::with_capacity(self.prefix.len() + 24 * self.keys.len());
+        let mut out = String::with_capacity(32 * self.keys.len());
         self.bk_canonical_into(|n| row.get(&self.keys[n].0), &mut out)?;
         Ok(out)
     }
@@ -190,12 +193,8 @@ impl Identifier {
         value_of: impl Fn(usize) -> Option<&'r Value>,
         out: &mut String,
     ) -> Result<(), IdentityError> {
-        out.push_str(&self.prefix);
         for (n, (field, prefix)) in self.keys.iter().enumerate() {
             let v = value_of(n).ok_or_else(|| IdentityError::Missing(field.clone()))?;
-            if n > 0 {
-                out.push('|');
-            }
             out.push_str(prefix);
             match v {
                 // An integer's key text needs no escaping: written in place, no temporary string. Text is its
