@@ -27,7 +27,7 @@ use syncflow_core::identity::{Exclusions, Identifier, Identity};
 use syncflow_core::ids::{EntityId, RunId};
 use syncflow_core::normalize::{ColumnDef, FieldMapping, NormalizeOptions, Normalizer};
 use syncflow_core::pipeline::transform::PREPARE_RUN;
-use syncflow_core::store::record_index::{self, BkMap, IndexUpsert};
+use syncflow_core::store::record_index::{self, BkMap, IndexUpsert, LookupNote};
 use syncflow_core::store::Db;
 use syncflow_core::value::{RawPage, RawRow};
 use syncflow_sim::apismith::catalog::Kind;
@@ -288,7 +288,7 @@ fn record_page(
     tx: &rusqlite::Transaction<'_>,
     entity: EntityId,
     run: RunId,
-    found: &BkMap<record_index::IndexedRecord>,
+    (found, note): &(BkMap<record_index::IndexedRecord>, LookupNote),
     rows: &[IndexUpsert<'_>],
 ) -> Result<usize, syncflow_core::store::StoreError> {
     let mut unchanged = Vec::new();
@@ -300,7 +300,7 @@ fn record_page(
         }
     }
     record_index::mark_seen_ids(tx, entity, run, &unchanged)?;
-    record_index::upsert(tx, entity, run, &rest)
+    record_index::upsert(tx, entity, run, &rest, Some(note))
 }
 
 /// Pages of known records the iterations walk through (kept in memory; a bigger index has more pages on file).
@@ -327,7 +327,8 @@ fn indexed_file(n: &Normalizer, id: &Identifier, uids: &[String], pages: usize) 
         let ids = identities(n, id, raw_page(p));
         let bks: Vec<_> = ids.iter().map(|x| x.bk_hash).collect();
         let t = thread_cpu_ns();
-        let found = record_index::lookup_for_run(&db.conn().unwrap(), entity, run, &bks).unwrap();
+        let found =
+            record_index::lookup_for_run_noted(&db.conn().unwrap(), entity, run, &bks).unwrap();
         lookup_ns += thread_cpu_ns() - t;
         let t = thread_cpu_ns();
         db.write(|tx| record_page(tx, entity, run, &found, &upserts(&ids, uids)))
@@ -431,9 +432,9 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
                     let ups = upserts(ids, &uids);
                     let run = RunId::new();
                     db.write(|tx| {
-                        let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                        let found = record_index::lookup_for_run_noted(tx, entity, run, &bks)?;
                         record_page(tx, entity, run, &found, &ups)?;
-                        Ok(found.len())
+                        Ok(found.0.len())
                     })
                     .unwrap()
                 },
@@ -463,9 +464,9 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
                         let ups = upserts(&ids, &uids);
                         let run = RunId::new();
                         db.write(|tx| {
-                            let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                            let found = record_index::lookup_for_run_noted(tx, entity, run, &bks)?;
                             record_page(tx, entity, run, &found, &ups)?;
-                            Ok(found.len())
+                            Ok(found.0.len())
                         })
                         .unwrap()
                     },
@@ -493,9 +494,9 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
                     let ups = upserts(&ids, &uids);
                     let run = RunId::new();
                     db.write(|tx| {
-                        let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                        let found = record_index::lookup_for_run_noted(tx, entity, run, &bks)?;
                         record_page(tx, entity, run, &found, &ups)?;
-                        Ok(found.len())
+                        Ok(found.0.len())
                     })
                     .unwrap()
                 },
@@ -520,7 +521,8 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
                             let ups = upserts(&ids, &uids);
                             let run = RunId::new();
                             db.write(|tx| {
-                                let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                                let found =
+                                    record_index::lookup_for_run_noted(tx, entity, run, &bks)?;
                                 record_page(tx, entity, run, &found, &ups)
                             })
                             .unwrap();
@@ -584,7 +586,7 @@ fn fold_cycle(
             let run = RunId::new();
             let t = thread_cpu_ns();
             db.write(|tx| {
-                let found = record_index::lookup_for_run(tx, entity, run, &bks)?;
+                let found = record_index::lookup_for_run_noted(tx, entity, run, &bks)?;
                 record_page(tx, entity, run, &found, &ups)
             })
             .unwrap();

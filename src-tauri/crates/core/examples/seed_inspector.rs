@@ -82,7 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 target_uid: Some("uid"),
             })
             .collect();
-        db.write(|tx| record_index::upsert(tx, entity, run, &rows).map(|_| ()))?;
+        db.write(|tx| record_index::upsert(tx, entity, run, &rows, None).map(|_| ()))?;
     }
     // As the end of a run leaves them: folded into the key table.
     record_index::fold(&*db.conn()?, entity)?;

@@ -32,7 +32,7 @@ impl Fixture {
             })
             .collect();
         self.db
-            .write(|tx| upsert(tx, self.entity, run, &ups))
+            .write(|tx| upsert(tx, self.entity, run, &ups, None))
             .unwrap();
     }
     fn decide(&self, run: RunId, keys: &[RowKey<'_>]) -> PageDelta {
@@ -87,7 +87,7 @@ fn skips_rows_whose_hash_is_unchanged_but_still_moves_the_rowversion_forward() {
         rowversion: Some("9"),
         target_uid: None,
     };
-    f.db.write(|tx| upsert(tx, f.entity, run, &[skipped]))
+    f.db.write(|tx| upsert(tx, f.entity, run, &[skipped], None))
         .unwrap();
     let stored = get(&f.db.conn().unwrap(), f.entity, bk(1))
         .unwrap()
@@ -268,7 +268,7 @@ fn holds_deletes_above_the_safety_valve_for_review() {
 #[test]
 fn failed_rows_touched_as_seen_are_not_deleted() {
     let (f, run) = after_full_run(9);
-    f.db.write(|tx| record_index::touch_seen(tx, f.entity, run, &[bk(9)]))
+    f.db.write(|tx| record_index::touch_seen(tx, f.entity, run, &[bk(9)], None))
         .unwrap();
     assert_eq!(
         plan_deletes(&f.db.conn().unwrap(), f.entity, run, full(0.2)).unwrap(),

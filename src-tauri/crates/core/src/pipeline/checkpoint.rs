@@ -41,11 +41,11 @@ pub fn commit(db: &Db, c: Checkpoint<'_>) -> Result<(), StoreError> {
                 target_uid: uid.as_deref(),
             })
             .collect();
-        record_index::upsert(tx, c.entity, c.run, &upserts)?;
+        record_index::upsert(tx, c.entity, c.run, &upserts, r.note.as_ref())?;
         let unchanged: Vec<i64> = r.unchanged.iter().map(|u| u.1).collect();
         record_index::mark_seen_ids(tx, c.entity, c.run, &unchanged)?;
         if !r.seen.is_empty() {
-            record_index::touch_seen(tx, c.entity, c.run, &r.seen)?;
+            record_index::touch_seen(tx, c.entity, c.run, &r.seen, r.note.as_ref())?;
         }
         if c.clear_old && !(r.upserts.is_empty() && r.unchanged.is_empty()) {
             let keys: Vec<String> = r

@@ -47,6 +47,8 @@ pub struct PageResult {
     pub ends: Vec<RowEnd>,
     /// Readable keys of rows that lost to another row with the same key.
     pub duplicates: Vec<String>,
+    /// What the page's lookup found in the record index, for its checkpoint's upsert (`record_index::LookupNote`).
+    pub note: Option<record_index::LookupNote>,
     /// Milliseconds spent on delta (index lookup), noting inserts in flight, and ScheduleHub's writes.
     pub delta_ms: u64,
     pub flight_ms: u64,
@@ -192,7 +194,7 @@ pub async fn decide_page(
     let db = ctx.db.clone();
     let uncommitted = uncommitted.clone();
     let resumed_at = resumed_at.map(str::to_owned);
-    let (decisions, read_before_resume, unchanged) = tokio::task::spawn_blocking(move || {
+    let (decisions, read_before_resume, unchanged, note) = tokio::task::spawn_blocking(move || {
         let keys: Vec<RowKey<'_>> = owned
             .iter()
             .map(|(b, d, r)| RowKey {
@@ -202,7 +204,8 @@ pub async fn decide_page(
             })
             .collect();
         let bks: Vec<BkHash> = keys.iter().map(|k| k.bk_hash).collect();
-        let mut stored = record_index::lookup_for_run(&*db.conn()?, entity, run, &bks)?;
+        let (mut stored, note) =
+            record_index::lookup_for_run_noted(&*db.conn()?, entity, run, &bks)?;
         uncommitted.apply(run, &mut stored, &bks);
         let read_before_resume: Vec<bool> = bks
             .iter()
@@ -220,10 +223,12 @@ pub async fn decide_page(
             delta::decide(&keys, &stored, run),
             read_before_resume,
             unchanged,
+            note,
         ))
     })
     .await
     .map_err(|e| RunError::Internal(e.to_string()))??;
+    res.note = Some(note);
     res.delta_ms = t.elapsed().as_millis() as u64;
 
     // Parent resolution for rows that would be sent.

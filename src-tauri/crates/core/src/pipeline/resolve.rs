@@ -207,6 +207,7 @@ pub async fn retry_pending(
                     rowversion: rv.as_deref(),
                     target_uid: Some(uid),
                 }],
+                None,
             )?;
             pending_children::remove(tx, entity, &p.bk_hash)?;
             sweep.loaded += 1;

@@ -402,7 +402,7 @@ async fn reconcile_in_flight(
                 target_uid: Some(uid),
             })
             .collect();
-        record_index::upsert(tx, entity, RunId(uuid::Uuid::nil()), &upserts)?;
+        record_index::upsert(tx, entity, RunId(uuid::Uuid::nil()), &upserts, None)?;
         writes_in_flight::clear_all(tx, entity)
     })?;
     tracing::info!(entity = %ctx.entity.def.name, inserts = left.len(), applied = applied.len(), "reconciled inserts left in flight");

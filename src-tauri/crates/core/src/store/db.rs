@@ -454,6 +454,7 @@ mod tests {
                             rowversion: Some("0x00000000000007D4"),
                             target_uid: None,
                         }],
+                        None,
                     )
                 })
                 .unwrap();

@@ -338,7 +338,7 @@ pub fn lookup(
     let Some(no) = entity_no(conn, entity)? else {
         return Ok(BkMap::default());
     };
-    Ok(lookup_ids(conn, no, bks)?
+    Ok(lookup_ids(conn, no, bks, &mut 0)?
         .into_iter()
         .map(|(_, r)| (r.bk_hash, r))
         .collect())
@@ -352,10 +352,22 @@ pub fn lookup_for_run(
     run: RunId,
     bks: &[BkHash],
 ) -> Result<BkMap<IndexedRecord>, StoreError> {
+    Ok(lookup_for_run_noted(conn, entity, run, bks)?.0)
+}
+
+/// `lookup_for_run`, and what it found for each key (`LookupNote`), for the upsert of the same page.
+pub fn lookup_for_run_noted(
+    conn: &Connection,
+    entity: EntityId,
+    run: RunId,
+    bks: &[BkHash],
+) -> Result<(BkMap<IndexedRecord>, LookupNote), StoreError> {
     let Some(no) = entity_no(conn, entity)? else {
-        return Ok(BkMap::default());
+        return Ok((BkMap::default(), LookupNote::default()));
     };
-    let found = lookup_ids(conn, no, bks)?;
+    let mut keys_to = 0;
+    let found = lookup_ids(conn, no, bks, &mut keys_to)?;
+    let note = LookupNote::of(no, keys_to, bks, &found);
     let mut chunks: Vec<i64> = found.iter().map(|(id, _)| id >> 14).collect();
     chunks.sort_unstable();
     chunks.dedup();
@@ -371,20 +383,91 @@ pub fn lookup_for_run(
         }
         out.insert(r.bk_hash, r);
     }
-    Ok(out)
+    Ok((out, note))
 }
 
+/// The stored records of `bks`, with their ids; `keys_to` is set to the watermark the search started from.
 fn lookup_ids(
     conn: &Connection,
     no: i64,
     bks: &[BkHash],
+    keys_to: &mut i64,
 ) -> Result<Vec<(i64, IndexedRecord)>, StoreError> {
     let mut out = Vec::with_capacity(bks.len());
-    each_stored(conn, no, bks, |row| {
+    *keys_to = each_stored(conn, no, bks, None, |row| {
         out.push(record(row)?);
         Ok(())
     })?;
     Ok(out)
+}
+
+/// What a page's lookup found, kept for the upsert of the same page in its checkpoint transaction (`upsert`), which
+/// must know the stored record of each key again (a lookup outside that transaction is only advice: another writer
+/// may have added a record since). With the note it need not search the key table again:
+/// - a key the lookup found is read by the id it found (and must still carry its key, else it is searched for);
+/// - a key the lookup found nowhere is searched for in the entity's tail only, while the watermark is the one the
+///   lookup started from. `record_keys` holds exactly the keys of the entity's records up to its watermark, and only
+///   a fold changes both (records are never deleted one by one, and an entity is not removed while it syncs): with
+///   the same watermark it holds the same keys, none of which is this one. A record added since is in the tail.
+///
+/// A key the note does not name, or any key once the watermark has moved, is searched for as without a note.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LookupNote {
+    no: i64,
+    keys_to: i64,
+    /// The keys looked up, sorted, without repeats.
+    keys: Vec<u128>,
+    /// The id of the record found for each key, if one was.
+    ids: Vec<Option<i64>>,
+}
+
+impl LookupNote {
+    fn of(no: i64, keys_to: i64, bks: &[BkHash], found: &[(i64, IndexedRecord)]) -> LookupNote {
+        let mut keys: Vec<u128> = bks.iter().map(|b| b.0).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut hits: Vec<(u128, i64)> = found.iter().map(|(id, r)| (r.bk_hash.0, *id)).collect();
+        hits.sort_unstable();
+        let mut hits = hits.into_iter().peekable();
+        let ids = keys
+            .iter()
+            .map(|&k| {
+                while hits.next_if(|h| h.0 < k).is_some() {}
+                hits.next_if(|h| h.0 == k).map(|h| h.1)
+            })
+            .collect();
+        LookupNote {
+            no,
+            keys_to,
+            keys,
+            ids,
+        }
+    }
+
+    /// Sorts `keys` (sorted, without repeats) by what the note says of them, as the entity's records are now at
+    /// watermark `keys_to`: (id, key) of those found, to be read by id; those found nowhere, to be searched for in
+    /// the tail only; and the rest, to be searched for everywhere.
+    fn split(
+        &self,
+        no: i64,
+        keys_to: i64,
+        keys: Vec<BkHash>,
+    ) -> (Vec<(i64, BkHash)>, Vec<BkHash>, Vec<BkHash>) {
+        if self.no != no || self.keys.is_empty() {
+            return (Vec::new(), Vec::new(), keys);
+        }
+        let (mut by_id, mut tail_only, mut rest) = (Vec::new(), Vec::new(), Vec::new());
+        let mut from = 0;
+        for k in keys {
+            from = lower_bound_from(&self.keys, from, k.0);
+            match (self.keys.get(from) == Some(&k.0)).then(|| self.ids[from]) {
+                Some(Some(id)) => by_id.push((id, k)),
+                Some(None) if self.keys_to == keys_to => tail_only.push(k),
+                _ => rest.push(k),
+            }
+        }
+        (by_id, tail_only, rest)
+    }
 }
 
 /// The stored records of `bks`, each handed to `f` as a row of `COLUMNS`, from the three places a key can be:
@@ -397,16 +480,32 @@ fn lookup_ids(
 ///    an entity never folded);
 /// 3. the entity's unfolded tail (records above its watermark), through the process's tail map, refreshed first
 ///    from the table (see `Tail`); its hits are read by id and checked like the key map's.
+///
+/// With a note of the page's lookup (`LookupNote`), the keys it found are read by id first and the keys it found
+/// nowhere go to step 3 only, while the watermark has not moved. Returns the watermark the search started from.
 fn each_stored(
     conn: &Connection,
     no: i64,
     bks: &[BkHash],
+    note: Option<&LookupNote>,
     mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let mut keys = bks.to_vec();
     keys.sort_unstable();
     keys.dedup();
     let keys_to = keys_to(conn, no)?;
+    let mut tail_only = Vec::new();
+    if let Some(note) = note {
+        let (by_id, absent, rest) = note.split(no, keys_to, keys);
+        let mut wrong = Vec::new();
+        read_by_id(conn, no, by_id, &mut f, &mut wrong)?;
+        keys = rest;
+        if !wrong.is_empty() {
+            keys.extend(wrong);
+            keys.sort_unstable();
+        }
+        tail_only = absent;
+    }
     let mut folded_known = false;
     if let Some(map) = key_map(conn, no) {
         let (mut absent, mut wrong) = (Vec::new(), Vec::new());
@@ -426,21 +525,23 @@ fn each_stored(
             keys = absent;
         }
     }
-    if keys.is_empty() {
-        return Ok(());
-    }
     // Only a fold (or the upgrade to V10) puts keys in `record_keys`, and it moves the watermark above 0: an entity
     // never folded (its initial load) has none there.
-    if !folded_known && keys_to > 0 {
+    if !folded_known && keys_to > 0 && !keys.is_empty() {
         keys = probe_keys(conn, no, &keys, &mut f)?;
-        if keys.is_empty() {
-            return Ok(());
-        }
+    }
+    if !tail_only.is_empty() {
+        keys.extend(tail_only);
+        keys.sort_unstable();
+    }
+    if keys.is_empty() {
+        return Ok(keys_to);
     }
     let mut misses = Vec::new();
     let hits = with_tail(conn, no, keys_to, |tail| Ok(tail.find(&keys, &mut misses)))?;
     // A tail entry whose record this connection does not see (an older snapshot than the map's) is not stored here.
-    read_by_id(conn, no, hits, &mut f, &mut Vec::new())
+    read_by_id(conn, no, hits, &mut f, &mut Vec::new())?;
+    Ok(keys_to)
 }
 
 /// Reads the records of `hits` (id, key) by id, in id order, handing each that carries its key to `f`; the keys
@@ -1228,12 +1329,15 @@ pub fn map_keys(conn: &Connection, entity: EntityId) -> Result<Option<KeyMapGuar
 }
 
 /// Records loaded or skipped rows as active and seen by `run`, in the caller's checkpoint transaction. A row equal
-/// to its stored record (a skip whose rowversion did not move) is not rewritten: it only gets its seen mark.
+/// to its stored record (a skip whose rowversion did not move) is not rewritten: it only gets its seen mark. `note`:
+/// what the page's lookup found (`lookup_for_run_noted`), if the rows are that page's, so that the keys are not
+/// searched for in the key table again (see `LookupNote`).
 pub fn upsert(
     tx: &Transaction<'_>,
     entity: EntityId,
     run: RunId,
     rows: &[IndexUpsert<'_>],
+    note: Option<&LookupNote>,
 ) -> Result<usize, StoreError> {
     if rows.is_empty() {
         return Ok(0);
@@ -1261,7 +1365,7 @@ pub fn upsert(
     let mut changed: Vec<(i64, BkHash)> = Vec::new();
     let mut found: BkMap<()> = BkMap::with_capacity_and_hasher(wanted.len(), Default::default());
     {
-        each_stored(tx, no, &keys, |s| {
+        each_stored(tx, no, &keys, note, |s| {
             let id: i64 = s.get(0)?;
             let bk = BkHash(u128::from_be_bytes(hash_bytes(s, 1)?));
             let Some(w) = wanted.get(&bk) else {
@@ -1333,18 +1437,19 @@ pub fn upsert(
 }
 
 /// Marks stored records as seen by `run` without changing them: rows that failed to load or wait for a parent
-/// still exist in the source, so a complete run must not delete them.
+/// still exist in the source, so a complete run must not delete them. `note` as for `upsert`.
 pub fn touch_seen(
     tx: &Transaction<'_>,
     entity: EntityId,
     run: RunId,
     bks: &[BkHash],
+    note: Option<&LookupNote>,
 ) -> Result<usize, StoreError> {
     let Some(no) = entity_no(tx, entity)? else {
         return Ok(0);
     };
     let mut ids = Vec::with_capacity(bks.len());
-    each_stored(tx, no, bks, |r| {
+    each_stored(tx, no, bks, note, |r| {
         ids.push(r.get(0)?);
         Ok(())
     })?;
@@ -1508,7 +1613,7 @@ pub fn mark_deleted(
         return Ok(0);
     };
     let mut active = Vec::with_capacity(bks.len());
-    each_stored(tx, no, bks, |r| {
+    each_stored(tx, no, bks, None, |r| {
         if is_active(r, 5)? {
             active.push(r.get(0)?);
         }
@@ -1575,7 +1680,7 @@ mod tests {
     impl Fixture {
         fn upsert(&self, run: RunId, rows: &[IndexUpsert<'_>]) {
             self.db
-                .write(|tx| upsert(tx, self.entity, run, rows))
+                .write(|tx| upsert(tx, self.entity, run, rows, None))
                 .unwrap();
         }
         fn updated_at(&self, bk: u128) -> i64 {
@@ -1742,7 +1847,7 @@ mod tests {
         f.upsert(run, &seen[..seen.len() / 2]);
         let failed: Vec<BkHash> = seen[seen.len() / 2..].iter().map(|r| r.bk_hash).collect();
         let touched =
-            f.db.write(|tx| touch_seen(tx, f.entity, run, &failed))
+            f.db.write(|tx| touch_seen(tx, f.entity, run, &failed, None))
                 .unwrap();
         assert_eq!(touched, failed.len());
         let chunks = f.count("SELECT COUNT(*) FROM record_seen");
@@ -1819,7 +1924,7 @@ mod tests {
         let nil = RunId(uuid::Uuid::nil());
         for i in 1..=4u128 {
             let e = if i % 2 == 0 { other } else { f.entity };
-            f.db.write(|tx| upsert(tx, e, nil, &[row(i, 1, Some("uid"))]))
+            f.db.write(|tx| upsert(tx, e, nil, &[row(i, 1, Some("uid"))], None))
                 .unwrap();
         }
         let conn = f.db.conn().unwrap();
@@ -2071,7 +2176,7 @@ mod tests {
         f.upsert(run, &again);
         assert_eq!(count_active(&conn, f.entity).unwrap(), 7_500);
         let run2 = RunId::new();
-        f.db.write(|tx| touch_seen(tx, f.entity, run2, &page))
+        f.db.write(|tx| touch_seen(tx, f.entity, run2, &page, None))
             .unwrap();
         assert_eq!(count_unseen(&conn, f.entity, run2).unwrap(), 6_500);
 
@@ -2089,6 +2194,120 @@ mod tests {
             100
         );
         assert_eq!(count_active(&conn, f.entity).unwrap(), 7_400);
+    }
+
+    /// How many records the index holds, and for how many distinct keys (read from the table itself).
+    fn records_by_key(f: &Fixture) -> (i64, i64) {
+        f.db.conn()
+            .unwrap()
+            .query_row(
+                "SELECT COUNT(*), COUNT(DISTINCT bk_hash) FROM record_index",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    }
+
+    /// A page's lookup note lets its upsert read the records the lookup found by id, and search for the keys it found
+    /// nowhere only in the tail; a record another writer added since (to the tail) is still found, not recorded twice.
+    /// That found keys are read by id, not searched for again, shows when the key table has lost one of them.
+    #[test]
+    fn a_lookup_note_spares_the_upsert_the_key_table_and_a_record_added_since_is_still_found() {
+        let f = fixture();
+        let run = RunId::new();
+        // Keys 0..2,000 folded into the key table, 2,000..2,500 in the tail.
+        let old: Vec<IndexUpsert<'_>> = (0..2_000u128)
+            .map(|i| row(key(i), 1, Some("uid")))
+            .collect();
+        f.upsert(run, &old);
+        let conn = f.db.conn().unwrap();
+        assert_eq!(fold(&conn, f.entity).unwrap(), 2_000);
+        let tail: Vec<IndexUpsert<'_>> = (2_000..2_500u128)
+            .map(|i| row(key(i), 1, Some("uid")))
+            .collect();
+        f.upsert(run, &tail);
+        assert_eq!(tail_len(&conn, f.entity).unwrap(), 500);
+
+        // A page of 500 folded keys, 500 in the tail and 200 new.
+        let run = RunId::new();
+        let page: Vec<BkHash> = (1_500..2_700u128).map(|i| BkHash(key(i))).collect();
+        let (found, note) = lookup_for_run_noted(&conn, f.entity, run, &page).unwrap();
+        assert_eq!(found.len(), 1_000);
+        assert_eq!(note.keys.len(), 1_200);
+        assert_eq!(note.ids.iter().flatten().count(), 1_000);
+        // Meanwhile another writer records one of the new keys (it goes to the tail) ...
+        f.upsert(RunId::new(), &[row(key(2_600), 7, Some("other"))]);
+        // ... and the key table loses one of the found keys (no fold moved the watermark).
+        let lost = bk_bytes(&BkHash(key(1_500)));
+        conn.execute("DELETE FROM record_keys WHERE bk_hash = ?1", [&lost[..]])
+            .unwrap();
+        assert!(get(&conn, f.entity, BkHash(key(1_500))).unwrap().is_none());
+
+        let rows: Vec<IndexUpsert<'_>> = page.iter().map(|b| row(b.0, 2, None)).collect();
+        f.db.write(|tx| upsert(tx, f.entity, run, &rows, Some(&note)))
+            .unwrap();
+        assert_eq!(
+            records_by_key(&f),
+            (2_700, 2_700),
+            "every key has one record: the lost key's was found by its id, the key added since in the tail"
+        );
+        let twos: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM record_index WHERE data_hash = ?1",
+                [&[2u8; 32][..]],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(twos, 1_200, "every row of the page was recorded");
+        let other = conn
+            .query_row(
+                "SELECT target_uid FROM record_index WHERE bk_hash = ?1",
+                [&bk_bytes(&BkHash(key(2_600)))[..]],
+                |r| r.get::<_, String>(0),
+            )
+            .unwrap();
+        assert_eq!(
+            other, "other",
+            "the record added since was updated in place"
+        );
+    }
+
+    /// A note is only advice once the watermark has moved: a key it found nowhere that another writer recorded and
+    /// folded since is in the key table, and the upsert finds it there. A note of another entity is not used.
+    #[test]
+    fn a_lookup_note_from_before_a_fold_does_not_hide_the_folded_keys() {
+        let f = fixture();
+        let run = RunId::new();
+        let old: Vec<IndexUpsert<'_>> = (0..1_000u128)
+            .map(|i| row(key(i), 1, Some("uid")))
+            .collect();
+        f.upsert(run, &old);
+        let conn = f.db.conn().unwrap();
+        fold(&conn, f.entity).unwrap();
+        let page: Vec<BkHash> = (900..1_100u128).map(|i| BkHash(key(i))).collect();
+        let (found, note) = lookup_for_run_noted(&conn, f.entity, run, &page).unwrap();
+        assert_eq!(found.len(), 100);
+        let added: Vec<IndexUpsert<'_>> = (1_000..1_050u128)
+            .map(|i| row(key(i), 7, Some("other")))
+            .collect();
+        f.upsert(RunId::new(), &added);
+        assert_eq!(fold(&conn, f.entity).unwrap(), 50);
+        let rows: Vec<IndexUpsert<'_>> = page.iter().map(|b| row(b.0, 2, None)).collect();
+        f.db.write(|tx| upsert(tx, f.entity, run, &rows, Some(&note)))
+            .unwrap();
+        assert_eq!(
+            records_by_key(&f),
+            (1_100, 1_100),
+            "the 50 keys folded since are updated, not recorded twice"
+        );
+        let twos: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM record_index WHERE data_hash = ?1",
+                [&[2u8; 32][..]],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(twos, 200);
     }
 
     /// A run's end folds only a due tail: always for an entity never folded (its initial load), otherwise once the
@@ -2176,6 +2395,7 @@ mod tests {
                 f.entity,
                 run,
                 &[row(4, 1, Some("d")), row(5, 1, Some("e"))],
+                None,
             )
             .unwrap();
             assert_eq!(
