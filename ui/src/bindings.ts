@@ -563,6 +563,12 @@ export type RunReport = {
 	deletes: Value | null,
 	schemaDrift: Value | null,
 	resumed: boolean,
+	/**
+	 *  The entity's business keys the run held in memory to find its records by (its key map: a full run, or an
+	 *  incremental one that reads at least an eighth as many rows as the entity has keys), if it built one.
+	 *  Summaries stored before it was kept have none.
+	 */
+	keyMap?: number | null,
 };
 
 /**  One point of a run's throughput chart. */
@@ -654,6 +660,11 @@ export type StageTimes = {
 	writes: number,
 	checkpoint: number,
 	deletes: number,
+	/**
+	 *  Building the key map (`RunReport::key_map`; a full run's includes the fold of a tail an earlier run left due);
+	 *  0 in summaries stored before it was timed.
+	 */
+	keyMap?: number,
 };
 
 export type Strategy = "rowversion" | "hash" | "full";

@@ -406,10 +406,12 @@ export function runDetail(run: RunSummary): RunDetail {
             writes: 0,
             checkpoint: 0,
             deletes: 0,
+            keyMap: 0,
           },
           deletes: null,
           schemaDrift: null,
           resumed: false,
+          keyMap: null,
         }
       : null,
   };

@@ -166,6 +166,13 @@ fn report(label: &str, o: &RunOutcome, wall: Duration, cpu: &Cpu) {
         s.checkpoint,
         rate(s.checkpoint)
     );
+    match o.report.key_map {
+        Some(keys) => println!(
+            "  key map: {keys} keys in {} ms (records found by id, not through the key table)",
+            s.key_map
+        ),
+        None => println!("  key map: none (records found through the key table and the tail)"),
+    }
     println!(
         "  CPU: sync process {:.1} s, simulators {:.1} s ({:.0}% of the two cores over the run); \
          the sync process wrote {:.0} MB to storage",

@@ -78,6 +78,56 @@ async fn rowversion_run_after_mutations_sends_exactly_the_changed_rows() {
     );
 }
 
+/// An incremental run that reads at least one row for every eight stored keys (the first page's `total_rows`
+/// says how many it will read) finds its records through a key map, as a full run does; a smaller one through the
+/// key table. Both send exactly the changed rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_incremental_run_finds_its_records_through_a_key_map_and_a_small_one_does_not() {
+    let h = harness(4_000, 0.0, "").await;
+    h.run("sites", false).await;
+    let first = h.run("inventory_items", false).await;
+    assert_eq!(first.report.counters.inserted, 4_000);
+    assert_eq!(
+        first.report.key_map, None,
+        "an initial load has no keys to map"
+    );
+
+    // 400 rows for 4,000 keys: under an eighth.
+    h.sim.mutate(&mutation(0..400, 0..0, 0, 0..0)).unwrap();
+    let small = h.run("inventory_items", false).await;
+    assert_eq!(small.status, RunStatus::Completed, "{:?}", small.error);
+    assert_eq!(small.report.counters.updated, 400);
+    assert_eq!(
+        small.report.key_map, None,
+        "400 rows do not pay for 4,000 keys"
+    );
+
+    // 600 rows and 10 new ones for 4,000 keys: over an eighth.
+    h.sim
+        .mutate(&mutation(1_000..1_600, 0..0, 10, 0..0))
+        .unwrap();
+    let large = h.run("inventory_items", false).await;
+    assert_eq!(large.status, RunStatus::Completed, "{:?}", large.error);
+    let c = large.report.counters;
+    assert_eq!(
+        (c.fetched, c.updated, c.inserted, c.skipped),
+        (610, 600, 10, 0)
+    );
+    assert_eq!(large.report.key_map, Some(4_000), "every folded key mapped");
+    assert_eq!(h.target_count("inventory_items"), 4_010);
+    assert_eq!(h.target_duplicates("inventory_items"), 0);
+    assert_eq!(h.local_active("inventory_items"), 4_010);
+
+    let full = h.run("inventory_items", true).await;
+    assert_eq!(full.status, RunStatus::Completed, "{:?}", full.error);
+    assert_eq!(full.report.counters.skipped, 4_010, "nothing changed since");
+    assert_eq!(
+        full.report.key_map,
+        Some(4_000),
+        "a full run always maps the folded keys (the 10 new ones wait in the tail, not yet due for a fold)"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hash_strategy_reads_everything_but_sends_only_changed_rows() {
     let h = harness(3_000, 0.0, "strategy = \"hash\"").await;

@@ -93,6 +93,11 @@ pub struct RunReport {
     pub deletes: Option<serde_json::Value>,
     pub schema_drift: Option<serde_json::Value>,
     pub resumed: bool,
+    /// The entity's business keys the run held in memory to find its records by (its key map: a full run, or an
+    /// incremental one that reads at least an eighth as many rows as the entity has keys), if it built one.
+    /// Summaries stored before it was kept have none.
+    #[serde(default)]
+    pub key_map: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -108,6 +113,10 @@ pub struct StageTimes {
     pub writes: u64,
     pub checkpoint: u64,
     pub deletes: u64,
+    /// Building the key map (`RunReport::key_map`; a full run's includes the fold of a tail an earlier run left due);
+    /// 0 in summaries stored before it was timed.
+    #[serde(default)]
+    pub key_map: u64,
 }
 
 impl RunReport {

@@ -483,13 +483,15 @@ async fn drive(
     reconcile_in_flight(ctx, cancel).await?;
     let declared = declared_columns(ctx, cancel).await?;
     let (mut query, full) = query_for(ctx, rec);
-    // A tail an earlier run left unfolded (it ended before its fold) is folded first if it is due (by map_keys for
-    // a full run). A full run reads every record of the entity: its pages find their records by id through an
-    // in-memory key map (record_index::map_keys), built once, instead of through the key table (and the keys of a
-    // tail not yet due through the tail map); the map is dropped with the run.
-    let _key_map = {
+    // A tail an earlier run left unfolded (it ended before its fold) is folded first if it is due. A full run reads
+    // every record of the entity: its pages find their records by id through an in-memory key map
+    // (record_index::map_keys), built once, instead of through the key table (and the keys of a tail not yet due
+    // through the tail map). An incremental run decides at its first page, whose metadata says how many rows it
+    // will read (`map_keys_for_rows`). The map is dropped with the run.
+    let mut key_map = {
         let db = ctx.db.clone();
-        tokio::task::spawn_blocking(move || {
+        let t = Instant::now();
+        let map = tokio::task::spawn_blocking(move || {
             let conn = db.conn()?;
             match full {
                 true => record_index::map_keys(&conn, entity),
@@ -497,8 +499,14 @@ async fn drive(
             }
         })
         .await
-        .map_err(|e| RunError::Internal(e.to_string()))??
+        .map_err(|e| RunError::Internal(e.to_string()))??;
+        if let Some(m) = &map {
+            report.key_map = Some(m.map().len() as u64);
+            report.stage_ms.key_map += t.elapsed().as_millis() as u64;
+        }
+        map
     };
+    let mut map_decided = full;
     let stored: StoredCursor = rec
         .cursor
         .as_deref()
@@ -640,6 +648,22 @@ async fn drive(
             }
             report.stage_ms.fetch += f.fetch_ms;
             report.stage_ms.transform += f.transform_ms;
+            if !map_decided {
+                map_decided = true;
+                if let Some(rows) = f.total {
+                    let db = ctx.db.clone();
+                    let t = Instant::now();
+                    key_map = tokio::task::spawn_blocking(move || {
+                        record_index::map_keys_for_rows(&*db.conn()?, entity, rows)
+                    })
+                    .await
+                    .map_err(|e| RunError::Internal(e.to_string()))??;
+                    if let Some(m) = &key_map {
+                        report.key_map = Some(m.map().len() as u64);
+                        report.stage_ms.key_map += t.elapsed().as_millis() as u64;
+                    }
+                }
+            }
             let t = Instant::now();
             let overlay = loaded
                 .as_ref()
