@@ -1122,14 +1122,9 @@ pub fn fold_if_due(conn: &Connection, entity: EntityId) -> Result<u64, StoreErro
     if tail == 0 {
         return Ok(0);
     }
-    // Due when the key table holds at most FOLD_SHARE times the tail: counted up to one key more than that.
+    // Due when the key table holds at most FOLD_SHARE times the tail.
     let limit = tail.saturating_mul(FOLD_SHARE);
-    let keys: i64 = conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM record_keys WHERE entity_no = ?1 LIMIT ?2)",
-        )?
-        .query_row(params![no, limit.saturating_add(1) as i64], |r| r.get(0))?;
-    if keys as u64 <= limit {
+    if folded_keys_up_to(conn, no, limit)? <= limit {
         fold(conn, entity)
     } else {
         Ok(0)
@@ -1355,6 +1350,18 @@ impl Drop for KeyMapGuard {
     }
 }
 
+/// Entity `no`'s keys in `record_keys`, counted up to one more than `bound` (a count that only has to say whether
+/// it is above `bound` reads no further).
+fn folded_keys_up_to(conn: &Connection, no: i64, bound: u64) -> Result<u64, StoreError> {
+    let limit = bound.saturating_add(1).min(i64::MAX as u64) as i64;
+    let keys: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM record_keys WHERE entity_no = ?1 LIMIT ?2)",
+        )?
+        .query_row(params![no, limit], |r| r.get(0))?;
+    Ok(keys as u64)
+}
+
 /// Folds the entity's tail if it is due (`fold_if_due`), then builds its key map (one scan of its part of
 /// `record_keys`, about 130 ms for a million records) for the lookups and upserts of every connection to this
 /// database file until the guard is dropped. For a run that reads the whole source: its pages find their records by
@@ -1386,13 +1393,9 @@ pub fn map_keys_for_rows(
     let Some(no) = entity_no(conn, entity)? else {
         return Ok(None);
     };
-    let bound = rows.saturating_mul(MAP_KEYS_A_ROW).min(i64::MAX as u64 - 1);
-    let keys: i64 = conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM record_keys WHERE entity_no = ?1 LIMIT ?2)",
-        )?
-        .query_row(params![no, bound as i64 + 1], |r| r.get(0))?;
-    if keys == 0 || keys as u64 > bound {
+    let bound = rows.saturating_mul(MAP_KEYS_A_ROW);
+    let keys = folded_keys_up_to(conn, no, bound)?;
+    if keys == 0 || keys > bound {
         return Ok(None);
     }
     map_entity(conn, no)
