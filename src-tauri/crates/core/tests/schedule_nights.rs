@@ -328,6 +328,16 @@ async fn a_scheduled_run_the_planner_cancels_is_not_taken_up_again_until_the_nex
     // Slow writes, so the planner's cancel lands while the run works.
     let (sched, open, first) = slow_nightly_run_started(&h).await;
     let run = first.started[0].1;
+    // Cancel once a page is checkpointed (as the recovery tests do): a cancel that lands before any page leaves
+    // nothing to continue from (the next night would start afresh, which is right, but not what this is about).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while runs::get(&h.db, run).unwrap().cursor.is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no page was checkpointed in a minute"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     assert!(
         h.app.cancel(run).unwrap(),
         "the planner cancels tonight's run"
