@@ -409,6 +409,25 @@ async fn reconcile_in_flight(
     Ok(left.len())
 }
 
+/// Runs `build` (which may build the entity's key map) on a blocking thread; a map it builds is noted in the run's
+/// report with its keys and the time it took.
+async fn key_map_for(
+    report: &mut RunReport,
+    build: impl FnOnce() -> Result<Option<record_index::KeyMapGuard>, crate::store::StoreError>
+        + Send
+        + 'static,
+) -> Result<Option<record_index::KeyMapGuard>, RunError> {
+    let t = Instant::now();
+    let map = tokio::task::spawn_blocking(build)
+        .await
+        .map_err(|e| RunError::Internal(e.to_string()))??;
+    if let Some(m) = &map {
+        report.key_map = Some(m.map().len() as u64);
+        report.stage_ms.key_map += t.elapsed().as_millis() as u64;
+    }
+    Ok(map)
+}
+
 fn query_for(ctx: &RunContext, rec: &RunRecord) -> (PageQuery, bool) {
     let def = &ctx.entity.def;
     let rv_col = def
@@ -488,24 +507,15 @@ async fn drive(
     // (record_index::map_keys), built once, instead of through the key table (and the keys of a tail not yet due
     // through the tail map). An incremental run decides at its first page, whose metadata says how many rows it
     // will read (`map_keys_for_rows`). The map is dropped with the run.
-    let mut key_map = {
-        let db = ctx.db.clone();
-        let t = Instant::now();
-        let map = tokio::task::spawn_blocking(move || {
-            let conn = db.conn()?;
-            match full {
-                true => record_index::map_keys(&conn, entity),
-                false => record_index::fold_if_due(&conn, entity).map(|_| None),
-            }
-        })
-        .await
-        .map_err(|e| RunError::Internal(e.to_string()))??;
-        if let Some(m) = &map {
-            report.key_map = Some(m.map().len() as u64);
-            report.stage_ms.key_map += t.elapsed().as_millis() as u64;
+    let db = ctx.db.clone();
+    let mut key_map = key_map_for(report, move || {
+        let conn = db.conn()?;
+        match full {
+            true => record_index::map_keys(&conn, entity),
+            false => record_index::fold_if_due(&conn, entity).map(|_| None),
         }
-        map
-    };
+    })
+    .await?;
     let mut map_decided = full;
     let stored: StoredCursor = rec
         .cursor
@@ -652,16 +662,10 @@ async fn drive(
                 map_decided = true;
                 if let Some(rows) = f.total {
                     let db = ctx.db.clone();
-                    let t = Instant::now();
-                    key_map = tokio::task::spawn_blocking(move || {
+                    key_map = key_map_for(report, move || {
                         record_index::map_keys_for_rows(&*db.conn()?, entity, rows)
                     })
-                    .await
-                    .map_err(|e| RunError::Internal(e.to_string()))??;
-                    if let Some(m) = &key_map {
-                        report.key_map = Some(m.map().len() as u64);
-                        report.stage_ms.key_map += t.elapsed().as_millis() as u64;
-                    }
+                    .await?;
                 }
             }
             let t = Instant::now();

@@ -2377,6 +2377,18 @@ mod tests {
             .unwrap()
     }
 
+    /// Records whose data hash is `byte` repeated (as `row(_, byte, _)` writes it).
+    fn records_with_data(f: &Fixture, byte: u8) -> i64 {
+        f.db.conn()
+            .unwrap()
+            .query_row(
+                "SELECT COUNT(*) FROM record_index WHERE data_hash = ?1",
+                [&[byte; 32][..]],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
     /// A page's lookup note lets its upsert read the records the lookup found by id, and search for the keys it found
     /// nowhere only in the tail; a record another writer added since (to the tail) is still found, not recorded twice.
     /// That found keys are read by id, not searched for again, shows when the key table has lost one of them.
@@ -2420,13 +2432,7 @@ mod tests {
             (2_700, 2_700),
             "every key has one record: the lost key's was found by its id, the key added since in the tail"
         );
-        let twos: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM record_index WHERE data_hash = ?1",
-                [&[2u8; 32][..]],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let twos = records_with_data(&f, 2);
         assert_eq!(twos, 1_200, "every row of the page was recorded");
         let other = conn
             .query_row(
@@ -2469,13 +2475,7 @@ mod tests {
             (1_100, 1_100),
             "the 50 keys folded since are updated, not recorded twice"
         );
-        let twos: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM record_index WHERE data_hash = ?1",
-                [&[2u8; 32][..]],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let twos = records_with_data(&f, 2);
         assert_eq!(twos, 200);
     }
 
