@@ -255,6 +255,7 @@ async fn removing_connections_deletes_their_entities_and_all_their_state() {
         "runs",
         "record_index",
         "record_keys",
+        "record_key_packs",
         "record_index_entities",
         "record_seen",
         "failed_records",
@@ -279,6 +280,7 @@ async fn removing_connections_deletes_their_entities_and_all_their_state() {
         "run_samples",
         "record_index",
         "record_keys",
+        "record_key_packs",
         "record_index_entities",
         "record_seen",
         "failed_records",
@@ -352,7 +354,12 @@ async fn removing_an_entity_deletes_its_state_and_leaves_the_others_alone() {
         h.count("SELECT COUNT(*) FROM entities WHERE name = 'inventory_items'"),
         0
     );
-    for table in ["record_index", "record_keys", "record_seen"] {
+    for table in [
+        "record_index",
+        "record_keys",
+        "record_key_packs",
+        "record_seen",
+    ] {
         assert_eq!(
             h.count(&format!(
                 "SELECT COUNT(*) FROM {table} WHERE entity_no NOT IN (SELECT no FROM record_index_entities)"

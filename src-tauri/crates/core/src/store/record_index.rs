@@ -22,7 +22,12 @@
 //!
 //! Key map (`map_keys`): a full run holds the entity's folded keys and record ids in memory, and its lookups and
 //! upserts read known records by id instead of through the key table; the map is only a shortcut, checked on every
-//! record read.
+//! record read. An incremental run holds one too unless it reads few rows of many keys (`map_keys_for_rows`).
+//!
+//! Key packs (V12): each fold also writes the entity's folded keys and ids, in key order, as a few blobs of 4,096
+//! keys (`record_key_packs`), in its transaction and at its watermark; a key map is read from them (about 10 ms for
+//! a million keys) instead of from `record_keys` row by row (130-210 ms). Packs that are stale (an entity upgraded
+//! from V11) or do not read are not trusted: the map is built from the key table and the packs written again.
 
 use super::StoreError;
 use crate::identity::{BkHash, DataHash};
@@ -471,7 +476,7 @@ impl LookupNote {
 }
 
 /// The stored records of `bks`, each handed to `f` as a row of `COLUMNS`, from the three places a key can be:
-/// 1. the full run's key map (`map_keys`), when the run holds one: the keys it knows are read by record id, in id
+/// 1. the run's key map (`map_keys`, `map_keys_for_rows`), when the run holds one: the keys it knows are read by record id, in id
 ///    order (one descent of the table each, on the neighbouring leaves a page's records were first written to). The
 ///    map is never trusted: each record read must carry the key it was looked up for, else the key goes on. While
 ///    the entity's watermark is the one the map was built at, `record_keys` holds nothing the map lacks and step 2
@@ -907,12 +912,13 @@ fn fold_in(conn: &Connection, entity: EntityId, no: i64, own: bool) -> Result<u6
     let Some(last) = last else {
         return Ok(0);
     };
-    let folded = match fold_from_tail(conn, entity, no, keys_to, last, own)? {
-        Some(n) => n,
-        None => fold_by_sql(conn, entity, no, keys_to, last)?,
+    let (folded, new) = match fold_from_tail(conn, entity, no, keys_to, last, own)? {
+        Some((n, new)) => (n, Some(new)),
+        None => (fold_by_sql(conn, entity, no, keys_to, last)?, None),
     };
     // The tail map is of no use once the watermark moves.
     drop_tail(conn, no);
+    repack(conn, no, keys_to, last, new)?;
     conn.prepare_cached("UPDATE record_index_entities SET keys_to = ?2 WHERE no = ?1")?
         .execute(params![no, last])?;
     if let Some(tx) = tx {
@@ -935,7 +941,7 @@ fn two_records(entity: EntityId, key: Option<u128>) -> StoreError {
 /// sorting them. `None` when the process holds no tail map for the entity (a database that is not a file, a fresh
 /// process): the table is read instead (`fold_by_sql`). A key twice in the tail, or already in `record_keys`, is
 /// an error naming it, and nothing is folded (`own`: the fold's own transaction is rolled back; else a savepoint in
-/// the caller's).
+/// the caller's). Returns the number of keys folded and the folded keys as one map (for the packs: `repack`).
 fn fold_from_tail(
     conn: &Connection,
     entity: EntityId,
@@ -943,7 +949,7 @@ fn fold_from_tail(
     keys_to: i64,
     last: i64,
     own: bool,
-) -> Result<Option<u64>, StoreError> {
+) -> Result<Option<(u64, KeyMap)>, StoreError> {
     let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
@@ -958,9 +964,18 @@ fn fold_from_tail(
     if tail.last.map(|l| l.0) != Some(last) {
         return Ok(None);
     }
+    let folded_keys = |n| {
+        let map = tail
+            .runs
+            .iter()
+            .fold(KeyMap::new(Vec::new(), Vec::new(), keys_to), |a, b| {
+                KeyMap::merge(&a, b)
+            });
+        Some((n, map))
+    };
     if own {
         // An error rolls the fold's own transaction back whole.
-        return insert_merged(conn, entity, no, &tail.runs).map(Some);
+        return insert_merged(conn, entity, no, &tail.runs).map(folded_keys);
     }
     // Inside the caller's transaction, a savepoint takes back what the statements before the failing one inserted.
     // (Only there: a savepoint copies each page of the key table the fold changes into its journal first, which
@@ -972,7 +987,7 @@ fn fold_from_tail(
     } else {
         "ROLLBACK TO fold_tail; RELEASE fold_tail"
     })?;
-    folded.map(Some)
+    folded.map(folded_keys)
 }
 
 /// Rows per `INSERT` of a fold from the tail map: a statement's own cost (its step, its descent of the key table)
@@ -1158,8 +1173,8 @@ fn tail_count(conn: &Connection, no: i64) -> Result<u64, StoreError> {
     Ok(n as u64)
 }
 
-/// An entity's business keys and their record ids, in key order, held in memory for a full run (which reads the
-/// entity's every record): 24 bytes a record, 24 MB for a million. Only a shortcut to the record id: a key it
+/// An entity's business keys and their record ids, in key order, held in memory for a run that reads many of its
+/// records (a full run, a large incremental one): 24 bytes a record, 24 MB for a million. Only a shortcut to the record id: a key it
 /// lacks (folded since it was built, or in the entity's tail) is looked up in `record_keys` and the tail, and a
 /// record read through it must carry the key it was looked up for, so a stale map costs time, never a wrong answer.
 /// (The same sorted arrays hold the runs of a tail map.)
@@ -1362,8 +1377,9 @@ fn folded_keys_up_to(conn: &Connection, no: i64, bound: u64) -> Result<u64, Stor
     Ok(keys as u64)
 }
 
-/// Folds the entity's tail if it is due (`fold_if_due`), then builds its key map (one scan of its part of
-/// `record_keys`, about 130 ms for a million records) for the lookups and upserts of every connection to this
+/// Folds the entity's tail if it is due (`fold_if_due`), then builds its key map (from its packs: about 10 ms for a
+/// million records; when they are stale, one scan of its part of `record_keys`, about 130 ms, and the packs are
+/// written again) for the lookups and upserts of every connection to this
 /// database file until the guard is dropped. For a run that reads the whole source: its pages find their records by
 /// id instead of through the key table (and the keys of a tail not yet due through the tail map). `None` when the
 /// entity has no folded keys (an initial load: nothing to map) or the database is not a file.
@@ -1375,16 +1391,16 @@ pub fn map_keys(conn: &Connection, entity: EntityId) -> Result<Option<KeyMapGuar
     }
 }
 
-/// Folded keys a row of an incremental run may pay a key map for. A key map costs about 0.13 µs a folded key to
-/// build (130 ms at 1M) and saves about 1.7 µs a looked-up row against the key table (a 10,000-row page at 1M:
-/// 21-35 ms through the key table, 6-18 ms through the map); with at most eight keys a row the build costs at most
-/// about 1 µs a row, well under what it saves.
-pub const MAP_KEYS_A_ROW: u64 = 8;
+/// Folded keys a row of an incremental run may pay a key map for, read from the entity's packs: about 10 ns a key
+/// (10 ms for a million), against about 1.7 µs saved a looked-up row at 1M (a 10,000-row page: 21-35 ms through the
+/// key table, 6-18 ms through the map). With at most 64 keys a row the map costs at most about 0.7 µs a row, less
+/// than it saves even for a run of one page of a million-record entity; a run of a few hundred rows of several
+/// million keeps to the key table (and the memory: 24 bytes a key).
+pub const MAP_KEYS_A_ROW: u64 = 64;
 
 /// The key map (as `map_keys`, without the fold) for an incremental run that will read about `rows` rows, when the
-/// entity has at most `MAP_KEYS_A_ROW` folded keys a row: a run that changes a large share of a big entity looks
-/// its pages up as a full run does; a small one (a quiet night's few thousand rows of a million) through the key
-/// table, where the map would cost more than it saves. The folded keys are counted only up to that bound.
+/// entity's packs hold at most `MAP_KEYS_A_ROW` keys a row. When its packs are stale (an entity upgraded from V11),
+/// its map is built from the key table and written as its packs, whatever the run's size: once.
 pub fn map_keys_for_rows(
     conn: &Connection,
     entity: EntityId,
@@ -1393,20 +1409,24 @@ pub fn map_keys_for_rows(
     let Some(no) = entity_no(conn, entity)? else {
         return Ok(None);
     };
-    let bound = rows.saturating_mul(MAP_KEYS_A_ROW);
-    let keys = folded_keys_up_to(conn, no, bound)?;
-    if keys == 0 || keys > bound {
-        return Ok(None);
+    if let Some((_, packed)) = packed_at(conn, no)? {
+        if packed == 0 || packed as u64 > rows.saturating_mul(MAP_KEYS_A_ROW) {
+            return Ok(None);
+        }
     }
     map_entity(conn, no)
 }
 
-/// Builds entity `no`'s key map and registers it for every connection to this database file (see `map_keys`).
+/// Builds entity `no`'s key map and registers it for every connection to this database file (see `map_keys`):
+/// from its packs, or from the key table when they are stale (and then writes them: `pack_keys`).
 fn map_entity(conn: &Connection, no: i64) -> Result<Option<KeyMapGuard>, StoreError> {
     let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
-    let map = KeyMap::load(conn, no)?;
+    let map = match KeyMap::load_packed(conn, no)? {
+        Some(map) => map,
+        None => pack_keys(conn, no)?,
+    };
     if map.is_empty() {
         return Ok(None);
     }
@@ -1416,6 +1436,173 @@ fn map_entity(conn: &Connection, no: i64) -> Result<Option<KeyMapGuard>, StoreEr
     };
     key_maps().insert(guard.key.clone(), guard.map.clone());
     Ok(Some(guard))
+}
+
+/// Keys a pack of `record_key_packs` holds (the last one fewer): rows of 96 KB, about 250 of them for a million keys,
+/// read as a few hundred sequential runs of overflow pages.
+const PACK_KEYS: usize = 4096;
+
+/// The entity's watermark and the number of keys its packs hold, when they hold its keys at that watermark.
+fn packed_at(conn: &Connection, no: i64) -> Result<Option<(i64, usize)>, StoreError> {
+    let at: Option<(i64, Option<i64>, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT keys_to, packs_to, packed_keys FROM record_index_entities WHERE no = ?1",
+        )?
+        .query_row([no], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    Ok(match at {
+        Some((keys_to, Some(packs_to), Some(n))) if packs_to == keys_to && n >= 0 => {
+            Some((keys_to, n as usize))
+        }
+        _ => None,
+    })
+}
+
+impl KeyMap {
+    /// The map from the entity's packs (`record_key_packs`), when they hold its keys at its watermark: read in one
+    /// transaction with it, a copy of about 24 MB for a million keys instead of a million steps of the key table.
+    /// `None` when they are stale, or do not read as the packs `write_packs` writes (lengths, key order, count:
+    /// logged, and the caller reads the key table instead: a map that lacked a key would have it taken for new).
+    fn load_packed(conn: &Connection, no: i64) -> Result<Option<KeyMap>, StoreError> {
+        let tx = conn
+            .is_autocommit()
+            .then(|| conn.unchecked_transaction())
+            .transpose()?;
+        let Some((keys_to, packed)) = packed_at(conn, no)? else {
+            return Ok(None);
+        };
+        let mut st = conn.prepare_cached(
+            "SELECT keys, ids FROM record_key_packs WHERE entity_no = ?1 ORDER BY pack",
+        )?;
+        let mut rows = st.query([no])?;
+        let (mut keys, mut ids) = (Vec::with_capacity(packed), Vec::with_capacity(packed));
+        let mut bad = None;
+        while let Some(r) = rows.next()? {
+            let (Ok(k), Ok(i)) = (r.get_ref(0)?.as_blob(), r.get_ref(1)?.as_blob()) else {
+                bad = Some("a pack that is not blobs".to_owned());
+                break;
+            };
+            if k.len() % 16 != 0 || i.len() * 2 != k.len() {
+                bad = Some(format!(
+                    "a pack of {} key bytes and {} id bytes",
+                    k.len(),
+                    i.len()
+                ));
+                break;
+            }
+            keys.extend(
+                k.chunks_exact(16)
+                    .map(|c| u128::from_be_bytes(c.try_into().expect("16 bytes: chunks_exact"))),
+            );
+            ids.extend(
+                i.chunks_exact(8)
+                    .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes: chunks_exact"))),
+            );
+        }
+        drop(rows);
+        drop(tx);
+        if bad.is_none() && keys.len() != packed {
+            bad = Some(format!("{} keys where {packed} were packed", keys.len()));
+        }
+        if bad.is_none() && keys.windows(2).any(|w| w[0] >= w[1]) {
+            bad = Some("keys out of order".into());
+        }
+        if let Some(why) = bad {
+            tracing::warn!(
+                entity_no = no,
+                "the record index's key packs do not read ({why}): the key table is read instead"
+            );
+            return Ok(None);
+        }
+        Ok(Some(KeyMap::new(keys, ids, keys_to)))
+    }
+}
+
+/// The entity's key map from the key table (`KeyMap::load`), written as its packs in an immediate transaction of its
+/// own, when `conn` is outside any (inside the caller's it only builds the map). An entity never folded has no keys
+/// to pack, and nothing is written.
+fn pack_keys(conn: &Connection, no: i64) -> Result<KeyMap, StoreError> {
+    if !conn.is_autocommit() || keys_to(conn, no)? == 0 {
+        return KeyMap::load(conn, no);
+    }
+    let tx = Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let map = KeyMap::load(&tx, no)?;
+    write_packs(&tx, no, &map)?;
+    tx.commit()?;
+    Ok(map)
+}
+
+/// Writes `map` (every key `record_keys` holds for entity `no`, at watermark `map.keys_to`) as the entity's packs,
+/// replacing those it had, in the caller's transaction.
+fn write_packs(conn: &Connection, no: i64, map: &KeyMap) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM record_key_packs WHERE entity_no = ?1")?
+        .execute([no])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO record_key_packs (entity_no, pack, keys, ids) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let (mut key_bytes, mut id_bytes) = (
+        Vec::with_capacity(PACK_KEYS * 16),
+        Vec::with_capacity(PACK_KEYS * 8),
+    );
+    let packs = map.keys.chunks(PACK_KEYS).zip(map.ids.chunks(PACK_KEYS));
+    for (pack, (keys, ids)) in packs.enumerate() {
+        key_bytes.clear();
+        id_bytes.clear();
+        keys.iter()
+            .for_each(|k| key_bytes.extend_from_slice(&k.to_be_bytes()));
+        ids.iter()
+            .for_each(|i| id_bytes.extend_from_slice(&i.to_le_bytes()));
+        insert.execute(params![no, pack as i64, &key_bytes[..], &id_bytes[..]])?;
+    }
+    conn.prepare_cached(
+        "UPDATE record_index_entities SET packs_to = ?2, packed_keys = ?3 WHERE no = ?1",
+    )?
+    .execute(params![no, map.keys_to, map.len() as i64])?;
+    Ok(())
+}
+
+/// Rewrites entity `no`'s packs in a fold's transaction, once the records from `keys_to` (the old watermark) up to
+/// `last` are folded into `record_keys` and before the watermark moves: the old packs merged with the folded keys
+/// (`new`, from the tail map, else read from the table), or, when the old packs were stale, the key table read
+/// whole.
+fn repack(
+    conn: &Connection,
+    no: i64,
+    keys_to: i64,
+    last: i64,
+    new: Option<KeyMap>,
+) -> Result<(), StoreError> {
+    let old = match keys_to {
+        0 => Some(KeyMap::new(Vec::new(), Vec::new(), 0)),
+        _ => KeyMap::load_packed(conn, no)?,
+    };
+    let mut map = match old {
+        Some(old) => {
+            let new = match new {
+                Some(new) => new,
+                None => tail_keys(conn, no, keys_to, last)?,
+            };
+            KeyMap::merge(&old, &new)
+        }
+        None => KeyMap::load(conn, no)?,
+    };
+    map.keys_to = last;
+    write_packs(conn, no, &map)
+}
+
+/// The keys and ids of entity `no`'s records above `keys_to` up to `last`, as a map (sorted here).
+fn tail_keys(conn: &Connection, no: i64, keys_to: i64, last: i64) -> Result<KeyMap, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT bk_hash, id FROM record_index WHERE entity_no = ?1 AND id > ?2 AND id <= ?3",
+    )?;
+    let mut rows = st.query(params![no, keys_to, last])?;
+    let mut pairs = Vec::new();
+    while let Some(r) = rows.next()? {
+        pairs.push((u128::from_be_bytes(hash_bytes(r, 0)?), r.get::<_, i64>(1)?));
+    }
+    pairs.sort_unstable();
+    let (keys, ids) = pairs.into_iter().unzip();
+    Ok(KeyMap::new(keys, ids, keys_to))
 }
 
 /// Records loaded or skipped rows as active and seen by `run`, in the caller's checkpoint transaction. A row equal
@@ -2211,10 +2398,10 @@ mod tests {
         assert_eq!(looked_up(&f, run, &page), with_map);
     }
 
-    /// An incremental run gets a key map when it will read at least one row for every `MAP_KEYS_A_ROW` folded
-    /// keys, counted without the unfolded tail; never for an entity with nothing folded or an unknown one.
+    /// An incremental run gets a key map when it will read at least one row for every `MAP_KEYS_A_ROW` keys the
+    /// entity's packs hold (the unfolded tail not counted); never for an entity with nothing folded or an unknown one.
     #[test]
-    fn an_incremental_run_maps_the_keys_only_when_it_reads_an_eighth_of_them() {
+    fn an_incremental_run_maps_the_keys_only_when_it_reads_enough_of_them() {
         let f = fixture();
         let conn = f.db.conn().unwrap();
         assert!(
@@ -2230,13 +2417,13 @@ mod tests {
         fold(&conn, f.entity).unwrap();
         let no = entity_no(&conn, f.entity).unwrap().unwrap();
         assert!(
-            map_keys_for_rows(&conn, f.entity, 199).unwrap().is_none(),
-            "1,600 keys > 8 × 199"
+            map_keys_for_rows(&conn, f.entity, 24).unwrap().is_none(),
+            "1,600 keys > 64 × 24"
         );
         assert!(key_map(&conn, no).is_none());
-        let guard = map_keys_for_rows(&conn, f.entity, 200)
+        let guard = map_keys_for_rows(&conn, f.entity, 25)
             .unwrap()
-            .expect("1,600 keys = 8 × 200");
+            .expect("1,600 keys = 64 × 25");
         assert_eq!(guard.map().len(), 1_600);
         assert!(
             key_map(&conn, no).is_some(),
@@ -2248,7 +2435,108 @@ mod tests {
             .collect();
         drop(guard);
         f.upsert(RunId::new(), &new);
-        assert!(map_keys_for_rows(&conn, f.entity, 200).unwrap().is_some());
+        assert!(map_keys_for_rows(&conn, f.entity, 25).unwrap().is_some());
+        assert!(map_keys_for_rows(&conn, f.entity, 24).unwrap().is_none());
+    }
+
+    /// The keys and ids the entity's packs hold, decoded, in key order; and the watermark they are at.
+    fn packed(conn: &Connection) -> (Vec<(Vec<u8>, i64)>, Option<i64>) {
+        let mut st = conn
+            .prepare("SELECT keys, ids FROM record_key_packs ORDER BY entity_no, pack")
+            .unwrap();
+        let mut rows = st.query([]).unwrap();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().unwrap() {
+            let (k, i): (Vec<u8>, Vec<u8>) = (r.get(0).unwrap(), r.get(1).unwrap());
+            for (k, i) in k.chunks(16).zip(i.chunks(8)) {
+                out.push((k.to_vec(), i64::from_le_bytes(i.try_into().unwrap())));
+            }
+        }
+        let at = conn
+            .query_row("SELECT packs_to FROM record_index_entities", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        (out, at)
+    }
+
+    /// Every fold rewrites the entity's packs to hold exactly what `record_keys` holds, at the new watermark: an
+    /// initial load's (several packs), a tail folded from the tail map, and one folded from the table; and a key map
+    /// read from them is the one the key table gives.
+    #[test]
+    fn a_fold_packs_the_keys_the_key_table_holds() {
+        let f = fixture();
+        let conn = f.db.conn().unwrap();
+        let run = RunId::new();
+        let no = entity_no_or_new(&conn.unchecked_transaction().unwrap(), f.entity).unwrap();
+        let page = |from: u128, to: u128| -> Vec<IndexUpsert<'static>> {
+            (from..to).map(|i| row(key(i), 1, Some("uid"))).collect()
+        };
+        for (rows, from_table) in [
+            (0..9_000u128, false),
+            (9_000..12_000, false),
+            (12_000..12_500, true),
+        ] {
+            for chunk in rows.clone().step_by(1_000) {
+                f.upsert(run, &page(chunk, (chunk + 1_000).min(rows.end)));
+            }
+            if from_table {
+                forget_tail(&conn, f.entity).unwrap();
+            }
+            assert_eq!(
+                fold(&conn, f.entity).unwrap(),
+                (rows.end - rows.start) as u64
+            );
+            let (keys, at) = packed(&conn);
+            assert_eq!(keys, folded_keys(&conn), "after folding {rows:?}");
+            assert_eq!(at, Some(keys_to(&conn, no).unwrap()));
+            let from_packs = KeyMap::load_packed(&conn, no)
+                .unwrap()
+                .expect("packs at the watermark");
+            let from_table = KeyMap::load(&conn, no).unwrap();
+            assert_eq!(
+                (&from_packs.keys, &from_packs.ids, from_packs.keys_to),
+                (&from_table.keys, &from_table.ids, from_table.keys_to)
+            );
+        }
+        assert_eq!(
+            f.count("SELECT COUNT(*) FROM record_key_packs"),
+            12_500_usize.div_ceil(PACK_KEYS) as i64
+        );
+    }
+
+    /// Packs that are stale (an entity upgraded from V11) or do not read (a pack lost, a pack cut short) are not
+    /// trusted: the key map is built from the key table, finds every record, and the packs are written again.
+    #[test]
+    fn stale_or_broken_packs_are_rebuilt_from_the_key_table() {
+        let f = fixture();
+        let conn = f.db.conn().unwrap();
+        let rows: Vec<IndexUpsert<'_>> = (0..9_000u128).map(|i| row(key(i), 1, None)).collect();
+        f.upsert(RunId::new(), &rows);
+        fold(&conn, f.entity).unwrap();
+        let good = packed(&conn);
+        let no = entity_no(&conn, f.entity).unwrap().unwrap();
+        for breakage in [
+            "UPDATE record_index_entities SET packs_to = NULL, packed_keys = NULL",
+            "DELETE FROM record_key_packs WHERE pack = 1",
+            "UPDATE record_key_packs SET keys = substr(keys, 17) WHERE pack = 2",
+            "UPDATE record_key_packs SET keys = (SELECT keys FROM record_key_packs WHERE pack = 0) WHERE pack = 2",
+        ] {
+            conn.execute_batch(breakage).unwrap();
+            assert!(KeyMap::load_packed(&conn, no).unwrap().is_none(), "{breakage}");
+            // Stale packs are rebuilt for a run however few rows it reads (once); broken ones (their count says
+            // nothing is wrong) when a run's rows call for a map.
+            let rows = if breakage.contains("NULL") { 1 } else { 200 };
+            let guard = map_keys_for_rows(&conn, f.entity, rows)
+                .unwrap()
+                .unwrap_or_else(|| panic!("a map after {breakage}"));
+            assert_eq!(guard.map().len(), 9_000);
+            let bks: Vec<BkHash> = (0..9_000u128).map(|i| BkHash(key(i))).collect();
+            assert_eq!(lookup(&conn, f.entity, &bks).unwrap().len(), 9_000);
+            drop(guard);
+            assert_eq!(packed(&conn), good, "rewritten after {breakage}");
+            assert!(map_keys_for_rows(&conn, f.entity, 1).unwrap().is_none());
+        }
     }
 
     /// A key map is never trusted: an entry pointing at another record's id, or at an id no record has, is caught

@@ -98,7 +98,12 @@ fn remove_entities(
     // The record index and its seen marks have no foreign key (they are the hot tables); the rest cascades from
     // `entities`.
     const NUMBERS: &str = "SELECT no FROM record_index_entities WHERE entity_id IN";
-    for table in ["record_index", "record_keys", "record_seen"] {
+    for table in [
+        "record_index",
+        "record_keys",
+        "record_key_packs",
+        "record_seen",
+    ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE entity_no IN ({NUMBERS} ({entities}))"),
             [param],
