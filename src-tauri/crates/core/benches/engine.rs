@@ -503,6 +503,28 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
                 BatchSize::PerIteration,
             )
         });
+        if !mapped {
+            // (Without the full run's map: this case decides for itself.)
+            // A quiet night of one page: the run decides at its first page whether to read the key map (from the
+            // entity's packs) or to look the page up through the key table (`map_keys_for_rows`), and drops the map
+            // at its end. Timed whole: the decision, the map if it is read, the page's lookup.
+            g.bench_function("one_page_night_lookup_10k_known", |b| {
+                let (db, entity) = (&file().db, file().entity);
+                let conn = db.conn().unwrap();
+                b.iter_batched(
+                    || known_page().iter().map(|x| x.bk_hash).collect::<Vec<_>>(),
+                    |bks| {
+                        let map =
+                            record_index::map_keys_for_rows(&conn, entity, PAGE as u64).unwrap();
+                        let found = record_index::lookup_for_run(&conn, entity, RunId::new(), &bks)
+                            .unwrap()
+                            .len();
+                        (found, map.is_some())
+                    },
+                    BatchSize::LargeInput,
+                )
+            });
+        }
         if mapped {
             // The fold of a run's new records into the key table, once at its end: here after 10 half-new pages
             // (50,000 new records, recorded as above, untimed). Its share per page is a tenth of this.

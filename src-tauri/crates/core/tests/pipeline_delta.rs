@@ -78,7 +78,7 @@ async fn rowversion_run_after_mutations_sends_exactly_the_changed_rows() {
     );
 }
 
-/// An incremental run that reads at least one row for every 64 stored keys (`MAP_KEYS_A_ROW`; the first page's
+/// An incremental run that reads at least one row for every 128 stored keys (`MAP_KEYS_A_ROW`; the first page's
 /// `total_rows` says how many it will read) finds its records through a key map read from the entity's packs, as a
 /// full run does; a smaller one through the key table. Both send exactly the changed rows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,26 +92,26 @@ async fn a_large_incremental_run_finds_its_records_through_a_key_map_and_a_small
         "an initial load has no keys to map"
     );
 
-    // 40 rows for 4,000 keys: under one in 64.
-    h.sim.mutate(&mutation(0..40, 0..0, 0, 0..0)).unwrap();
+    // 20 rows for 4,000 keys: under one in 128.
+    h.sim.mutate(&mutation(0..20, 0..0, 0, 0..0)).unwrap();
     let small = h.run("inventory_items", false).await;
     assert_eq!(small.status, RunStatus::Completed, "{:?}", small.error);
-    assert_eq!(small.report.counters.updated, 40);
+    assert_eq!(small.report.counters.updated, 20);
     assert_eq!(
         small.report.key_map, None,
-        "40 rows do not pay for 4,000 keys"
+        "20 rows do not pay for 4,000 keys"
     );
 
-    // 60 rows and 10 new ones for 4,000 keys: over one in 64.
+    // 40 rows and 10 new ones for 4,000 keys: over one in 128.
     h.sim
-        .mutate(&mutation(1_000..1_060, 0..0, 10, 0..0))
+        .mutate(&mutation(1_000..1_040, 0..0, 10, 0..0))
         .unwrap();
     let large = h.run("inventory_items", false).await;
     assert_eq!(large.status, RunStatus::Completed, "{:?}", large.error);
     let c = large.report.counters;
     assert_eq!(
         (c.fetched, c.updated, c.inserted, c.skipped),
-        (70, 60, 10, 0)
+        (50, 40, 10, 0)
     );
     assert_eq!(large.report.key_map, Some(4_000), "every folded key mapped");
     assert_eq!(h.target_count("inventory_items"), 4_010);
