@@ -912,13 +912,16 @@ fn fold_in(conn: &Connection, entity: EntityId, no: i64, own: bool) -> Result<u6
     let Some(last) = last else {
         return Ok(0);
     };
-    let (folded, new) = match fold_from_tail(conn, entity, no, keys_to, last, own)? {
-        Some((n, new)) => (n, Some(new)),
-        None => (fold_by_sql(conn, entity, no, keys_to, last)?, None),
+    let folded = match fold_from_tail(conn, entity, no, keys_to, last, own)? {
+        Some(n) => n,
+        None => {
+            let n = fold_by_sql(conn, entity, no, keys_to, last)?;
+            repack(conn, no, keys_to, last, None)?;
+            n
+        }
     };
     // The tail map is of no use once the watermark moves.
     drop_tail(conn, no);
-    repack(conn, no, keys_to, last, new)?;
     conn.prepare_cached("UPDATE record_index_entities SET keys_to = ?2 WHERE no = ?1")?
         .execute(params![no, last])?;
     if let Some(tx) = tx {
@@ -941,7 +944,7 @@ fn two_records(entity: EntityId, key: Option<u128>) -> StoreError {
 /// sorting them. `None` when the process holds no tail map for the entity (a database that is not a file, a fresh
 /// process): the table is read instead (`fold_by_sql`). A key twice in the tail, or already in `record_keys`, is
 /// an error naming it, and nothing is folded (`own`: the fold's own transaction is rolled back; else a savepoint in
-/// the caller's). Returns the number of keys folded and the folded keys as one map (for the packs: `repack`).
+/// the caller's). The packs are rewritten from the same runs (`repack`). Returns the number of keys folded.
 fn fold_from_tail(
     conn: &Connection,
     entity: EntityId,
@@ -949,7 +952,7 @@ fn fold_from_tail(
     keys_to: i64,
     last: i64,
     own: bool,
-) -> Result<Option<(u64, KeyMap)>, StoreError> {
+) -> Result<Option<u64>, StoreError> {
     let Some(path) = conn.path().filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
@@ -964,18 +967,11 @@ fn fold_from_tail(
     if tail.last.map(|l| l.0) != Some(last) {
         return Ok(None);
     }
-    let folded_keys = |n| {
-        let map = tail
-            .runs
-            .iter()
-            .fold(KeyMap::new(Vec::new(), Vec::new(), keys_to), |a, b| {
-                KeyMap::merge(&a, b)
-            });
-        Some((n, map))
-    };
     if own {
         // An error rolls the fold's own transaction back whole.
-        return insert_merged(conn, entity, no, &tail.runs).map(folded_keys);
+        let folded = insert_merged(conn, entity, no, &tail.runs)?;
+        repack(conn, no, keys_to, last, Some(&tail.runs))?;
+        return Ok(Some(folded));
     }
     // Inside the caller's transaction, a savepoint takes back what the statements before the failing one inserted.
     // (Only there: a savepoint copies each page of the key table the fold changes into its journal first, which
@@ -987,7 +983,9 @@ fn fold_from_tail(
     } else {
         "ROLLBACK TO fold_tail; RELEASE fold_tail"
     })?;
-    folded.map(folded_keys)
+    let folded = folded?;
+    repack(conn, no, keys_to, last, Some(&tail.runs))?;
+    Ok(Some(folded))
 }
 
 /// Rows per `INSERT` of a fold from the tail map: a statement's own cost (its step, its descent of the key table)
@@ -1530,14 +1528,20 @@ fn pack_keys(conn: &Connection, no: i64) -> Result<KeyMap, StoreError> {
     }
     let tx = Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     let map = KeyMap::load(&tx, no)?;
-    write_packs(&tx, no, &map)?;
+    write_packs(&tx, no, map.keys_to, &[&map])?;
     tx.commit()?;
     Ok(map)
 }
 
-/// Writes `map` (every key `record_keys` holds for entity `no`, at watermark `map.keys_to`) as the entity's packs,
-/// replacing those it had, in the caller's transaction.
-fn write_packs(conn: &Connection, no: i64, map: &KeyMap) -> Result<(), StoreError> {
+/// Writes the entries of `maps` (each sorted, none sharing a key; together every key `record_keys` holds for entity
+/// `no` at watermark `keys_to`) in key order as the entity's packs, replacing those it had, in the caller's
+/// transaction. Merged as they are written, a pack at a time: no copy of the whole is made.
+fn write_packs(
+    conn: &Connection,
+    no: i64,
+    keys_to: i64,
+    maps: &[&KeyMap],
+) -> Result<(), StoreError> {
     conn.prepare_cached("DELETE FROM record_key_packs WHERE entity_no = ?1")?
         .execute([no])?;
     let mut insert = conn.prepare_cached(
@@ -1547,50 +1551,71 @@ fn write_packs(conn: &Connection, no: i64, map: &KeyMap) -> Result<(), StoreErro
         Vec::with_capacity(PACK_KEYS * 16),
         Vec::with_capacity(PACK_KEYS * 8),
     );
-    let packs = map.keys.chunks(PACK_KEYS).zip(map.ids.chunks(PACK_KEYS));
-    for (pack, (keys, ids)) in packs.enumerate() {
+    let mut at = vec![0; maps.len()];
+    let (mut pack, mut packed) = (0i64, 0i64);
+    loop {
         key_bytes.clear();
         id_bytes.clear();
-        keys.iter()
-            .for_each(|k| key_bytes.extend_from_slice(&k.to_be_bytes()));
-        ids.iter()
-            .for_each(|i| id_bytes.extend_from_slice(&i.to_le_bytes()));
-        insert.execute(params![no, pack as i64, &key_bytes[..], &id_bytes[..]])?;
+        while key_bytes.len() < PACK_KEYS * 16 {
+            // A handful of maps: the smallest next key by a look at each.
+            let mut next: Option<(usize, u128)> = None;
+            for (m, map) in maps.iter().enumerate() {
+                if let Some(&k) = map.keys.get(at[m]) {
+                    if next.is_none_or(|(_, n)| k < n) {
+                        next = Some((m, k));
+                    }
+                }
+            }
+            let Some((m, key)) = next else {
+                break;
+            };
+            key_bytes.extend_from_slice(&key.to_be_bytes());
+            id_bytes.extend_from_slice(&maps[m].ids[at[m]].to_le_bytes());
+            at[m] += 1;
+        }
+        if key_bytes.is_empty() {
+            break;
+        }
+        insert.execute(params![no, pack, &key_bytes[..], &id_bytes[..]])?;
+        pack += 1;
+        packed += (key_bytes.len() / 16) as i64;
     }
     conn.prepare_cached(
         "UPDATE record_index_entities SET packs_to = ?2, packed_keys = ?3 WHERE no = ?1",
     )?
-    .execute(params![no, map.keys_to, map.len() as i64])?;
+    .execute(params![no, keys_to, packed])?;
     Ok(())
 }
 
 /// Rewrites entity `no`'s packs in a fold's transaction, once the records from `keys_to` (the old watermark) up to
 /// `last` are folded into `record_keys` and before the watermark moves: the old packs merged with the folded keys
-/// (`new`, from the tail map, else read from the table), or, when the old packs were stale, the key table read
+/// (`new`: the tail map's runs, else read from the table), or, when the old packs were stale, the key table read
 /// whole.
 fn repack(
     conn: &Connection,
     no: i64,
     keys_to: i64,
     last: i64,
-    new: Option<KeyMap>,
+    new: Option<&[KeyMap]>,
 ) -> Result<(), StoreError> {
     let old = match keys_to {
         0 => Some(KeyMap::new(Vec::new(), Vec::new(), 0)),
         _ => KeyMap::load_packed(conn, no)?,
     };
-    let mut map = match old {
-        Some(old) => {
-            let new = match new {
-                Some(new) => new,
-                None => tail_keys(conn, no, keys_to, last)?,
-            };
-            KeyMap::merge(&old, &new)
-        }
-        None => KeyMap::load(conn, no)?,
+    let Some(old) = old else {
+        let map = KeyMap::load(conn, no)?;
+        return write_packs(conn, no, last, &[&map]);
     };
-    map.keys_to = last;
-    write_packs(conn, no, &map)
+    let read;
+    let new = match new {
+        Some(runs) => runs,
+        None => {
+            read = [tail_keys(conn, no, keys_to, last)?];
+            &read[..]
+        }
+    };
+    let maps: Vec<&KeyMap> = std::iter::once(&old).chain(new).collect();
+    write_packs(conn, no, last, &maps)
 }
 
 /// The keys and ids of entity `no`'s records above `keys_to` up to `last`, as a map (sorted here).
@@ -2505,6 +2530,28 @@ mod tests {
         assert_eq!(
             f.count("SELECT COUNT(*) FROM record_key_packs"),
             12_500_usize.div_ceil(PACK_KEYS) as i64
+        );
+    }
+
+    /// A fold over stale packs (an entity upgraded from V11) packs the whole key table, old keys and new.
+    #[test]
+    fn a_fold_over_stale_packs_packs_the_whole_key_table() {
+        let f = fixture();
+        let conn = f.db.conn().unwrap();
+        let rows: Vec<IndexUpsert<'_>> = (0..5_000u128).map(|i| row(key(i), 1, None)).collect();
+        f.upsert(RunId::new(), &rows);
+        fold(&conn, f.entity).unwrap();
+        conn.execute_batch("UPDATE record_index_entities SET packs_to = NULL, packed_keys = NULL")
+            .unwrap();
+        let rows: Vec<IndexUpsert<'_>> = (5_000..7_000u128).map(|i| row(key(i), 1, None)).collect();
+        f.upsert(RunId::new(), &rows);
+        assert_eq!(fold(&conn, f.entity).unwrap(), 2_000);
+        let (keys, at) = packed(&conn);
+        assert_eq!(keys.len(), 7_000);
+        assert_eq!(keys, folded_keys(&conn));
+        assert_eq!(
+            at,
+            Some(keys_to(&conn, entity_no(&conn, f.entity).unwrap().unwrap()).unwrap())
         );
     }
 
