@@ -993,6 +993,39 @@ fn fold_from_tail(
 /// 64 rows 280 ms, 256 no better (the SQL fold: 690 ms).
 const FOLD_ROWS: usize = 64;
 
+/// The entries (key, id) of a few key maps in key order: a handful of maps, so the smallest next key is found by a
+/// look at each. For the fold's inserts (`insert_merged`) and the packs (`write_packs`).
+struct Merged<'a> {
+    maps: Vec<&'a KeyMap>,
+    at: Vec<usize>,
+}
+
+impl<'a> Merged<'a> {
+    fn of(maps: Vec<&'a KeyMap>) -> Merged<'a> {
+        let at = vec![0; maps.len()];
+        Merged { maps, at }
+    }
+}
+
+impl Iterator for Merged<'_> {
+    type Item = (u128, i64);
+
+    fn next(&mut self) -> Option<(u128, i64)> {
+        let mut next: Option<(usize, u128)> = None;
+        for (m, map) in self.maps.iter().enumerate() {
+            if let Some(&k) = map.keys.get(self.at[m]) {
+                if next.is_none_or(|(_, n)| k < n) {
+                    next = Some((m, k));
+                }
+            }
+        }
+        let (m, key) = next?;
+        let id = self.maps[m].ids[self.at[m]];
+        self.at[m] += 1;
+        Some((key, id))
+    }
+}
+
 /// Inserts the entries of `runs` (each sorted by key) into `record_keys` in key order, `FOLD_ROWS` a statement.
 fn insert_merged(
     conn: &Connection,
@@ -1008,30 +1041,20 @@ fn insert_merged(
     };
     let mut full = conn.prepare_cached(&values(FOLD_ROWS))?;
     full.raw_bind_parameter(1, no)?;
-    let mut at = vec![0; runs.len()];
+    let mut entries = Merged::of(runs.iter().collect());
     let mut chunk: Vec<(u128, i64)> = Vec::with_capacity(FOLD_ROWS);
     let (mut previous, mut folded) = (None, 0);
     loop {
         chunk.clear();
         while chunk.len() < FOLD_ROWS {
-            // A handful of runs: the smallest next key by a look at each.
-            let mut next: Option<(usize, u128)> = None;
-            for (r, run) in runs.iter().enumerate() {
-                if let Some(&k) = run.keys.get(at[r]) {
-                    if next.is_none_or(|(_, n)| k < n) {
-                        next = Some((r, k));
-                    }
-                }
-            }
-            let Some((r, key)) = next else {
+            let Some((key, id)) = entries.next() else {
                 break;
             };
             if previous == Some(key) {
                 return Err(two_records(entity, Some(key)));
             }
             previous = Some(key);
-            chunk.push((key, runs[r].ids[at[r]]));
-            at[r] += 1;
+            chunk.push((key, id));
         }
         if chunk.is_empty() {
             return Ok(folded);
@@ -1551,27 +1574,14 @@ fn write_packs(
         Vec::with_capacity(PACK_KEYS * 16),
         Vec::with_capacity(PACK_KEYS * 8),
     );
-    let mut at = vec![0; maps.len()];
+    let mut entries = Merged::of(maps.to_vec());
     let (mut pack, mut packed) = (0i64, 0i64);
     loop {
         key_bytes.clear();
         id_bytes.clear();
-        while key_bytes.len() < PACK_KEYS * 16 {
-            // A handful of maps: the smallest next key by a look at each.
-            let mut next: Option<(usize, u128)> = None;
-            for (m, map) in maps.iter().enumerate() {
-                if let Some(&k) = map.keys.get(at[m]) {
-                    if next.is_none_or(|(_, n)| k < n) {
-                        next = Some((m, k));
-                    }
-                }
-            }
-            let Some((m, key)) = next else {
-                break;
-            };
+        for (key, id) in entries.by_ref().take(PACK_KEYS) {
             key_bytes.extend_from_slice(&key.to_be_bytes());
-            id_bytes.extend_from_slice(&maps[m].ids[at[m]].to_le_bytes());
-            at[m] += 1;
+            id_bytes.extend_from_slice(&id.to_le_bytes());
         }
         if key_bytes.is_empty() {
             break;
