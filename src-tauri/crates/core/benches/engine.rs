@@ -524,6 +524,17 @@ fn store<M: Measurement>(c: &mut Criterion<M>, name: &str, pages: usize) {
                     BatchSize::LargeInput,
                 )
             });
+            // The map alone, as an incremental run of one page reads it from the packs (without the full run's
+            // fold check, whose counts `key_map_build` includes): the map's part of the case above.
+            g.bench_function("key_map_from_packs", |b| {
+                let conn = file().db.conn().unwrap();
+                b.iter(|| {
+                    record_index::map_keys_for_rows(&conn, file().entity, PAGE as u64)
+                        .unwrap()
+                        .map(|m| m.map().len())
+                        .expect("a page reads the map")
+                })
+            });
         }
         if mapped {
             // The fold of a run's new records into the key table, once at its end: here after 10 half-new pages

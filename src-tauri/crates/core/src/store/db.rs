@@ -317,6 +317,23 @@ mod tests {
                         )
                         .unwrap();
                     }
+                    if from == 12 {
+                        // V12's packs, of whole keys and 8-byte ids (here at the entity's watermark 0): V13 packs
+                        // prefixes, and drops these.
+                        let (keys, ids) = (
+                            [bk.0.to_be_bytes(), bk2.0.to_be_bytes()].concat(),
+                            [40_000i64.to_le_bytes(), 40_003i64.to_le_bytes()].concat(),
+                        );
+                        conn.execute(
+                            "INSERT INTO record_key_packs (entity_no, pack, keys, ids) VALUES (7, 0, ?1, ?2)",
+                            rusqlite::params![keys, ids],
+                        )
+                        .unwrap();
+                        conn.execute_batch(
+                            "UPDATE record_index_entities SET packs_to = 0, packed_keys = 2 WHERE no = 7",
+                        )
+                        .unwrap();
+                    }
                 } else {
                     // From V3 on, a rowid table: the records get ids the seen bitmaps must carry over.
                     let (id_col, ids) = if from >= 3 {
@@ -353,6 +370,20 @@ mod tests {
                 "upgrade from version {from} did not reach {latest}"
             );
             let conn = db.conn().unwrap();
+            if from >= 12 {
+                let packs: (i64, Option<i64>) = conn
+                    .query_row(
+                        "SELECT (SELECT COUNT(*) FROM record_key_packs), packs_to FROM record_index_entities",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .unwrap();
+                assert_eq!(
+                    packs,
+                    (0, None),
+                    "the packs of version {from} are dropped as stale"
+                );
+            }
             let rec = record_index::get(&conn, entity, bk)
                 .unwrap()
                 .unwrap_or_else(|| panic!("the record indexed at version {from} is lost"));

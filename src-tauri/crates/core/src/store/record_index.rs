@@ -24,10 +24,12 @@
 //! upserts read known records by id instead of through the key table; the map is only a shortcut, checked on every
 //! record read. An incremental run holds one too unless it reads few rows of many keys (`map_keys_for_rows`).
 //!
-//! Key packs (V12): each fold also writes the entity's folded keys and ids, in key order, as a few blobs of 4,096
-//! keys (`record_key_packs`), in its transaction and at its watermark; a key map is read from them (about 10 ms for
-//! a million keys) instead of from `record_keys` row by row (130-210 ms). Packs that are stale (an entity upgraded
-//! from V11) or do not read are not trusted: the map is built from the key table and the packs written again.
+//! Key packs (V12, V13): each fold also writes the entity's folded keys and ids, in key order, as a few blobs of
+//! 8,192 keys (`record_key_packs`), in its transaction and at its watermark; a key map is read from them (about 7 ms
+//! for a million keys) instead of from `record_keys` row by row (130-210 ms). A pack holds each key's top 8 bytes and
+//! its id in 4 bytes (12 bytes a key; V12's whole keys and 8-byte ids took 24, and twice the time to read). Packs
+//! that are stale (an entity upgraded from V11 or V12) or do not read are not trusted: the map is built from the key
+//! table and the packs written again.
 
 use super::StoreError;
 use crate::identity::{BkHash, DataHash};
@@ -651,7 +653,7 @@ struct Tail {
     keys_to: i64,
     /// The id and key of the last record of the entity the map holds.
     last: Option<(i64, u128)>,
-    runs: Vec<KeyMap>,
+    runs: Vec<KeyMap<u128>>,
     /// Which keys the runs may hold: a key the filter rules out is in none of them, and is not searched for.
     filter: TailFilter,
 }
@@ -994,24 +996,24 @@ fn fold_from_tail(
 const FOLD_ROWS: usize = 64;
 
 /// The entries (key, id) of a few key maps in key order: a handful of maps, so the smallest next key is found by a
-/// look at each. For the fold's inserts (`insert_merged`) and the packs (`write_packs`).
-struct Merged<'a> {
-    maps: Vec<&'a KeyMap>,
+/// look at each. For the fold's inserts (`insert_merged`) and the packs (`write_packs`), of a tail map's runs.
+struct Merged<'a, K> {
+    maps: Vec<&'a KeyMap<K>>,
     at: Vec<usize>,
 }
 
-impl<'a> Merged<'a> {
-    fn of(maps: Vec<&'a KeyMap>) -> Merged<'a> {
+impl<'a, K> Merged<'a, K> {
+    fn of(maps: Vec<&'a KeyMap<K>>) -> Merged<'a, K> {
         let at = vec![0; maps.len()];
         Merged { maps, at }
     }
 }
 
-impl Iterator for Merged<'_> {
-    type Item = (u128, i64);
+impl<K: MapKey> Iterator for Merged<'_, K> {
+    type Item = (K, i64);
 
-    fn next(&mut self) -> Option<(u128, i64)> {
-        let mut next: Option<(usize, u128)> = None;
+    fn next(&mut self) -> Option<(K, i64)> {
+        let mut next: Option<(usize, K)> = None;
         for (m, map) in self.maps.iter().enumerate() {
             if let Some(&k) = map.keys.get(self.at[m]) {
                 if next.is_none_or(|(_, n)| k < n) {
@@ -1031,7 +1033,7 @@ fn insert_merged(
     conn: &Connection,
     entity: EntityId,
     no: i64,
-    runs: &[KeyMap],
+    runs: &[KeyMap<u128>],
 ) -> Result<u64, StoreError> {
     let values = |rows: usize| {
         format!(
@@ -1195,17 +1197,51 @@ fn tail_count(conn: &Connection, no: i64) -> Result<u64, StoreError> {
 }
 
 /// An entity's business keys and their record ids, in key order, held in memory for a run that reads many of its
-/// records (a full run, a large incremental one): 24 bytes a record, 24 MB for a million. Only a shortcut to the record id: a key it
-/// lacks (folded since it was built, or in the entity's tail) is looked up in `record_keys` and the tail, and a
-/// record read through it must carry the key it was looked up for, so a stale map costs time, never a wrong answer.
-/// (The same sorted arrays hold the runs of a tail map.)
-pub struct KeyMap {
-    keys: Vec<u128>,
+/// records (a full run, a large incremental one). Only a shortcut to the record id: a key it lacks (folded since it
+/// was built, or in the entity's tail) is looked up in `record_keys` and the tail, and a record read through it must
+/// carry the key it was looked up for, so a stale map costs time, never a wrong answer.
+///
+/// An entity's map holds each key's top 64 bits (`K = u64`: 16 bytes a record, 16 MB for a million, read from its
+/// packs at 12 bytes a key). Two keys may share them (for an entity of a million keys, a chance of about one in 37
+/// million: n² / 2^65): the map then gives the first one's id for both, and the other, caught by the key its record carries, is found in
+/// `record_keys`. A key whose prefix the map lacks is not in `record_keys` while the watermark is the map's. The
+/// runs of a tail map are maps of whole keys (`K = u128`): a fold inserts them into `record_keys`.
+pub struct KeyMap<K = u64> {
+    keys: Vec<K>,
     ids: Vec<i64>,
     /// The entity's watermark when the map was built from `record_keys`.
     keys_to: i64,
     /// Where each key prefix starts (see `Directory`).
     dir: Directory,
+}
+
+/// A key map's key: a whole business key, or its top 64 bits.
+pub trait MapKey: Copy + Ord {
+    /// The map's key for business key `bk`.
+    fn of(bk: u128) -> Self;
+    /// The key's top `bits` bits (0 for 0 bits).
+    fn top(self, bits: u32) -> usize;
+}
+
+impl MapKey for u128 {
+    fn of(bk: u128) -> u128 {
+        bk
+    }
+
+    fn top(self, bits: u32) -> usize {
+        // A shift by the whole width (0 bits: one prefix) would overflow.
+        self.checked_shr(128 - bits).unwrap_or(0) as usize
+    }
+}
+
+impl MapKey for u64 {
+    fn of(bk: u128) -> u64 {
+        (bk >> 64) as u64
+    }
+
+    fn top(self, bits: u32) -> usize {
+        self.checked_shr(64 - bits).unwrap_or(0) as usize
+    }
 }
 
 /// A sorted key array's directory: for each of the 2^bits prefixes of a key (its top `bits` bits), the position of
@@ -1222,7 +1258,7 @@ impl Directory {
     /// Keys a prefix holds on average, at most (the directory is the smallest power of two that gets there).
     const KEYS_A_PREFIX: usize = 8;
 
-    fn of(keys: &[u128]) -> Directory {
+    fn of<K: MapKey>(keys: &[K]) -> Directory {
         let mut bits = 0;
         while bits < 28 && keys.len() > Directory::KEYS_A_PREFIX << bits {
             bits += 1;
@@ -1236,8 +1272,7 @@ impl Directory {
         // without a branch on them (walking the prefixes and the keys together: a key map's build from its packs at
         // 200k took 1.39 instead of 1.07 ms of CPU).
         for &k in keys {
-            let p = dir.prefix(k);
-            dir.starts[p + 1] += 1;
+            dir.starts[k.top(bits) + 1] += 1;
         }
         for p in 1..dir.starts.len() {
             dir.starts[p] += dir.starts[p - 1];
@@ -1245,22 +1280,18 @@ impl Directory {
         dir
     }
 
-    fn prefix(&self, key: u128) -> usize {
-        // `bits` is 0 for a small map: one prefix, and a shift by 128 would overflow.
-        key.checked_shr(128 - self.bits).unwrap_or(0) as usize
-    }
-
     /// The positions of the keys that share `key`'s prefix.
-    fn range(&self, key: u128) -> std::ops::Range<usize> {
-        let p = self.prefix(key);
+    fn range<K: MapKey>(&self, key: K) -> std::ops::Range<usize> {
+        let p = key.top(self.bits);
         self.starts[p] as usize..self.starts[p + 1] as usize
     }
 }
 
 impl KeyMap {
+    /// The map from the key table (`record_keys`): every key's prefix and id, in the table's order (read
+    /// sequentially, the record table is not touched). One transaction, so the watermark is the one the keys were
+    /// read at.
     fn load(conn: &Connection, no: i64) -> Result<KeyMap, StoreError> {
-        // The key table's own order: read sequentially, the record table is not touched. One transaction, so the
-        // watermark is the one the keys were read at.
         let tx = conn
             .is_autocommit()
             .then(|| conn.unchecked_transaction())
@@ -1272,7 +1303,7 @@ impl KeyMap {
         let mut rows = st.query([no])?;
         let (mut keys, mut ids) = (Vec::new(), Vec::new());
         while let Some(r) = rows.next()? {
-            keys.push(u128::from_be_bytes(hash_bytes(r, 0)?));
+            keys.push(u64::of(u128::from_be_bytes(hash_bytes(r, 0)?)));
             ids.push(r.get(1)?);
         }
         drop(rows);
@@ -1281,9 +1312,11 @@ impl KeyMap {
         ids.shrink_to_fit();
         Ok(KeyMap::new(keys, ids, keys_to))
     }
+}
 
+impl<K: MapKey> KeyMap<K> {
     /// A map of `keys` (sorted) and their `ids`.
-    fn new(keys: Vec<u128>, ids: Vec<i64>, keys_to: i64) -> KeyMap {
+    fn new(keys: Vec<K>, ids: Vec<i64>, keys_to: i64) -> KeyMap<K> {
         let dir = Directory::of(&keys);
         KeyMap {
             keys,
@@ -1294,7 +1327,7 @@ impl KeyMap {
     }
 
     /// One map of two (a tail's runs): their entries in key order.
-    fn merge(a: &KeyMap, b: &KeyMap) -> KeyMap {
+    fn merge(a: &KeyMap<K>, b: &KeyMap<K>) -> KeyMap<K> {
         let n = a.len() + b.len();
         let (mut keys, mut ids) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let (mut i, mut j) = (0, 0);
@@ -1312,26 +1345,30 @@ impl KeyMap {
         KeyMap::new(keys, ids, a.keys_to)
     }
 
+    /// The record ids of `keys` (sorted, without repeats) the map knows, as (id, key); the others go to `misses`.
+    /// Of two entries with one map key (a prefix two keys share), the first one's id.
+    fn find(&self, keys: &[BkHash], misses: &mut Vec<BkHash>) -> Vec<(i64, BkHash)> {
+        let mut hits = Vec::with_capacity(keys.len());
+        for &bk in keys {
+            let want = K::of(bk.0);
+            let range = self.dir.range(want);
+            let at = range.start + self.keys[range].partition_point(|&k| k < want);
+            match self.keys.get(at) {
+                Some(&k) if k == want => hits.push((self.ids[at], bk)),
+                _ => misses.push(bk),
+            }
+        }
+        hits
+    }
+}
+
+impl<K> KeyMap<K> {
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
-    }
-
-    /// The record ids of `keys` (sorted, without repeats) the map knows, as (id, key); the others go to `misses`.
-    fn find(&self, keys: &[BkHash], misses: &mut Vec<BkHash>) -> Vec<(i64, BkHash)> {
-        let mut hits = Vec::with_capacity(keys.len());
-        for &bk in keys {
-            let range = self.dir.range(bk.0);
-            let at = range.start + self.keys[range].partition_point(|&k| k < bk.0);
-            match self.keys.get(at) {
-                Some(&k) if k == bk.0 => hits.push((self.ids[at], bk)),
-                _ => misses.push(bk),
-            }
-        }
-        hits
     }
 }
 
@@ -1401,7 +1438,7 @@ fn folded_keys_up_to(conn: &Connection, no: i64, bound: u64) -> Result<u64, Stor
     Ok(keys as u64)
 }
 
-/// Folds the entity's tail if it is due (`fold_if_due`), then builds its key map (from its packs: about 10 ms for a
+/// Folds the entity's tail if it is due (`fold_if_due`), then builds its key map (from its packs: about 6 ms for a
 /// million records; when they are stale, one scan of its part of `record_keys`, about 130 ms, and the packs are
 /// written again) for the lookups and upserts of every connection to this
 /// database file until the guard is dropped. For a run that reads the whole source: its pages find their records by
@@ -1415,11 +1452,11 @@ pub fn map_keys(conn: &Connection, entity: EntityId) -> Result<Option<KeyMapGuar
     }
 }
 
-/// Folded keys a row of an incremental run may pay a key map for, read from the entity's packs: about 12 ns a key
-/// (12 ms for a million, wall and CPU), against about 2 µs saved a looked-up row at 1M (a 10,000-row page: 26-31 ms
-/// through the key table, 6-8 ms through the map). With at most 128 keys a row the map costs at most about 1.5 µs a
-/// row: a one-page night of a million-record entity reads the map; a run of a few thousand rows of several million
-/// keeps to the key table (and to its memory: the map takes 24 bytes a key).
+/// Folded keys a row of an incremental run may pay a key map for, read from the entity's packs: about 6 ns a key
+/// (6.1-6.4 ms for a million, wall and CPU), against about 2 µs saved a looked-up row at 1M (a 10,000-row page:
+/// 26-31 ms through the key table, 7-8 ms through the map). With at most 128 keys a row the map costs at most about
+/// 0.8 µs a row: a one-page night of a million-record entity reads the map; a run of a few thousand rows of several
+/// million keeps to the key table (and to its memory: the map takes 16 bytes a key).
 pub const MAP_KEYS_A_ROW: u64 = 128;
 
 /// The key map (as `map_keys`, without the fold) for an incremental run that will read about `rows` rows, when the
@@ -1462,9 +1499,9 @@ fn map_entity(conn: &Connection, no: i64) -> Result<Option<KeyMapGuard>, StoreEr
     Ok(Some(guard))
 }
 
-/// Keys a pack of `record_key_packs` holds (the last one fewer): rows of 96 KB, about 250 of them for a million keys,
-/// read as a few hundred sequential runs of overflow pages.
-const PACK_KEYS: usize = 4096;
+/// Keys a pack of `record_key_packs` holds (the last one fewer): rows of 96 KB (64 KB when the ids take 8 bytes),
+/// about 120 of them for a million keys, read as a few hundred sequential runs of overflow pages.
+const PACK_KEYS: usize = 8192;
 
 /// The entity's watermark and the number of keys its packs hold, when they hold its keys at that watermark.
 fn packed_at(conn: &Connection, no: i64) -> Result<Option<(i64, usize)>, StoreError> {
@@ -1484,9 +1521,11 @@ fn packed_at(conn: &Connection, no: i64) -> Result<Option<(i64, usize)>, StoreEr
 
 impl KeyMap {
     /// The map from the entity's packs (`record_key_packs`), when they hold its keys at its watermark: read in one
-    /// transaction with it, a copy of about 24 MB for a million keys instead of a million steps of the key table.
-    /// `None` when they are stale, or do not read as the packs `write_packs` writes (lengths, key order, count:
-    /// logged, and the caller reads the key table instead: a map that lacked a key would have it taken for new).
+    /// transaction with it, a copy of about 12 MB for a million keys instead of a million steps of the key table.
+    /// A pack holds its keys' prefixes (8 bytes each, big-endian, ascending) and their ids (4 bytes each,
+    /// little-endian, when each fits; else 8). `None` when they are stale, or do not read as the packs `write_packs`
+    /// writes (lengths, key order, count: logged, and the caller reads the key table instead: a map that lacked a
+    /// key would have it taken for new).
     fn load_packed(conn: &Connection, no: i64) -> Result<Option<KeyMap>, StoreError> {
         let tx = conn
             .is_autocommit()
@@ -1506,29 +1545,42 @@ impl KeyMap {
                 bad = Some("a pack that is not blobs".to_owned());
                 break;
             };
-            if k.len() % 16 != 0 || i.len() * 2 != k.len() {
-                bad = Some(format!(
-                    "a pack of {} key bytes and {} id bytes",
-                    k.len(),
-                    i.len()
-                ));
-                break;
-            }
+            let id_width = match (k.len() % 8, i.len()) {
+                (0, n) if n * 2 == k.len() => 4,
+                (0, n) if n == k.len() => 8,
+                _ => {
+                    bad = Some(format!(
+                        "a pack of {} key bytes and {} id bytes",
+                        k.len(),
+                        i.len()
+                    ));
+                    break;
+                }
+            };
             keys.extend(
-                k.chunks_exact(16)
-                    .map(|c| u128::from_be_bytes(c.try_into().expect("16 bytes: chunks_exact"))),
+                k.chunks_exact(8)
+                    .map(|c| u64::from_be_bytes(c.try_into().expect("8 bytes: chunks_exact"))),
             );
-            ids.extend(
-                i.chunks_exact(8)
-                    .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes: chunks_exact"))),
-            );
+            if id_width == 4 {
+                ids.extend(i.chunks_exact(4).map(|c| {
+                    i64::from(u32::from_le_bytes(
+                        c.try_into().expect("4 bytes: chunks_exact"),
+                    ))
+                }));
+            } else {
+                ids.extend(
+                    i.chunks_exact(8)
+                        .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes: chunks_exact"))),
+                );
+            }
         }
         drop(rows);
         drop(tx);
         if bad.is_none() && keys.len() != packed {
             bad = Some(format!("{} keys where {packed} were packed", keys.len()));
         }
-        if bad.is_none() && keys.windows(2).any(|w| w[0] >= w[1]) {
+        // Two keys may share a prefix: equal neighbours are in order.
+        if bad.is_none() && keys.windows(2).any(|w| w[0] > w[1]) {
             bad = Some("keys out of order".into());
         }
         if let Some(why) = bad {
@@ -1539,6 +1591,11 @@ impl KeyMap {
             return Ok(None);
         }
         Ok(Some(KeyMap::new(keys, ids, keys_to)))
+    }
+
+    /// The map's entries in key order.
+    fn entries(&self) -> impl Iterator<Item = (u64, i64)> + '_ {
+        self.keys.iter().copied().zip(self.ids.iter().copied())
     }
 }
 
@@ -1551,44 +1608,63 @@ fn pack_keys(conn: &Connection, no: i64) -> Result<KeyMap, StoreError> {
     }
     let tx = Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     let map = KeyMap::load(&tx, no)?;
-    write_packs(&tx, no, map.keys_to, &[&map])?;
+    write_packs(&tx, no, map.keys_to, &map, &[])?;
     tx.commit()?;
     Ok(map)
 }
 
-/// Writes the entries of `maps` (each sorted, none sharing a key; together every key `record_keys` holds for entity
-/// `no` at watermark `keys_to`) in key order as the entity's packs, replacing those it had, in the caller's
-/// transaction. Merged as they are written, a pack at a time: no copy of the whole is made.
+/// Writes the entries of `old` (prefixes) and of `new` (whole keys; each sorted, none sharing a key with another or
+/// with `old`; together every key `record_keys` holds for entity `no` at watermark `keys_to`) in key order as the
+/// entity's packs, replacing those it had, in the caller's transaction. Merged as they are written, a pack at a time:
+/// no copy of the whole is made.
 fn write_packs(
     conn: &Connection,
     no: i64,
     keys_to: i64,
-    maps: &[&KeyMap],
+    old: &KeyMap,
+    new: &[KeyMap<u128>],
 ) -> Result<(), StoreError> {
     conn.prepare_cached("DELETE FROM record_key_packs WHERE entity_no = ?1")?
         .execute([no])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO record_key_packs (entity_no, pack, keys, ids) VALUES (?1, ?2, ?3, ?4)",
     )?;
+    let (mut old, mut new) = (
+        old.entries().peekable(),
+        Merged::of(new.iter().collect())
+            .map(|(k, id)| (u64::of(k), id))
+            .peekable(),
+    );
+    let mut entries = std::iter::from_fn(|| match (old.peek(), new.peek()) {
+        (Some(o), Some(n)) if n < o => new.next(),
+        (Some(_), _) => old.next(),
+        (None, _) => new.next(),
+    });
+    let mut pack = Vec::with_capacity(PACK_KEYS);
     let (mut key_bytes, mut id_bytes) = (
-        Vec::with_capacity(PACK_KEYS * 16),
+        Vec::with_capacity(PACK_KEYS * 8),
         Vec::with_capacity(PACK_KEYS * 8),
     );
-    let mut entries = Merged::of(maps.to_vec());
-    let (mut pack, mut packed) = (0i64, 0i64);
+    let (mut at, mut packed) = (0i64, 0i64);
     loop {
-        key_bytes.clear();
-        id_bytes.clear();
-        for (key, id) in entries.by_ref().take(PACK_KEYS) {
-            key_bytes.extend_from_slice(&key.to_be_bytes());
-            id_bytes.extend_from_slice(&id.to_le_bytes());
-        }
-        if key_bytes.is_empty() {
+        pack.clear();
+        pack.extend(entries.by_ref().take(PACK_KEYS));
+        if pack.is_empty() {
             break;
         }
-        insert.execute(params![no, pack, &key_bytes[..], &id_bytes[..]])?;
-        pack += 1;
-        packed += (key_bytes.len() / 16) as i64;
+        key_bytes.clear();
+        id_bytes.clear();
+        let narrow = pack.iter().all(|&(_, id)| u32::try_from(id).is_ok());
+        for &(key, id) in &pack {
+            key_bytes.extend_from_slice(&key.to_be_bytes());
+            match narrow {
+                true => id_bytes.extend_from_slice(&(id as u32).to_le_bytes()),
+                false => id_bytes.extend_from_slice(&id.to_le_bytes()),
+            }
+        }
+        insert.execute(params![no, at, &key_bytes[..], &id_bytes[..]])?;
+        at += 1;
+        packed += pack.len() as i64;
     }
     conn.prepare_cached(
         "UPDATE record_index_entities SET packs_to = ?2, packed_keys = ?3 WHERE no = ?1",
@@ -1606,7 +1682,7 @@ fn repack(
     no: i64,
     keys_to: i64,
     last: i64,
-    new: Option<&[KeyMap]>,
+    new: Option<&[KeyMap<u128>]>,
 ) -> Result<(), StoreError> {
     let old = match keys_to {
         0 => Some(KeyMap::new(Vec::new(), Vec::new(), 0)),
@@ -1614,7 +1690,7 @@ fn repack(
     };
     let Some(old) = old else {
         let map = KeyMap::load(conn, no)?;
-        return write_packs(conn, no, last, &[&map]);
+        return write_packs(conn, no, last, &map, &[]);
     };
     let read;
     let new = match new {
@@ -1624,12 +1700,16 @@ fn repack(
             &read[..]
         }
     };
-    let maps: Vec<&KeyMap> = std::iter::once(&old).chain(new).collect();
-    write_packs(conn, no, last, &maps)
+    write_packs(conn, no, last, &old, new)
 }
 
 /// The keys and ids of entity `no`'s records above `keys_to` up to `last`, as a map (sorted here).
-fn tail_keys(conn: &Connection, no: i64, keys_to: i64, last: i64) -> Result<KeyMap, StoreError> {
+fn tail_keys(
+    conn: &Connection,
+    no: i64,
+    keys_to: i64,
+    last: i64,
+) -> Result<KeyMap<u128>, StoreError> {
     let mut st = conn.prepare_cached(
         "SELECT bk_hash, id FROM record_index WHERE entity_no = ?1 AND id > ?2 AND id <= ?3",
     )?;
@@ -2326,6 +2406,22 @@ mod tests {
             }
             proptest::prop_assert_eq!(hits, expect_hits);
             proptest::prop_assert_eq!(misses, expect_misses);
+            // A map of the keys' prefixes (an entity's map; the bunched keys all share prefix 0): a key is found
+            // when its prefix is, with the id of the first key of that prefix.
+            let prefixes: Vec<u64> = keys.iter().map(|&k| u64::of(k)).collect();
+            let map = KeyMap::new(prefixes.clone(), ids.clone(), 0);
+            let mut misses = Vec::new();
+            let hits = map.find(&wanted, &mut misses);
+            let (mut expect_hits, mut expect_misses) = (Vec::new(), Vec::new());
+            for &w in &wanted {
+                let at = prefixes.partition_point(|&p| p < u64::of(w.0));
+                match prefixes.get(at) {
+                    Some(&p) if p == u64::of(w.0) => expect_hits.push((ids[at], w)),
+                    _ => expect_misses.push(w),
+                }
+            }
+            proptest::prop_assert_eq!(hits, expect_hits);
+            proptest::prop_assert_eq!(misses, expect_misses);
         }
     }
 
@@ -2477,7 +2573,8 @@ mod tests {
         assert!(map_keys_for_rows(&conn, f.entity, 12).unwrap().is_none());
     }
 
-    /// The keys and ids the entity's packs hold, decoded, in key order; and the watermark they are at.
+    /// The key prefixes and ids the entity's packs hold, decoded (8-byte prefixes; 4-byte ids, or 8-byte ones in a
+    /// pack whose ids do not all fit in 4), in key order; and the watermark they are at.
     fn packed(conn: &Connection) -> (Vec<(Vec<u8>, i64)>, Option<i64>) {
         let mut st = conn
             .prepare("SELECT keys, ids FROM record_key_packs ORDER BY entity_no, pack")
@@ -2486,8 +2583,14 @@ mod tests {
         let mut out = Vec::new();
         while let Some(r) = rows.next().unwrap() {
             let (k, i): (Vec<u8>, Vec<u8>) = (r.get(0).unwrap(), r.get(1).unwrap());
-            for (k, i) in k.chunks(16).zip(i.chunks(8)) {
-                out.push((k.to_vec(), i64::from_le_bytes(i.try_into().unwrap())));
+            assert_eq!(k.len() % 8, 0);
+            let id_width = i.len() / (k.len() / 8);
+            for (k, i) in k.chunks(8).zip(i.chunks(id_width)) {
+                let id = match id_width {
+                    4 => i64::from(u32::from_le_bytes(i.try_into().unwrap())),
+                    _ => i64::from_le_bytes(i.try_into().unwrap()),
+                };
+                out.push((k.to_vec(), id));
             }
         }
         let at = conn
@@ -2526,7 +2629,7 @@ mod tests {
                 (rows.end - rows.start) as u64
             );
             let (keys, at) = packed(&conn);
-            assert_eq!(keys, folded_keys(&conn), "after folding {rows:?}");
+            assert_eq!(keys, folded_prefixes(&conn), "after folding {rows:?}");
             assert_eq!(at, Some(keys_to(&conn, no).unwrap()));
             let from_packs = KeyMap::load_packed(&conn, no)
                 .unwrap()
@@ -2558,7 +2661,7 @@ mod tests {
         assert_eq!(fold(&conn, f.entity).unwrap(), 2_000);
         let (keys, at) = packed(&conn);
         assert_eq!(keys.len(), 7_000);
-        assert_eq!(keys, folded_keys(&conn));
+        assert_eq!(keys, folded_prefixes(&conn));
         assert_eq!(
             at,
             Some(keys_to(&conn, entity_no(&conn, f.entity).unwrap().unwrap()).unwrap())
@@ -2579,8 +2682,11 @@ mod tests {
         for breakage in [
             "UPDATE record_index_entities SET packs_to = NULL, packed_keys = NULL",
             "DELETE FROM record_key_packs WHERE pack = 1",
-            "UPDATE record_key_packs SET keys = substr(keys, 17) WHERE pack = 2",
-            "UPDATE record_key_packs SET keys = (SELECT keys FROM record_key_packs WHERE pack = 0) WHERE pack = 2",
+            "UPDATE record_key_packs SET keys = substr(keys, 9) WHERE pack = 0",
+            "UPDATE record_key_packs SET ids = substr(ids, 5) WHERE pack = 1",
+            "UPDATE record_key_packs SET keys = (SELECT substr(p0.keys, 1, length(record_key_packs.keys))
+                                                 FROM record_key_packs AS p0 WHERE p0.pack = 0)
+             WHERE pack = 1",
         ] {
             conn.execute_batch(breakage).unwrap();
             assert!(KeyMap::load_packed(&conn, no).unwrap().is_none(), "{breakage}");
@@ -2599,14 +2705,104 @@ mod tests {
         }
     }
 
+    /// Keys that share their top 8 bytes (the prefix the packs and an entity's map hold) are packed side by side,
+    /// the packs still read, and every one of them is found as its own record, through the map from the packs
+    /// (the first of a shared prefix by the map, the others through the key table) and when upserted through it.
+    #[test]
+    fn keys_sharing_a_prefix_each_find_their_own_record() {
+        let f = fixture();
+        let conn = f.db.conn().unwrap();
+        // 3,000 keys, and for every tenth a twin that differs from it in its last bit only.
+        let mut bks: Vec<u128> = (0..3_000u128).map(key).collect();
+        bks.extend((0..3_000u128).step_by(10).map(|i| key(i) ^ 1));
+        let uid = |bk: u128| format!("uid-{bk:x}");
+        let uids: Vec<String> = bks.iter().map(|&bk| uid(bk)).collect();
+        let rows: Vec<IndexUpsert<'_>> = bks
+            .iter()
+            .zip(&uids)
+            .map(|(&bk, u)| row(bk, (bk & 0xff) as u8, Some(u)))
+            .collect();
+        f.upsert(RunId::new(), &rows);
+        assert_eq!(fold(&conn, f.entity).unwrap(), 3_300);
+        let no = entity_no(&conn, f.entity).unwrap().unwrap();
+        let from_packs = KeyMap::load_packed(&conn, no)
+            .unwrap()
+            .expect("packs with shared prefixes read");
+        assert_eq!(from_packs.len(), 3_300);
+        let guard = map_keys(&conn, f.entity).unwrap().expect("a map");
+        let run = RunId::new();
+        let wanted: Vec<BkHash> = bks.iter().copied().map(BkHash).collect();
+        let found: Vec<(u128, Option<String>, DataHash)> = looked_up(&f, run, &wanted)
+            .into_iter()
+            .map(|r| (r.bk_hash.0, r.target_uid, r.data_hash))
+            .collect();
+        let mut expect: Vec<(u128, Option<String>, DataHash)> = bks
+            .iter()
+            .map(|&bk| (bk, Some(uid(bk)), DataHash([(bk & 0xff) as u8; 32])))
+            .collect();
+        expect.sort_unstable_by_key(|e| e.0);
+        assert_eq!(found, expect);
+        // Each twin updated through the map updates its own record, and its pair keeps its data.
+        let twins: Vec<IndexUpsert<'_>> = (0..3_000u128)
+            .step_by(10)
+            .map(|i| row(key(i) ^ 1, 0xee, None))
+            .collect();
+        f.upsert(run, &twins);
+        assert_eq!(count_active(&conn, f.entity).unwrap(), 3_300);
+        for i in [0u128, 10, 2_990] {
+            let twin = get(&conn, f.entity, BkHash(key(i) ^ 1)).unwrap().unwrap();
+            let pair = get(&conn, f.entity, BkHash(key(i))).unwrap().unwrap();
+            assert_eq!(
+                (twin.data_hash, twin.target_uid),
+                (DataHash([0xee; 32]), Some(uid(key(i) ^ 1)))
+            );
+            assert_eq!(pair.data_hash, DataHash([(key(i) & 0xff) as u8; 32]));
+        }
+        drop(guard);
+    }
+
+    /// Record ids beyond 4 bytes are packed in 8, and read back as the key table holds them.
+    #[test]
+    fn ids_beyond_four_bytes_are_packed_in_eight() {
+        let f = fixture();
+        let conn = f.db.conn().unwrap();
+        f.upsert(RunId::new(), &[row(key(0), 1, None)]);
+        conn.execute_batch("UPDATE record_index SET id = 4294967300")
+            .unwrap();
+        forget_tail(&conn, f.entity).unwrap();
+        let rows: Vec<IndexUpsert<'_>> = (1..9_000u128).map(|i| row(key(i), 1, None)).collect();
+        f.upsert(RunId::new(), &rows);
+        fold(&conn, f.entity).unwrap();
+        let widths: Vec<(i64, i64)> = conn
+            .prepare("SELECT length(keys), length(ids) FROM record_key_packs ORDER BY pack")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(widths, [(8 * 8_192, 8 * 8_192), (8 * 808, 8 * 808)]);
+        let (keys, _) = packed(&conn);
+        assert_eq!(keys, folded_prefixes(&conn));
+        assert!(keys.iter().all(|k| k.1 >= 4_294_967_300));
+        let no = entity_no(&conn, f.entity).unwrap().unwrap();
+        let from_packs = KeyMap::load_packed(&conn, no).unwrap().expect("packs");
+        let from_table = KeyMap::load(&conn, no).unwrap();
+        assert_eq!(
+            (&from_packs.keys, &from_packs.ids),
+            (&from_table.keys, &from_table.ids)
+        );
+    }
+
     /// A key map is never trusted: an entry pointing at another record's id, or at an id no record has, is caught
     /// by the key the record carries and looked up through the key table.
     #[test]
     fn a_wrong_key_map_costs_a_lookup_not_a_wrong_record() {
         let f = fixture();
+        // Keys whose prefixes (the map's keys) differ.
+        let (k10, k20, k30) = (10u128 << 64, 20u128 << 64, 30u128 << 64);
         f.upsert(
             RunId::new(),
-            &[row(10, 1, Some("uid-10")), row(20, 2, Some("uid-20"))],
+            &[row(k10, 1, Some("uid-10")), row(k20, 2, Some("uid-20"))],
         );
         let conn = f.db.conn().unwrap();
         let guard = map_keys(&conn, f.entity).unwrap().unwrap();
@@ -2623,29 +2819,29 @@ mod tests {
             key: guard.key.clone(),
             map: Arc::new(KeyMap::new(
                 vec![10, 20, 30],
-                vec![id_of(20), 9_999, id_of(10)],
+                vec![id_of(k20), 9_999, id_of(k10)],
                 guard.map.keys_to,
             )),
         };
         key_maps().insert(wrong.key.clone(), wrong.map.clone());
         let run = RunId::new();
-        let found = looked_up(&f, run, &[BkHash(10), BkHash(20), BkHash(30)]);
+        let found = looked_up(&f, run, &[BkHash(k10), BkHash(k20), BkHash(k30)]);
         let uids: Vec<_> = found
             .iter()
             .map(|r| (r.bk_hash.0, r.target_uid.as_deref()))
             .collect();
-        assert_eq!(uids, [(10, Some("uid-10")), (20, Some("uid-20"))]);
+        assert_eq!(uids, [(k10, Some("uid-10")), (k20, Some("uid-20"))]);
         // An upsert through the wrong map updates the right records and inserts only the new key.
         f.upsert(
             run,
             &[
-                row(10, 5, None),
-                row(20, 2, None),
-                row(30, 3, Some("uid-30")),
+                row(k10, 5, None),
+                row(k20, 2, None),
+                row(k30, 3, Some("uid-30")),
             ],
         );
         assert_eq!(count_active(&conn, f.entity).unwrap(), 3);
-        let rec = get(&conn, f.entity, BkHash(10)).unwrap().unwrap();
+        let rec = get(&conn, f.entity, BkHash(k10)).unwrap().unwrap();
         assert_eq!(
             (rec.data_hash, rec.target_uid.as_deref()),
             (DataHash([5; 32]), Some("uid-10"))
@@ -2970,6 +3166,14 @@ mod tests {
     }
 
     /// The keys and ids `record_keys` holds, in key order, as `conn` sees them (inside its transaction, if any).
+    /// `folded_keys`, each key cut to the 8-byte prefix the packs hold.
+    fn folded_prefixes(conn: &Connection) -> Vec<(Vec<u8>, i64)> {
+        folded_keys(conn)
+            .into_iter()
+            .map(|(k, id)| (k[..8].to_vec(), id))
+            .collect()
+    }
+
     fn folded_keys(conn: &Connection) -> Vec<(Vec<u8>, i64)> {
         let mut st = conn
             .prepare("SELECT bk_hash, id FROM record_keys ORDER BY entity_no, bk_hash")
