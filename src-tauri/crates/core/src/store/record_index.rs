@@ -647,7 +647,7 @@ fn keys_to(conn: &Connection, no: i64) -> Result<i64, StoreError> {
 /// (one per refresh, merged as they grow: 24 bytes a record). Only a cache of the table: every use first refreshes
 /// it from `record_index` (the records above the last one it holds, an id range on `record_index_entity`), and it
 /// is rebuilt from the watermark when the watermark moved (a fold) or the last record it holds is no longer there
-/// with its key (a rolled-back transaction, a removed entity). Since ids are given as the highest one plus one,
+/// with its key (a rolled-back transaction, a removed entity). Since ids are given as the highest one plus one (`insert_new`),
 /// while that record exists every record added after the refresh has a higher id: the refresh cannot miss one.
 struct Tail {
     keys_to: i64,
@@ -1803,32 +1803,81 @@ pub fn upsert(
         }
     }
     if found.len() < wanted.len() {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO record_index
-               (entity_no, bk_hash, data_hash, rowversion, target_uid, active, first_seen_run, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7)",
-        )?;
-        // The per-row parameters that never change are bound once; each row rebinds only its own four.
-        insert.raw_bind_parameter(1, no)?;
-        insert.raw_bind_parameter(6, &run.0.as_bytes()[..])?;
-        insert.raw_bind_parameter(7, now)?;
         // Appended to the table (and the entity's tail): no key index to keep, the fold sorts them when it is due.
         let mut new: Vec<&IndexUpsert<'_>> = wanted
             .values()
             .filter(|w| !found.contains_key(&w.bk_hash))
             .collect();
         new.sort_unstable_by_key(|w| w.bk_hash);
-        for w in new {
-            insert.raw_bind_parameter(2, &bk_bytes(&w.bk_hash)[..])?;
-            insert.raw_bind_parameter(3, &w.data_hash.0[..])?;
-            insert.raw_bind_parameter(4, w.rowversion)?;
-            insert.raw_bind_parameter(5, w.target_uid.map(StoredUid::of))?;
-            insert.raw_execute()?;
-            seen.push(tx.last_insert_rowid());
-        }
+        insert_new(tx, no, run, now, &new, &mut seen)?;
     }
     mark_seen(tx, no, run, &mut seen)?;
     Ok(rows.len())
+}
+
+/// Rows per `INSERT` of new records: a statement's own cost (its step, its parsing of the values) shared by 32 rows.
+const INSERT_ROWS: usize = 32;
+
+/// Inserts the records of `new` with the ids after the table's highest (what SQLite would give them, one by one),
+/// `INSERT_ROWS` a statement; their ids go to `ids`.
+fn insert_new(
+    tx: &Transaction<'_>,
+    no: i64,
+    run: RunId,
+    now: i64,
+    new: &[&IndexUpsert<'_>],
+    ids: &mut Vec<i64>,
+) -> Result<(), StoreError> {
+    let values = |rows: usize| {
+        // ?1-?3 the values every row shares; each row's own five after them.
+        let tuples: Vec<String> = (0..rows)
+            .map(|i| {
+                let p = 4 + 5 * i;
+                format!(
+                    "(?{p}, ?1, ?{}, ?{}, ?{}, ?{}, 1, ?2, ?3)",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4
+                )
+            })
+            .collect();
+        format!(
+            "INSERT INTO record_index
+               (id, entity_no, bk_hash, data_hash, rowversion, target_uid, active, first_seen_run, updated_at)
+             VALUES {}",
+            tuples.join(", ")
+        )
+    };
+    let mut next: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM record_index")?
+        .query_row([], |r| r.get(0))?;
+    let mut full = tx.prepare_cached(&values(INSERT_ROWS))?;
+    for chunk in new.chunks(INSERT_ROWS) {
+        let mut last;
+        let insert = if chunk.len() == INSERT_ROWS {
+            &mut full
+        } else {
+            last = tx.prepare(&values(chunk.len()))?;
+            &mut last
+        };
+        // The per-row parameters that never change are bound once a statement.
+        insert.raw_bind_parameter(1, no)?;
+        insert.raw_bind_parameter(2, &run.0.as_bytes()[..])?;
+        insert.raw_bind_parameter(3, now)?;
+        for (i, w) in chunk.iter().enumerate() {
+            let p = 4 + 5 * i;
+            insert.raw_bind_parameter(p, next)?;
+            insert.raw_bind_parameter(p + 1, &bk_bytes(&w.bk_hash)[..])?;
+            insert.raw_bind_parameter(p + 2, &w.data_hash.0[..])?;
+            insert.raw_bind_parameter(p + 3, w.rowversion)?;
+            insert.raw_bind_parameter(p + 4, w.target_uid.map(StoredUid::of))?;
+            ids.push(next);
+            next += 1;
+        }
+        insert.raw_execute()?;
+    }
+    Ok(())
 }
 
 /// Marks stored records as seen by `run` without changing them: rows that failed to load or wait for a parent
