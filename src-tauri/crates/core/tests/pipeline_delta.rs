@@ -78,7 +78,7 @@ async fn rowversion_run_after_mutations_sends_exactly_the_changed_rows() {
     );
 }
 
-/// An incremental run that reads at least one row for every 128 stored keys (`MAP_KEYS_A_ROW`; the first page's
+/// An incremental run that reads at least one row for every 256 stored keys (`MAP_KEYS_A_ROW`; the first page's
 /// `total_rows` says how many it will read) finds its records through a key map read from the entity's packs, as a
 /// full run does; a smaller one through the key table. Both send exactly the changed rows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,17 +92,17 @@ async fn a_large_incremental_run_finds_its_records_through_a_key_map_and_a_small
         "an initial load has no keys to map"
     );
 
-    // 20 rows for 4,000 keys: under one in 128.
-    h.sim.mutate(&mutation(0..20, 0..0, 0, 0..0)).unwrap();
+    // 10 rows for 4,000 keys: under one in 256.
+    h.sim.mutate(&mutation(0..10, 0..0, 0, 0..0)).unwrap();
     let small = h.run("inventory_items", false).await;
     assert_eq!(small.status, RunStatus::Completed, "{:?}", small.error);
-    assert_eq!(small.report.counters.updated, 20);
+    assert_eq!(small.report.counters.updated, 10);
     assert_eq!(
         small.report.key_map, None,
-        "20 rows do not pay for 4,000 keys"
+        "10 rows do not pay for 4,000 keys"
     );
 
-    // 40 rows and 10 new ones for 4,000 keys: over one in 128.
+    // 40 rows and 10 new ones for 4,000 keys: over one in 256.
     h.sim
         .mutate(&mutation(1_000..1_040, 0..0, 10, 0..0))
         .unwrap();

@@ -94,7 +94,7 @@ pub struct RunReport {
     pub schema_drift: Option<serde_json::Value>,
     pub resumed: bool,
     /// The entity's business keys the run held in memory to find its records by (its key map: a full run, or an
-    /// incremental one that reads at least one row for every 128 keys of the entity), if it built one.
+    /// incremental one that reads at least one row for every 256 keys of the entity), if it built one.
     /// Summaries stored before it was kept have none.
     #[serde(default)]
     pub key_map: Option<u64>,

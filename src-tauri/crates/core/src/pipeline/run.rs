@@ -506,7 +506,7 @@ async fn drive(
     // every record of the entity: its pages find their records by id through an in-memory key map
     // (record_index::map_keys), built once, instead of through the key table (and the keys of a tail not yet due
     // through the tail map). An incremental run decides at its first page, whose metadata says how many rows it
-    // will read (`map_keys_for_rows`: at least one for every 128 keys). The map is read from the entity's key packs
+    // will read (`map_keys_for_rows`: at least one for every 256 keys). The map is read from the entity's key packs
     // (about 6 ms for a million keys) and dropped with the run.
     let db = ctx.db.clone();
     let mut key_map = key_map_for(report, move || {

@@ -1453,11 +1453,14 @@ pub fn map_keys(conn: &Connection, entity: EntityId) -> Result<Option<KeyMapGuar
 }
 
 /// Folded keys a row of an incremental run may pay a key map for, read from the entity's packs: about 6 ns a key
-/// (6.1-6.4 ms for a million, wall and CPU), against about 2 µs saved a looked-up row at 1M (a 10,000-row page:
-/// 26-31 ms through the key table, 7-8 ms through the map). With at most 128 keys a row the map costs at most about
-/// 0.8 µs a row: a one-page night of a million-record entity reads the map; a run of a few thousand rows of several
-/// million keeps to the key table (and to its memory: the map takes 16 bytes a key).
-pub const MAP_KEYS_A_ROW: u64 = 128;
+/// (5.5-6.4 ms for a million, wall and CPU), against about 1.8 µs saved a looked-up row at 1M (a 10,000-row page:
+/// 23-26 ms through the key table, 6-8 ms through the map): the map pays for itself up to about 300 keys a row. With
+/// at most 256 it costs at most about 1.5 µs a row: a run of 4,000 rows of a million-record entity reads the map; a
+/// smaller one looks up fewer rows than a page through the key table (under 10 ms at 1M); a run of a few thousand
+/// rows of many million keeps to the key table (and to its memory: the map takes 16 bytes a key, at most 4 KB a row
+/// the run reads). Session 14's map (24 bytes a key, 10-13 ms at 1M) paid for itself only to about 150 keys a row,
+/// and this was 128.
+pub const MAP_KEYS_A_ROW: u64 = 256;
 
 /// The key map (as `map_keys`, without the fold) for an incremental run that will read about `rows` rows, when the
 /// entity's packs hold at most `MAP_KEYS_A_ROW` keys a row. When its packs are stale (an entity upgraded from V11),
@@ -2600,13 +2603,13 @@ mod tests {
         fold(&conn, f.entity).unwrap();
         let no = entity_no(&conn, f.entity).unwrap().unwrap();
         assert!(
-            map_keys_for_rows(&conn, f.entity, 12).unwrap().is_none(),
-            "1,600 keys > 128 × 12"
+            map_keys_for_rows(&conn, f.entity, 6).unwrap().is_none(),
+            "1,600 keys > 256 × 6"
         );
         assert!(key_map(&conn, no).is_none());
-        let guard = map_keys_for_rows(&conn, f.entity, 13)
+        let guard = map_keys_for_rows(&conn, f.entity, 7)
             .unwrap()
-            .expect("1,600 keys ≤ 128 × 13");
+            .expect("1,600 keys ≤ 256 × 7");
         assert_eq!(guard.map().len(), 1_600);
         assert!(
             key_map(&conn, no).is_some(),
@@ -2618,8 +2621,8 @@ mod tests {
             .collect();
         drop(guard);
         f.upsert(RunId::new(), &new);
-        assert!(map_keys_for_rows(&conn, f.entity, 13).unwrap().is_some());
-        assert!(map_keys_for_rows(&conn, f.entity, 12).unwrap().is_none());
+        assert!(map_keys_for_rows(&conn, f.entity, 7).unwrap().is_some());
+        assert!(map_keys_for_rows(&conn, f.entity, 6).unwrap().is_none());
     }
 
     /// The key prefixes and ids the entity's packs hold, decoded (8-byte prefixes; 4-byte ids, or 8-byte ones in a
